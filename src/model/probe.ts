@@ -1,0 +1,93 @@
+// Live answers from the kernel for one instance, as the probe child reports them (JSON-safe).
+// Every answer carries how it was obtained; an answer the kernel did not give is null with a reason.
+
+/** The outcome of one syscall/ioctl of the probe sequence. */
+export interface ProbeStep {
+	/** The ioctl or call, in the kernel's words: `open /dev/vfio/3`, `VFIO_GROUP_GET_STATUS`, ... */
+	step: string;
+	ok: boolean;
+	/** errno number and name when !ok (`EBUSY`), else absent. */
+	errno?: number;
+	code?: string;
+	/** The errno in plain words for this step ("group in use by another process"). */
+	meaning?: string;
+}
+
+/** A yes/no question to the kernel. supported === null: could not be asked (see reason). */
+export interface FeatureAnswer {
+	supported: boolean | null;
+	/** errno name when the kernel said no (ENOTTY/EINVAL = not supported), or why it was not asked. */
+	code?: string;
+	reason?: string;
+}
+
+export interface RegionInfo {
+	index: number;
+	/** VFIO_PCI_*_REGION_INDEX name when it is one (`BAR0`, `CONFIG`, `VGA`), else null. */
+	name: string | null;
+	flags: number;
+	flagNames: string[];
+	size: number;
+	offset: number;
+	/** Capability chain ids found (`SPARSE_MMAP`, `TYPE` with type/subtype, `MSIX_MAPPABLE`, ...). */
+	caps: Array<{id: number; name: string; type?: number; subtype?: number}>;
+}
+
+export interface IrqInfo {
+	index: number;
+	name: string | null;
+	flags: number;
+	flagNames: string[];
+	count: number;
+}
+
+export interface PlaneInfo {
+	/** fourcc as text (`XR24`) and number. */
+	drmFormat: string;
+	drmFormatNumber: number;
+	drmFormatMod: string;
+	width: number;
+	height: number;
+	stride: number;
+	size: number;
+	xPos: number;
+	yPos: number;
+	/** region index (REGION) or dmabuf id (DMABUF). */
+	regionIndex?: number;
+	dmabufId?: number;
+}
+
+export type ProbeOutcome =
+	| 'ok' // the device was opened and queried
+	| 'busy' // the group or device is held by someone else (EBUSY)
+	| 'needs-root' // EACCES/EPERM on /dev/vfio/*
+	| 'vanished' // ENODEV/ENOENT: the instance went away
+	| 'not-viable' // group not viable (not all devices bound to vfio drivers)
+	| 'no-vfio' // /dev/vfio/vfio missing or the API version is wrong
+	| 'not-live' // the model was read from a tree or snapshot: nothing to open
+	| 'timeout' // the probe child did not answer in time and was killed
+	| 'error'; // anything else, see steps
+
+export interface ProbeResult {
+	uuid: string;
+	outcome: ProbeOutcome;
+	/** One line for humans: "in use by pid 1234 (qemu-system-x86_64)", "needs root", ... */
+	summary: string;
+	probedAt: string;
+	durationMs: number;
+	/** How the device fd was obtained: `direct` (container+group) or `cdev` (/dev/vfio/devices/vfioN). */
+	via: 'direct' | 'cdev' | null;
+	steps: ProbeStep[];
+	device: {flags: number; flagNames: string[]; numRegions: number; numIrqs: number} | null;
+	regions: RegionInfo[];
+	irqs: IrqInfo[];
+	display: {
+		region: FeatureAnswer;
+		dmabuf: FeatureAnswer;
+		/** The primary plane from a real query when one of the two is supported; null with planeNote otherwise. */
+		plane: PlaneInfo | null;
+		planeNote: string | null;
+	};
+	migration: FeatureAnswer & {flags: number | null; flagNames: string[]};
+	dmaLogging: FeatureAnswer;
+}
