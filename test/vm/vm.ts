@@ -1,0 +1,90 @@
+// Runs a shell command inside a QEMU guest booted on one of Debian's real kernels with the kernel's
+// mdev sample drivers loaded and three instances created (see test/vm/README.md). The guest is
+// chrooted into the host's root (read-only over 9p), so the command sees this project and node.
+import {spawn} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export type VmSeries = '6.1' | '6.12';
+
+export interface VmResult {
+	/** The command's exit code inside the guest. */
+	rc: number;
+	stdout: string;
+	stderr: string;
+	/** The guest's serial console (kernel messages and the guest init's progress lines). */
+	console: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const runScript = join(here, 'run.sh');
+
+/** Where test/vm/build.sh keeps a series' kernel, modules and initramfs. */
+export const vmCacheDir = (series: VmSeries): string =>
+	join(process.env.MDEVSCOPE_VM_CACHE ?? '/var/cache/mdevscope-vm', series);
+
+/** The kernel release (`uname -r`) that build.sh built the guest for, or null when not built. */
+export function vmKernelRelease(series: VmSeries): string | null {
+	const file = join(vmCacheDir(series), 'version');
+	return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+}
+
+const readOr = (file: string, fallback: string): string => {
+	try {
+		return readFileSync(file, 'utf8');
+	} catch {
+		return fallback;
+	}
+};
+
+/**
+ * Boots the `series` guest, runs `script` with `sh -c` as root in the project directory inside the
+ * guest, and returns what it printed and its exit code. Rejects when the guest gave no exit code
+ * (boot failure, kernel panic, timeout), with the console's tail in the message, so a broken VM can
+ * never pass for a command that failed.
+ */
+export async function runInVm(
+	series: VmSeries,
+	script: string,
+	opts: {timeoutMs?: number} = {},
+): Promise<VmResult> {
+	const timeoutMs = opts.timeoutMs ?? 300_000;
+	// Not under /tmp: the guest mounts a tmpfs over the chroot's /tmp (run.sh copes, but a host-side
+	// reader of a path under /tmp would then see something different from the guest).
+	const outdir = mkdtempSync('/var/tmp/mdevscope-vm-');
+	try {
+		const child = spawn('bash', [runScript, series, outdir, '--', script], {
+			cwd: join(here, '..', '..'),
+			env: {...process.env, MDEVSCOPE_VM_TIMEOUT: String(Math.ceil(timeoutMs / 1000))},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let harness = '';
+		child.stdout.on('data', (chunk: Buffer) => (harness += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (harness += chunk.toString()));
+		// run.sh enforces the timeout itself; this guard only catches a run.sh that hangs.
+		const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 60_000);
+		const exit = await new Promise<number | null>((resolve, reject) => {
+			child.on('error', reject);
+			child.on('close', (code) => resolve(code));
+		}).finally(() => clearTimeout(guard));
+
+		const consoleLog = readOr(join(outdir, 'console.log'), '');
+		const rcText = readOr(join(outdir, 'rc'), '').trim();
+		if (!/^\d+$/.test(rcText)) {
+			throw new Error(
+				`The ${series} VM gave no exit code for the command (run.sh exited ${exit}).\n` +
+					`run.sh said:\n${harness.trim()}\n` +
+					`console tail:\n${consoleLog.split('\n').slice(-40).join('\n')}`,
+			);
+		}
+		return {
+			rc: Number(rcText),
+			stdout: readOr(join(outdir, 'stdout'), ''),
+			stderr: readOr(join(outdir, 'stderr'), ''),
+			console: consoleLog,
+		};
+	} finally {
+		if (!process.env.MDEVSCOPE_VM_KEEP) rmSync(outdir, {recursive: true, force: true});
+	}
+}
