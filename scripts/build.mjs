@@ -2,7 +2,10 @@
 // (`import 'ink'` alone is ~0.4 s unbundled), so what ships is one file per entry point.
 // The native FFI addons cannot be bundled: they stay in node_modules.
 import {build} from 'esbuild';
-import {chmodSync} from 'node:fs';
+import {chmodSync, rmSync} from 'node:fs';
+
+// Chunk names are content hashes: start from an empty dist/ so no stale chunk ships.
+rmSync('dist', {recursive: true, force: true});
 
 await build({
 	entryPoints: {cli: 'src/cli.tsx', 'probe-child': 'src/probe/child.ts'},
@@ -12,7 +15,8 @@ await build({
 	format: 'esm',
 	platform: 'node',
 	target: 'node20',
-	external: ['ffi-napi', 'ref-napi'],
+	// react-devtools-core: ink imports it only when DEV=true; it is not a dependency.
+	external: ['ffi-napi', 'ref-napi', 'react-devtools-core'],
 	// Some of ink's dependencies are CommonJS and call require(); give the ESM bundle one.
 	banner: {js: "import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);"},
 	define: {'process.env.NODE_ENV': '"production"'},

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// The command: flags, mode choice, wiring. --json and --plain print and exit; only the interactive
+// view loads Ink and React (lazily, below), so the non-interactive paths start fast and work
+// without a terminal.
+import {existsSync, statSync} from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import {fileURLToPath} from 'node:url';
+import meow from 'meow';
+import {footerHints} from './keymap.js';
+import type {ProbeResult} from './model/probe.js';
+import type {HostModel} from './model/types.js';
+import {renderJson} from './output/json.js';
+import {renderPlain} from './output/plain.js';
+import {errCode, errnoMeaning} from './sysfs/env.js';
+import {scanHost} from './sysfs/scan.js';
+
+// The same defaults as src/probe/runner.ts, stated here so --help can show them.
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_CONCURRENCY = 2;
+
+// The key summary comes from the TUI's one key table, so --help cannot disagree with the keys.
+const keyHints = footerHints(['parents', 'types', 'instances', 'detail', 'lists', 'global']).map((h) => `${h.keys} ${h.label}`);
+const keyLines: string[] = [];
+for (const hint of keyHints) {
+	const last = keyLines.length - 1;
+	if (last >= 0 && keyLines[last]!.length + hint.length + 3 <= 76) keyLines[last] += `   ${hint}`;
+	else keyLines.push(hint);
+}
+
+const help = `
+	Usage
+	  $ mdevscope [options]
+
+	Shows every VFIO mediated device (mdev) on this host: the parent devices, the mdev types
+	they offer, the instances (active, and defined in mdevctl but not active), and with
+	--probe what the kernel says each active instance can do. On a terminal it opens an
+	interactive view; otherwise it prints a table.
+
+	Options
+	  --root DIR         Read /sys, /proc, /dev and /etc under DIR instead of / (a captured tree)
+	  --json             Print everything as JSON (the schema is in the README)
+	  --plain            Print a plain table, even on a terminal
+	  --probe            Ask the kernel, live, about each active instance (display, migration);
+	                     in the interactive view, press p or P instead
+	  --timeout MS       Give up on one instance's probe after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})
+	  --concurrency N    Probe at most N instances at once (default ${DEFAULT_CONCURRENCY})
+	  --no-color         No colours (NO_COLOR in the environment does the same)
+	  --help             Show this help
+	  --version          Show the version
+
+	Keys in the interactive view (? there lists them all)
+${keyLines.map((line) => `	  ${line}`).join('\n')}
+
+	Examples
+	  $ mdevscope
+	  $ mdevscope --plain --probe
+	  $ mdevscope --json | jq '.parents[].types[] | {id, availableInstances}'
+	  $ mdevscope --root test/fixtures/trees/debian-6.12
+`;
+
+const flagSpec = {
+	root: {type: 'string', default: '/'},
+	json: {type: 'boolean', default: false},
+	plain: {type: 'boolean', default: false},
+	probe: {type: 'boolean', default: false},
+	timeout: {type: 'number', default: DEFAULT_TIMEOUT_MS},
+	concurrency: {type: 'number', default: DEFAULT_CONCURRENCY},
+	color: {type: 'boolean', default: true},
+} as const;
+
+/** Exit 2 with a message that says what was wrong and where to look. */
+function usageError(message: string): never {
+	process.stderr.write(`mdevscope: ${message}\nRun \`mdevscope --help\` for the options.\n`);
+	process.exit(2);
+}
+
+// meow's own check (allowUnknownFlags: false) prints only "Unknown flag"; say more, first.
+function checkFlags(argv: readonly string[]): void {
+	const known = new Set([...Object.keys(flagSpec), 'help', 'version']);
+	for (const arg of argv) {
+		if (arg === '--') break;
+		if (!arg.startsWith('-') || arg === '-') continue;
+		let name = arg.replace(/^--?/, '').split('=')[0]!;
+		if (name.startsWith('no-')) name = name.slice(3);
+		if (!known.has(name)) usageError(`unknown option ${arg}.`);
+	}
+}
+
+checkFlags(process.argv.slice(2));
+
+const cli = meow(help, {
+	importMeta: import.meta,
+	allowUnknownFlags: false,
+	flags: flagSpec,
+});
+
+if (cli.input.length > 0) {
+	usageError(`unexpected argument ${JSON.stringify(cli.input[0])}; mdevscope takes only options (did you mean --root ${cli.input[0]}?).`);
+}
+const {root, json, plain, probe, timeout, concurrency, color} = cli.flags;
+if (!Number.isInteger(timeout) || timeout <= 0) usageError('--timeout needs a whole number of milliseconds above 0.');
+if (!Number.isInteger(concurrency) || concurrency <= 0) usageError('--concurrency needs a whole number above 0.');
+
+function checkRoot(dir: string): void {
+	let isDir: boolean;
+	try {
+		isDir = statSync(dir).isDirectory();
+	} catch (err) {
+		const code = errCode(err);
+		usageError(`--root ${dir}: ${code === 'ENOENT' ? 'no such directory' : `${code}, ${errnoMeaning(code)}`}. Give the directory that holds a tree's sys/ (or / for this host).`);
+	}
+	if (!isDir) usageError(`--root ${dir}: not a directory. Give the directory that holds a tree's sys/ (or / for this host).`);
+}
+
+// `mdevscope --plain | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+	if (err.code === 'EPIPE') process.exit(0);
+	throw err;
+});
+
+async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
+	const {probeInstances} = await import('./probe/runner.js');
+	const uuids = model.instances.filter((i) => i.active).map((i) => i.uuid);
+	const results = await probeInstances(model, uuids, {timeoutMs: timeout, concurrency});
+	return new Map(results.map((r: ProbeResult) => [r.uuid, r]));
+}
+
+async function main(): Promise<void> {
+	checkRoot(root);
+	const model = scanHost(root);
+	// The package's own copy of a real host, offered when this one has nothing (src/ and dist/ are
+	// both one level below the package directory).
+	const sampleRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'trees', 'debian-6.12');
+	if (json || plain || !process.stdout.isTTY) {
+		const probes = probe ? await probeAll(model) : null;
+		if (json) process.stdout.write(renderJson(model, probes));
+		else process.stdout.write(renderPlain(model, {probes, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));
+		return;
+	}
+	if (!color || process.env.NO_COLOR) {
+		// Read by chalk's colour detection inside Ink, which is loaded only after this.
+		process.env.NO_COLOR = '1';
+		process.env.FORCE_COLOR = '0';
+	}
+	const {runTui} = await import('./tui.js');
+	await runTui({root, model, probeTimeoutMs: timeout, concurrency, rescan: () => scanHost(root), sampleRoot});
+}
+
+main().catch((err: unknown) => {
+	process.stderr.write(`mdevscope: ${err instanceof Error ? err.message : String(err)}\n`);
+	process.exitCode = 1;
+});

@@ -1,0 +1,266 @@
+// The plain-text view (`--plain`, or stdout not a terminal): host header, then per parent an
+// aligned table of its types and one of its instances, like lsmdev. Pure: model in, text out.
+// ASCII only; every string from sysfs is cleaned of control characters before it is printed,
+// so a hostile or broken attribute cannot move the cursor or change colours.
+// The same outcome words as the interactive view (a pure module: no Ink behind it).
+import {outcomeWord} from '../components/probe-text.js';
+import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
+import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
+
+export interface PlainOptions {
+	/** Probe results by instance uuid (`--probe`); adds REGION/DMABUF/MIGRATION columns and a summary. */
+	probes?: ReadonlyMap<string, ProbeResult> | null;
+	/** For the empty-host text: a captured tree to try, and whether it is there. */
+	tryRoot?: {path: string; exists: boolean} | null;
+}
+
+/** Text safe for a terminal: newlines become `; `, control characters go, anything not ASCII becomes `?`. */
+export function clean(text: string): string {
+	return text
+		.replace(/\r?\n/g, '; ')
+		.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+		.replace(/[^\u0020-\u007e]/g, '?');
+}
+
+const show = (value: string | number | null | undefined, none = '-'): string =>
+	value === null || value === undefined || value === '' ? none : clean(String(value));
+
+type Align = 'left' | 'right';
+
+interface Row {
+	cells: string[];
+	/** Lines printed right under the row (its errors, its probe summary). */
+	after: string[];
+}
+
+/** Aligned columns, two spaces apart; the last column is not padded (no trailing blanks). */
+function table(indent: string, header: string[], align: Align[], rows: Row[]): string[] {
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
+	const line = (cells: string[]) =>
+		(
+			indent +
+			cells
+				.map((cell, i) => {
+					if (i === cells.length - 1 && align[i] === 'left') return cell;
+					return align[i] === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!);
+				})
+				.join('  ')
+		).trimEnd();
+	const out = [line(header)];
+	for (const row of rows) out.push(line(row.cells), ...row.after);
+	return out;
+}
+
+/** One line per error; the path is only repeated when the message does not already name it. */
+function errorLines(indent: string, errors: readonly ItemError[]): string[] {
+	return errors.map((e) => `${indent}! ${clean(e.code)}: ${clean(e.message.includes(e.path) ? e.message : `${e.path}: ${e.message}`)}`);
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function hostHeader(model: HostModel): string[] {
+	const h = model.host;
+	const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+	const source =
+		model.source.kind === 'live'
+			? `this host (${clean(model.root)})`
+			: `${model.source.kind} ${show(model.source.label ?? model.root)}${model.source.recordedAt ? `, recorded ${clean(model.source.recordedAt)}` : ''}`;
+	const active = model.instances.filter((i) => i.active).length;
+	const defined = model.instances.length - active;
+	const types = model.parents.reduce((n, p) => n + p.types.length, 0);
+	return [
+		`Host      ${show(h.hostname, 'unknown hostname')}, kernel ${show(h.kernelRelease, 'unknown')}`,
+		`Source    ${source}`,
+		`Modules   vfio ${yesNo(h.modules.vfio)}, vfio_iommu_type1 ${yesNo(h.modules.vfio_iommu_type1)}, mdev ${yesNo(h.modules.mdev)}`,
+		`VFIO      /dev/vfio/vfio ${h.vfioContainer ? 'present' : 'missing'}, IOMMU groups ${
+			h.iommuGroups === null ? 'missing' : h.iommuGroups
+		}, /sys/class/mdev_bus ${h.mdevBus ? 'present' : 'missing'}`,
+		`Found     ${plural(model.parents.length, 'parent')}, ${plural(types, 'type')}, ${plural(active, 'active instance')}, ${plural(
+			defined,
+			'defined, not active',
+			'defined, not active',
+		)}`,
+	];
+}
+
+function parentLines(parent: Parent): string[] {
+	const out = [`Parent ${show(parent.name)}`];
+	const facts: string[] = [];
+	if (parent.pci) {
+		const p = parent.pci;
+		const id = (a: string | null, b: string | null) => `${show(a?.replace(/^0x/, '') ?? null, '?')}:${show(b?.replace(/^0x/, '') ?? null, '?')}`;
+		const names = [p.vendorName, p.deviceName].filter((n): n is string => n !== null).map(clean).join(' ');
+		facts.push(`PCI ${id(p.vendorId, p.deviceId)}${names ? ` ${names}` : ''}, subsystem ${id(p.subsystemVendorId, p.subsystemDeviceId)}`);
+	}
+	if (parent.devicePath !== null) {
+		facts.push(`bus ${show(parent.bus, '?')}`, `driver ${show(parent.driver, 'none')}`);
+		if (parent.numaNode !== null) facts.push(`NUMA node ${parent.numaNode === -1 ? 'none (-1)' : parent.numaNode}`);
+		out.push(`  ${facts.join(', ')}`, `  ${clean(parent.devicePath)}`);
+	}
+	out.push(...errorLines('  ', parent.errors));
+	return out;
+}
+
+function typeRows(types: readonly MdevType[]): Row[] {
+	return types.map((t) => ({
+		cells: [show(t.id), show(t.name, '?'), show(t.deviceApi, '?'), show(t.availableInstances, '?'), String(t.instances.length), show(t.description)],
+		after: errorLines('    ', t.errors),
+	}));
+}
+
+function probeCell(result: ProbeResult | undefined, answer: (r: ProbeResult) => FeatureAnswer): string {
+	if (!result) return '-';
+	if (result.outcome !== 'ok') return outcomeWord(result.outcome);
+	const a = answer(result);
+	return a.supported === null ? '?' : a.supported ? 'yes' : 'no';
+}
+
+/** autostart / manual from mdevctl's definition; `invalid` when the definition could not be read. */
+function mdevctlCell(i: Instance): string {
+	if (i.definition === null) return '-';
+	const path = i.definition.path;
+	if (i.errors.some((e) => e.path === path)) return 'invalid';
+	return i.definition.autostart ? 'autostart' : 'manual';
+}
+
+function instanceRows(instances: readonly Instance[], probes: ReadonlyMap<string, ProbeResult> | null): Row[] {
+	return instances.map((i) => {
+		const cells = [
+			show(i.uuid),
+			show(i.mdevType, '?'),
+			i.active ? 'active' : 'defined, not active',
+			show(i.iommuGroup),
+			show(i.driver),
+			show(i.vfioDev),
+			mdevctlCell(i),
+		];
+		const after: string[] = [];
+		if (probes) {
+			const r = probes.get(i.uuid);
+			cells.push(
+				probeCell(r, (x) => x.display.region),
+				probeCell(r, (x) => x.display.dmabuf),
+				probeCell(r, (x) => x.migration),
+			);
+			if (r) after.push(`    probe: ${clean(r.summary)}`);
+		}
+		after.push(...errorLines('    ', i.errors));
+		return {cells, after};
+	});
+}
+
+const instanceHeader = ['INSTANCE', 'TYPE', 'STATE', 'GROUP', 'DRIVER', 'VFIO-DEV', 'MDEVCTL'];
+const instanceAlign: Align[] = ['left', 'left', 'left', 'right', 'left', 'left', 'left'];
+const probeHeader = ['REGION', 'DMABUF', 'MIGRATION'];
+const probeAlign: Align[] = ['left', 'left', 'left'];
+
+function instancesTable(instances: readonly Instance[], probes: ReadonlyMap<string, ProbeResult> | null): string[] {
+	return table(
+		'  ',
+		probes ? [...instanceHeader, ...probeHeader] : instanceHeader,
+		probes ? [...instanceAlign, ...probeAlign] : instanceAlign,
+		instanceRows(instances, probes),
+	);
+}
+
+function probeSummary(probes: ReadonlyMap<string, ProbeResult>): string[] {
+	const counts = new Map<ProbeOutcome, number>();
+	for (const r of probes.values()) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+	const parts = [...counts].map(([outcome, n]) => `${n} ${outcome}`);
+	const out = [`Probes    ${probes.size === 0 ? 'no active instance to probe' : `${plural(probes.size, 'instance')}: ${parts.join(', ')}`}`];
+	if (counts.has('not-live')) {
+		out.push('          (read from a tree, not this host: there is no device to open, so nothing was asked)');
+	}
+	out.push('          REGION/DMABUF: display via a region or a dmabuf (VFIO_DEVICE_QUERY_GFX_PLANE); MIGRATION: VFIO_DEVICE_FEATURE_MIGRATION.');
+	out.push('          yes/no: the kernel answered; ?: not asked; other words: the probe could not open the device.');
+	return out;
+}
+
+function emptyHost(model: HostModel, opts: PlainOptions): string[] {
+	const h = model.host;
+	const checks: Array<[string, boolean, string]> = [
+		['/sys/class/mdev_bus', h.mdevBus, h.mdevBus ? 'present, but no parent has registered' : 'missing (the mdev module makes it)'],
+		['module vfio', h.modules.vfio, h.modules.vfio ? 'loaded' : 'not loaded'],
+		['module vfio_iommu_type1', h.modules.vfio_iommu_type1, h.modules.vfio_iommu_type1 ? 'loaded' : 'not loaded'],
+		['module mdev', h.modules.mdev, h.modules.mdev ? 'loaded' : 'not loaded'],
+		['/dev/vfio/vfio', h.vfioContainer, h.vfioContainer ? 'present' : 'missing'],
+		[
+			'IOMMU groups',
+			(h.iommuGroups ?? 0) > 0,
+			h.iommuGroups === null ? 'none: /sys/kernel/iommu_groups is missing' : `${h.iommuGroups} in /sys/kernel/iommu_groups`,
+		],
+	];
+	const out = [`No mediated devices (mdev) found${model.root === '/' ? ' on this host' : ` under ${clean(model.root)}`}.`, ''];
+	out.push('What mdevscope looked for:');
+	out.push(...table('  ', ['CHECK', 'RESULT'], ['left', 'left'], checks.map(([what, , result]) => ({cells: [what, result], after: []}))).slice(1));
+	out.push('');
+	const fixes: string[] = [];
+	if (!h.mdevBus || model.parents.length === 0) {
+		fixes.push(
+			'- No mdev parent: load the driver of a device that can be split into mediated devices:',
+			"  NVIDIA's vGPU host driver (nvidia + nvidia_vgpu_vfio, not the plain driver), Intel GVT-g",
+			'  (i915.enable_gvt=1 on the kernel command line, then modprobe kvmgt), s390 vfio_ccw or vfio_ap,',
+			"  or the kernel's sample drivers (mtty, mdpy, mbochs from samples/vfio-mdev) to try things out.",
+		);
+	}
+	const modules = (['vfio', 'vfio_iommu_type1', 'mdev'] as const).filter((m) => !h.modules[m]);
+	if (modules.length > 0) {
+		fixes.push(`- Modules not loaded (no ${modules.map((m) => `/sys/module/${m}`).join(', ')}): modprobe ${modules.join(' ')}`);
+	}
+	if (!h.vfioContainer) {
+		fixes.push('- No /dev/vfio/vfio: the vfio module creates it (the legacy container, CONFIG_VFIO_CONTAINER); load vfio.');
+	}
+	if ((h.iommuGroups ?? 0) === 0) {
+		fixes.push(
+			'- No IOMMU groups: vfio gives each mdev instance a group when the instance is created and bound;',
+			'  for PCI passthrough as well, enable the IOMMU (intel_iommu=on or amd_iommu=on, and VT-d/AMD-Vi in firmware).',
+		);
+	}
+	if (fixes.length > 0) out.push('What is missing, and the fix:', ...fixes.map((f) => `  ${f}`), '');
+	if (opts.tryRoot) {
+		out.push('To see what mdevscope shows on a host that has mediated devices:');
+		out.push(`  try: mdevscope --root ${clean(opts.tryRoot.path)} (a host captured from a real Debian 6.12 kernel)`);
+		if (!opts.tryRoot.exists) out.push('  (that tree is made by `npm run fixtures` in the package directory; run it first)');
+	}
+	return out;
+}
+
+export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
+	const probes = opts.probes ?? null;
+	const out = hostHeader(model);
+	if (model.errors.length > 0) out.push(...errorLines('', model.errors));
+	out.push('');
+	if (model.parents.length === 0 && model.instances.length === 0) {
+		out.push(...emptyHost(model, opts));
+		return `${out.join('\n').trimEnd()}\n`;
+	}
+	const shown = new Set<Instance>();
+	for (const parent of model.parents) {
+		out.push(...parentLines(parent));
+		if (parent.types.length > 0) {
+			out.push(
+				...table(
+					'  ',
+					['TYPE', 'NAME', 'API', 'AVAIL', 'INSTANCES', 'DESCRIPTION'],
+					['left', 'left', 'left', 'right', 'right', 'left'],
+					typeRows(parent.types),
+				),
+			);
+		}
+		const instances = model.instances.filter((i) => i.parent === parent.name);
+		if (instances.length > 0) {
+			out.push(...instancesTable(instances, probes));
+			for (const i of instances) shown.add(i);
+		} else {
+			out.push('  (no instances)');
+		}
+		out.push('');
+	}
+	const orphans = model.instances.filter((i) => !shown.has(i));
+	if (orphans.length > 0) {
+		out.push('Instances whose parent is not in /sys/class/mdev_bus');
+		out.push(...instancesTable(orphans, probes), '');
+	}
+	if (probes) out.push(...probeSummary(probes), '');
+	return `${out.join('\n').trimEnd()}\n`;
+}

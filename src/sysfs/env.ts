@@ -1,0 +1,391 @@
+// The one place that builds paths under a root (`/` for this host, a captured or hand-written tree
+// in tests), and the small read-only readers everything in sysfs/ goes through. Nothing else in the
+// project spells `/sys`, `/proc`, `/dev` or `/etc`; that is what makes `--root` work for all of it.
+// Reads only: files are opened O_RDONLY (plus O_NONBLOCK so a FIFO in a tree cannot hang a scan).
+import {
+	closeSync,
+	constants,
+	lstatSync,
+	openSync,
+	readdirSync,
+	readlinkSync,
+	readSync,
+	realpathSync,
+	statSync,
+} from 'node:fs';
+import path from 'node:path';
+import type {ItemError} from '../model/types.js';
+
+export interface Env {
+	/** Absolute root every path below is under. */
+	readonly root: string;
+	/** `sys/class/mdev_bus`: one link per registered mdev parent (Documentation/driver-api/vfio-mediated-device.rst). */
+	readonly sysClassMdevBus: string;
+	/** `sys/bus/mdev/devices`: one link per mdev instance. */
+	readonly sysBusMdevDevices: string;
+	/** `sys/kernel/iommu_groups` (Documentation/ABI/testing/sysfs-kernel-iommu_groups). */
+	readonly iommuGroups: string;
+	/** `sys/module`: one directory per loaded (or built-in, with parameters) module. */
+	readonly sysModule: string;
+	/** mdevctl's persistent store: `etc/mdevctl.d/<parent>/<uuid>`. */
+	readonly mdevctlConfig: string;
+	/** `dev/vfio`: the legacy container (`vfio`) and one node per group. */
+	readonly devVfio: string;
+	readonly devVfioContainer: string;
+	readonly procOsrelease: string;
+	readonly procVersion: string;
+	readonly procHostname: string;
+	readonly etcHostname: string;
+	readonly procCmdline: string;
+	/** Where Debian (`pci.ids` package) and Fedora/RHEL (`hwdata`) keep the PCI id database, in order. */
+	readonly pciIdsFiles: readonly string[];
+	/** Absolute path of a path given relative to the root. */
+	at(relative: string): string;
+	/** An absolute path as seen under the root (`/sys/class/mdev_bus/mtty`), for messages and the model. */
+	shown(absolute: string): string;
+	/** True when an absolute path lies inside the root. */
+	inside(absolute: string): boolean;
+}
+
+export function makeEnv(root: string): Env {
+	const absRoot = path.resolve(root);
+	const at = (relative: string) => path.join(absRoot, relative);
+	const prefix = absRoot === '/' ? '/' : absRoot + '/';
+	return {
+		root: absRoot,
+		sysClassMdevBus: at('sys/class/mdev_bus'),
+		sysBusMdevDevices: at('sys/bus/mdev/devices'),
+		iommuGroups: at('sys/kernel/iommu_groups'),
+		sysModule: at('sys/module'),
+		mdevctlConfig: at('etc/mdevctl.d'),
+		devVfio: at('dev/vfio'),
+		devVfioContainer: at('dev/vfio/vfio'),
+		procOsrelease: at('proc/sys/kernel/osrelease'),
+		procVersion: at('proc/version'),
+		procHostname: at('proc/sys/kernel/hostname'),
+		etcHostname: at('etc/hostname'),
+		procCmdline: at('proc/cmdline'),
+		pciIdsFiles: [at('usr/share/misc/pci.ids'), at('usr/share/hwdata/pci.ids')],
+		at,
+		shown(absolute) {
+			if (absRoot === '/') return absolute;
+			if (absolute === absRoot) return '/';
+			return absolute.startsWith(prefix) ? '/' + absolute.slice(prefix.length) : absolute;
+		},
+		inside(absolute) {
+			return absolute === absRoot || absolute.startsWith(prefix);
+		},
+	};
+}
+
+/** A value, or the error on the item; `absent` when the file or link itself does not exist (ENOENT). */
+export type Read<T> = {ok: true; value: T} | {ok: false; error: ItemError; absent?: boolean};
+
+const ok = <T>(value: T): Read<T> => ({ok: true, value});
+const fail = <T>(error: ItemError): Read<T> => (error.code === 'ENOENT' ? {ok: false, error, absent: true} : {ok: false, error});
+
+/** Sysfs attributes are at most a page; anything much bigger is not an attribute. */
+export const ATTR_MAX_BYTES = 64 * 1024;
+
+/** Plain words for the errno names a read can meet, with what to do about it. */
+const errnoWords: Record<string, string> = {
+	ENOENT: 'it does not exist',
+	EACCES: 'permission denied (try again as root)',
+	EPERM: 'operation not permitted (try again as root)',
+	EISDIR: 'it is a directory where a file was expected',
+	ENOTDIR: 'it (or a directory above it) is not a directory',
+	ELOOP: 'too many levels of symbolic links (a link loop)',
+	EIO: 'the kernel answered with an I/O error (the driver refused the read)',
+	ENODEV: 'the device is gone or does not support this attribute',
+	ENXIO: 'the device is gone',
+	EAGAIN: 'it is not a regular file (a FIFO or socket) and had nothing to read',
+	EINVAL: 'the kernel refused the request as invalid',
+	ENAMETOOLONG: 'the path is too long',
+};
+
+export function errnoMeaning(code: string): string {
+	return errnoWords[code] ?? 'unexpected error';
+}
+
+/** The errno name of a Node fs error, or `EUNKNOWN`. */
+export function errCode(err: unknown): string {
+	const code = (err as NodeJS.ErrnoException | null)?.code;
+	return typeof code === 'string' ? code : 'EUNKNOWN';
+}
+
+export function itemError(env: Env, absolute: string, code: string, message: string): ItemError {
+	return {path: env.shown(absolute), code, message};
+}
+
+function fsError(env: Env, absolute: string, tried: string, err: unknown): ItemError {
+	const code = errCode(err);
+	return itemError(env, absolute, code, `${tried} ${env.shown(absolute)}: ${code}, ${errnoMeaning(code)}.`);
+}
+
+// One shared buffer: every read is synchronous, so no two reads ever use it at once.
+const buffer = Buffer.alloc(ATTR_MAX_BYTES + 1);
+// libuv adds O_CLOEXEC itself.
+const openFlags = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** Reads a file's raw bytes (at most ATTR_MAX_BYTES). */
+export function readBytes(env: Env, file: string): Read<Buffer> {
+	let fd: number;
+	try {
+		fd = openSync(file, openFlags);
+	} catch (err) {
+		return fail(fsError(env, file, 'Opening', err));
+	}
+	try {
+		let length = 0;
+		for (;;) {
+			const wanted = buffer.length - length;
+			const n = readSync(fd, buffer, length, wanted, null);
+			length += n;
+			// sysfs hands over a whole attribute in one read, and a regular file reads short only
+			// at its end: a short read is the end, which saves a second read per attribute.
+			if (n === 0 || n < wanted) break;
+			if (length > ATTR_MAX_BYTES) {
+				return fail(
+					itemError(
+						env,
+						file,
+						'ETOOBIG',
+						`Reading ${env.shown(file)}: more than ${ATTR_MAX_BYTES} bytes, which no sysfs attribute has; it was not read. Check what this file is.`,
+					),
+				);
+			}
+		}
+		return ok(Buffer.from(buffer.subarray(0, length)));
+	} catch (err) {
+		return fail(fsError(env, file, 'Reading', err));
+	} finally {
+		closeSync(fd);
+	}
+}
+
+const utf8Strict = new TextDecoder('utf-8', {fatal: true});
+
+/** True when the bytes are not clean text: invalid UTF-8, NUL, or control characters other than tab/newline. */
+export function isBinary(bytes: Uint8Array): boolean {
+	let high = false;
+	for (const b of bytes) {
+		if ((b < 0x20 && b !== 0x09 && b !== 0x0a) || b === 0x7f) return true;
+		if (b >= 0x80) high = true;
+	}
+	if (!high) return false;
+	try {
+		utf8Strict.decode(bytes);
+		return false;
+	} catch {
+		return true;
+	}
+}
+
+/**
+ * A sysfs attribute as text, surrounding whitespace (the kernel's trailing newline) trimmed.
+ * Bytes that are not text are kept as decoded (invalid UTF-8 becomes U+FFFD) and reported:
+ * the value is returned together with an EPARSE error in `warning`.
+ */
+export function readAttr(env: Env, file: string): Read<string> & {warning?: ItemError} {
+	const bytes = readBytes(env, file);
+	if (!bytes.ok) return bytes;
+	const value = bytes.value.toString('utf8').trim();
+	if (isBinary(bytes.value)) {
+		return {
+			ok: true,
+			value,
+			warning: itemError(
+				env,
+				file,
+				'EPARSE',
+				`Reading ${env.shown(file)}: it holds bytes that are not text (${excerpt(bytes.value)}). The driver or the tree wrote something odd here; views show it with control characters removed.`,
+			),
+		};
+	}
+	return ok(value);
+}
+
+/** A short, printable excerpt of some bytes for messages. */
+export function excerpt(bytes: Uint8Array | string, max = 40): string {
+	const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1');
+	let out = '';
+	for (const ch of text) {
+		const c = ch.charCodeAt(0);
+		out += c >= 0x20 && c < 0x7f ? ch : `\\x${c.toString(16).padStart(2, '0')}`;
+		if (out.length >= max) return `"${out.slice(0, max)}..."`;
+	}
+	return `"${out}"`;
+}
+
+const intPattern = /^-?\d+$/;
+
+/** Parses a decimal integer the way sysfs prints one; garbage gives an EPARSE error naming the file and the text. */
+export function parseInt10(env: Env, file: string, text: string, opts: {min?: number; what?: string} = {}): Read<number> {
+	const what = opts.what ?? 'a decimal number';
+	if (!intPattern.test(text)) {
+		return fail(itemError(env, file, 'EPARSE', `Reading ${env.shown(file)}: expected ${what}, found ${excerpt(text)}.`));
+	}
+	const value = Number(text);
+	if (!Number.isSafeInteger(value)) {
+		return fail(
+			itemError(env, file, 'EPARSE', `Reading ${env.shown(file)}: ${excerpt(text)} is out of range for ${what}; not shown.`),
+		);
+	}
+	if (opts.min !== undefined && value < opts.min) {
+		return fail(
+			itemError(env, file, 'EPARSE', `Reading ${env.shown(file)}: ${value} is below ${opts.min}, impossible for ${what}; not shown.`),
+		);
+	}
+	return ok(value);
+}
+
+/** readAttr + parseInt10. */
+export function readInt(env: Env, file: string, opts: {min?: number; what?: string} = {}): Read<number> {
+	const text = readAttr(env, file);
+	if (!text.ok) return text;
+	return parseInt10(env, file, text.value, opts);
+}
+
+/**
+ * The name a sysfs link points to (basename of its target). With `mustExist` (the default) the
+ * target is checked too: a dangling link gives ENOENT naming the link and its target, a loop ELOOP.
+ * Links whose name is all that matters (`subsystem`, `driver`) pass `mustExist: false`: a partial
+ * capture of sysfs may lack the class directory they point to, and the name is still right.
+ * A missing link gives ENOENT too; callers that treat absence as normal check `code` themselves.
+ */
+export function readLinkName(env: Env, link: string, opts: {mustExist?: boolean} = {}): Read<string> {
+	let target: string;
+	try {
+		target = readlinkSync(link);
+	} catch (err) {
+		const code = errCode(err);
+		if (code === 'EINVAL') {
+			return fail(
+				itemError(env, link, 'EINVAL', `Reading the link ${env.shown(link)}: it is not a symbolic link, where sysfs has one.`),
+			);
+		}
+		return fail(fsError(env, link, 'Reading the link', err));
+	}
+	if (opts.mustExist === false) return ok(path.basename(target));
+	// A relative target is checked by the OS; an absolute one (or a miss, which may hide an
+	// absolute link further on) is followed under the root.
+	if (!target.startsWith('/')) {
+		try {
+			statSync(link);
+			return ok(path.basename(target));
+		} catch (err) {
+			const code = errCode(err);
+			if (code !== 'ENOENT' && code !== 'ELOOP') {
+				const where = env.shown(path.resolve(path.dirname(link), target));
+				return fail(fsError(env, link, `Following the link (to ${where})`, err));
+			}
+		}
+	}
+	const resolved = resolveUnderRoot(env, link);
+	if (resolved.ok) return ok(path.basename(target));
+	if (resolved.error.code === 'ENOENT') return {ok: false, error: dangling(env, link, target)};
+	return resolved;
+}
+
+/** The error for a link whose target does not exist (the link itself does). */
+export function dangling(env: Env, link: string, target: string): ItemError {
+	// An absolute target means a path under the root (as the tree's own host saw it).
+	const where = target.startsWith('/') ? path.posix.normalize(target) : env.shown(path.resolve(path.dirname(link), target));
+	return itemError(
+		env,
+		link,
+		'ENOENT',
+		`The link ${env.shown(link)} points to ${where}, which does not exist (a dangling link; the device may be going away).`,
+	);
+}
+
+/** A link's target as written (not followed). */
+export function readLinkTarget(env: Env, link: string): Read<string> {
+	try {
+		return ok(readlinkSync(link));
+	} catch (err) {
+		return fail(fsError(env, link, 'Reading the link', err));
+	}
+}
+
+/** Entry names of a directory, sorted by code unit (stable across locales). */
+export function listDir(env: Env, dir: string): Read<string[]> {
+	try {
+		return ok(readdirSync(dir).sort(byCodeUnit));
+	} catch (err) {
+		return fail(fsError(env, dir, 'Listing', err));
+	}
+}
+
+export function byCodeUnit(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether something (file, dir, link, even a dangling one) exists at this path. */
+export function present(file: string): boolean {
+	try {
+		lstatSync(file);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+const MAX_LINK_HOPS = 40; // the kernel's own limit (MAXSYMLINKS)
+
+/**
+ * The real path of a sysfs path with every link resolved inside the root: a relative target is
+ * resolved where it sits, an absolute one under the root (as if the root were `/`), so a tree
+ * with absolute links can never lead outside itself.
+ */
+export function resolveUnderRoot(env: Env, absolute: string): Read<string> {
+	// Fast path: links in sysfs are relative, so the OS's realpath usually stays inside the root.
+	try {
+		const real = realpathSync.native(absolute);
+		if (env.inside(real)) return ok(real);
+	} catch (err) {
+		const code = errCode(err);
+		if (code !== 'ENOENT' && code !== 'ELOOP') return fail(fsError(env, absolute, 'Resolving', err));
+		// An absolute link may exist under the root but not on the host: the slow path decides.
+	}
+	// Slow path: walk the path component by component.
+	const parts = path.relative(env.root, absolute).split(path.sep).filter(Boolean);
+	let current = env.root;
+	let hops = 0;
+	while (parts.length > 0) {
+		const part = parts.shift()!;
+		if (part === '..') {
+			current = current === env.root ? current : path.dirname(current);
+			continue;
+		}
+		const next = path.join(current, part);
+		let target: string | null = null;
+		try {
+			if (lstatSync(next).isSymbolicLink()) target = readlinkSync(next);
+		} catch (err) {
+			const code = errCode(err);
+			return fail(code === 'ENOENT' ? linkFailure(env, absolute, code) : fsError(env, absolute, 'Resolving', err));
+		}
+		if (target === null) {
+			current = next;
+			continue;
+		}
+		if (++hops > MAX_LINK_HOPS) return fail(linkFailure(env, absolute, 'ELOOP'));
+		const rest = target.split('/').filter(Boolean);
+		if (target.startsWith('/')) current = env.root;
+		parts.unshift(...rest);
+	}
+	return ok(current);
+}
+
+function linkFailure(env: Env, link: string, code: string): ItemError {
+	if (code === 'ELOOP') {
+		return itemError(env, link, 'ELOOP', `Resolving ${env.shown(link)}: the links form a loop; the tree is broken here.`);
+	}
+	try {
+		return dangling(env, link, readlinkSync(link));
+	} catch {
+		// not a link itself: a link further up is dangling
+		return itemError(env, link, 'ENOENT', `Resolving ${env.shown(link)}: ENOENT, ${errnoMeaning('ENOENT')}.`);
+	}
+}

@@ -1,0 +1,475 @@
+// Reads a root into the HostModel: parents from sys/class/mdev_bus, their types, the instances in
+// sys/bus/mdev/devices, mdevctl's definitions, and a few host facts. Layout: the kernel's
+// Documentation/driver-api/vfio-mediated-device.rst and Documentation/ABI/testing/sysfs-bus-vfio-mdev.
+// Synchronous and read-only; a broken tree gives a model with errors on the items, never a throw
+// (only a root that is not a directory throws, before anything is read).
+import {statSync} from 'node:fs';
+import path from 'node:path';
+import {SCHEMA_VERSION} from '../model/types.js';
+import type {Definition, HostInfo, HostModel, Instance, ItemError, MdevType, Parent, PciIds} from '../model/types.js';
+import {
+	byCodeUnit,
+	dangling,
+	type Env,
+	errCode,
+	errnoMeaning,
+	excerpt,
+	itemError,
+	listDir,
+	makeEnv,
+	parseInt10,
+	present,
+	readAttr,
+	readBytes,
+	readInt,
+	readLinkName,
+	readLinkTarget,
+	resolveUnderRoot,
+} from './env.js';
+import {pciNames} from './pciids.js';
+
+export interface ScanOptions {
+	/** Where the data comes from; default: live for `/`, else a tree labelled with the root as given. */
+	source?: HostModel['source'];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function scanHost(root: string, opts: ScanOptions = {}): HostModel {
+	const absRoot = path.resolve(root);
+	let isDir: boolean;
+	try {
+		isDir = statSync(absRoot).isDirectory();
+	} catch (err) {
+		const code = errCode(err);
+		throw new Error(`cannot read the root ${root}: ${code}, ${errnoMeaning(code)}. Give a directory (\`/\` for this host).`);
+	}
+	if (!isDir) throw new Error(`the root ${root} is not a directory. Give a directory (\`/\` for this host).`);
+
+	const env = makeEnv(absRoot);
+	const errors: ItemError[] = [];
+	const host = readHostInfo(env, errors);
+	const parents = readParents(env, errors);
+	const definitions = readDefinitions(env, errors);
+	const instances = readInstances(env, parents, definitions, errors);
+	return {
+		schemaVersion: SCHEMA_VERSION,
+		root: absRoot,
+		source: opts.source ?? (absRoot === '/' ? {kind: 'live', label: null, recordedAt: null} : {kind: 'tree', label: root, recordedAt: null}),
+		scannedAt: new Date().toISOString(),
+		host,
+		parents,
+		instances,
+		errors,
+	};
+}
+
+// ---- host ------------------------------------------------------------------------------------
+
+/** A text file whose absence is normal (null, no error); any other failure is recorded. */
+function optionalText(env: Env, file: string, errors: ItemError[]): string | null {
+	const read = readAttr(env, file);
+	if (!read.ok) {
+		if (!read.absent) errors.push(read.error);
+		return null;
+	}
+	if (read.warning) errors.push(read.warning);
+	return read.value;
+}
+
+export function readHostInfo(env: Env, errors: ItemError[]): HostInfo {
+	let kernelRelease = optionalText(env, env.procOsrelease, errors);
+	if (kernelRelease === null) {
+		// `Linux version 6.12.117+deb12-amd64 (...)`: the release is the third word.
+		const version = optionalText(env, env.procVersion, errors);
+		const words = version?.split(/\s+/) ?? [];
+		kernelRelease = words[0] === 'Linux' && words[1] === 'version' && words[2] ? words[2] : null;
+	}
+	const hostname = optionalText(env, env.procHostname, errors) ?? optionalText(env, env.etcHostname, errors);
+
+	let iommuGroups: number | null = null;
+	if (present(env.iommuGroups)) {
+		const groups = listDir(env, env.iommuGroups);
+		if (groups.ok) iommuGroups = groups.value.length;
+		else errors.push(groups.error);
+	}
+	return {
+		kernelRelease: kernelRelease || null,
+		hostname: hostname || null,
+		modules: {
+			vfio: present(path.join(env.sysModule, 'vfio')),
+			vfio_iommu_type1: present(path.join(env.sysModule, 'vfio_iommu_type1')),
+			mdev: present(path.join(env.sysModule, 'mdev')),
+		},
+		vfioContainer: present(env.devVfioContainer),
+		iommuGroups,
+		mdevBus: present(env.sysClassMdevBus),
+		cmdline: optionalText(env, env.procCmdline, errors),
+	};
+}
+
+// ---- shared item helpers -----------------------------------------------------------------------
+
+// Items are read by trying their files, not by listing their directories first: a listing per
+// type and per instance would double the system calls of a large host, and a missing file is rare.
+
+type Owner = 'mdev type' | 'device' | 'mdev';
+
+function missing(env: Env, file: string, what: string, owner: Owner): ItemError {
+	return itemError(
+		env,
+		file,
+		'ENOENT',
+		`${env.shown(file)} does not exist, so the ${what} is unknown. The kernel creates it for every ${owner} (Documentation/ABI/testing/sysfs-bus-vfio-mdev, sysfs-bus-mdev): the driver or the tree is incomplete.`,
+	);
+}
+
+/** A text attribute. Absent: null, plus an error when `required` says what it is. */
+function text(env: Env, file: string, errors: ItemError[], required?: {what: string; owner: Owner}): string | null {
+	const read = readAttr(env, file);
+	if (!read.ok) {
+		if (!read.absent) errors.push(read.error);
+		else if (required) errors.push(missing(env, file, required.what, required.owner));
+		return null;
+	}
+	if (read.warning) errors.push(read.warning);
+	return read.value;
+}
+
+/**
+ * The name a link points to. Absent: null, plus an error when `required`. `mustExist: false` for
+ * links whose name is all that matters (`subsystem`, `driver`): a partial capture of sysfs may
+ * lack the class or driver directory they point to, and the name is still right.
+ */
+function link(
+	env: Env,
+	file: string,
+	errors: ItemError[],
+	opts: {required?: {what: string; owner: Owner}; mustExist?: boolean} = {},
+): string | null {
+	const read = readLinkName(env, file, {mustExist: opts.mustExist ?? true});
+	if (!read.ok) {
+		if (!read.absent) errors.push(read.error);
+		else if (opts.required) errors.push(missing(env, file, opts.required.what, opts.required.owner));
+		return null;
+	}
+	return read.value;
+}
+
+/**
+ * After an item's files were tried: when its directory is not there (any more), the failures that
+ * follow are one fact, not many errors. Gone (removed during the scan, link and all), dangling
+ * (the link is there, its target is not), or a file where the directory should be.
+ */
+function settle(env: Env, dir: string, via: string, errors: ItemError[], what: string): {errors: ItemError[]; gone: boolean} {
+	if (errors.length === 0) return {errors, gone: false};
+	let isDir: boolean | null;
+	try {
+		isDir = statSync(dir).isDirectory();
+	} catch {
+		isDir = null;
+	}
+	if (isDir === true) return {errors, gone: false};
+	if (isDir === false) {
+		return {
+			errors: [itemError(env, dir, 'ENOTDIR', `${env.shown(dir)} is a file where the ${what}'s directory should be; nothing in it can be read.`)],
+			gone: true,
+		};
+	}
+	if (via !== dir && present(via)) {
+		const target = readLinkTarget(env, via);
+		if (target.ok) return {errors: [dangling(env, via, target.value)], gone: true};
+	}
+	return {errors: [gone(env, via, what)], gone: true};
+}
+
+function gone(env: Env, link: string, what: string): ItemError {
+	return itemError(
+		env,
+		link,
+		'ENOENT',
+		`The ${what} was listed but disappeared while it was being read (removed during the scan); scan again to see the current state.`,
+	);
+}
+
+// ---- parents and types -----------------------------------------------------------------------------
+
+function readParents(env: Env, errors: ItemError[]): Parent[] {
+	if (!present(env.sysClassMdevBus)) return [];
+	const names = listDir(env, env.sysClassMdevBus);
+	if (!names.ok) {
+		errors.push(names.error);
+		return [];
+	}
+	return names.value.map((name) => readParent(env, name));
+}
+
+/** One entry of sys/class/mdev_bus (exported so tests can read an entry that vanished after listing). */
+export function readParent(env: Env, name: string): Parent {
+	const entry = path.join(env.sysClassMdevBus, name);
+	const parent: Parent = {name, devicePath: null, bus: null, driver: null, pci: null, numaNode: null, types: [], errors: []};
+	const resolved = resolveUnderRoot(env, entry);
+	if (!resolved.ok) {
+		parent.errors.push(present(entry) ? resolved.error : gone(env, entry, `parent ${name}`));
+		return parent;
+	}
+	const dir = resolved.value;
+	const errors = parent.errors;
+	parent.devicePath = env.shown(dir);
+	parent.bus = link(env, path.join(dir, 'subsystem'), errors, {required: {what: 'bus (subsystem link)', owner: 'device'}, mustExist: false});
+	parent.driver = link(env, path.join(dir, 'driver'), errors, {mustExist: false});
+	if (parent.bus === 'pci') parent.pci = readPciIds(env, dir, errors);
+	// -1 is the kernel's "no NUMA node" (drivers/base/core.c prints dev_to_node()); virtual devices have no file.
+	const numa = readInt(env, path.join(dir, 'numa_node'), {min: -1, what: 'a NUMA node number'});
+	if (numa.ok) parent.numaNode = numa.value;
+	else if (!numa.absent) errors.push(numa.error);
+	const typesDir = path.join(dir, 'mdev_supported_types');
+	const ids = listDir(env, typesDir);
+	if (ids.ok) {
+		parent.types = ids.value.map((id) => readType(env, path.join(typesDir, id), id));
+	} else if (ids.absent) {
+		errors.push(
+			itemError(
+				env,
+				typesDir,
+				'ENOENT',
+				`${env.shown(typesDir)} does not exist although the device is registered in /sys/class/mdev_bus; its types are unknown. The driver or the tree is incomplete.`,
+			),
+		);
+	} else {
+		errors.push(ids.error);
+	}
+	const settled = settle(env, dir, entry, errors, `parent ${name}`);
+	parent.errors = settled.errors;
+	if (settled.gone) Object.assign(parent, {devicePath: null, bus: null, driver: null, pci: null, numaNode: null, types: []});
+	return parent;
+}
+
+const PCI_ID = /^0x[0-9a-f]{4}$/i;
+
+function readPciIds(env: Env, dir: string, errors: ItemError[]): PciIds {
+	const id = (file: string): string | null => {
+		const full = path.join(dir, file);
+		const value = text(env, full, errors, {what: `PCI ${file.replace('_', ' ')} id`, owner: 'device'});
+		if (value === null) return null;
+		if (!PCI_ID.test(value)) {
+			errors.push(itemError(env, full, 'EPARSE', `Reading ${env.shown(full)}: expected a 16-bit id like 0x10de, found ${excerpt(value)}.`));
+			return null;
+		}
+		return value.toLowerCase();
+	};
+	const vendorId = id('vendor');
+	const deviceId = id('device');
+	const subsystemVendorId = id('subsystem_vendor');
+	const subsystemDeviceId = id('subsystem_device');
+	return {vendorId, deviceId, subsystemVendorId, subsystemDeviceId, ...pciNames(env, vendorId, deviceId)};
+}
+
+/** One `mdev_supported_types/<id>/` directory. Every file may be missing; what exists is shown. */
+export function readType(env: Env, dir: string, id: string): MdevType {
+	const type: MdevType = {id, name: null, description: null, deviceApi: null, availableInstances: null, instances: [], errors: []};
+	const errors = type.errors;
+	const required = (what: string) => ({what, owner: 'mdev type' as const});
+	type.name = text(env, path.join(dir, 'name'), errors, required('type name'));
+	// Optional: mtty's types have none (6.1, 6.12), nor do vfio_ccw's and vfio_ap's.
+	type.description = text(env, path.join(dir, 'description'), errors);
+	type.deviceApi = text(env, path.join(dir, 'device_api'), errors, required('device API'));
+	const available = text(env, path.join(dir, 'available_instances'), errors, required('number of available instances'));
+	if (available !== null) {
+		const n = parseInt10(env, path.join(dir, 'available_instances'), available, {min: 0, what: 'a count of instances'});
+		if (n.ok) type.availableInstances = n.value;
+		else errors.push(n.error);
+	}
+	const devices = listDir(env, path.join(dir, 'devices'));
+	if (devices.ok) type.instances = devices.value;
+	else if (devices.absent) errors.push(missing(env, path.join(dir, 'devices'), 'list of its instances', 'mdev type'));
+	else errors.push(devices.error);
+	const settled = settle(env, dir, dir, errors, `type ${id}`);
+	if (settled.gone) return {id, name: null, description: null, deviceApi: null, availableInstances: null, instances: [], errors: settled.errors};
+	return type;
+}
+
+// ---- mdevctl definitions --------------------------------------------------------------------------
+
+export interface DefinitionEntry {
+	uuid: string;
+	parent: string;
+	definition: Definition;
+	errors: ItemError[];
+}
+
+/** mdevctl's store: `etc/mdevctl.d/<parent>/<uuid>`, JSON `{mdev_type, start, attrs}`. */
+export function readDefinitions(env: Env, errors: ItemError[]): DefinitionEntry[] {
+	if (!present(env.mdevctlConfig)) return [];
+	const parents = listDir(env, env.mdevctlConfig);
+	if (!parents.ok) {
+		errors.push(parents.error);
+		return [];
+	}
+	const out: DefinitionEntry[] = [];
+	for (const parent of parents.value) {
+		if (parent === 'scripts.d') continue; // mdevctl's callout/notifier scripts, not definitions
+		const dir = path.join(env.mdevctlConfig, parent);
+		const files = listDir(env, dir);
+		if (!files.ok) {
+			if (files.error.code !== 'ENOTDIR') errors.push(files.error);
+			continue;
+		}
+		for (const uuid of files.value) {
+			if (!UUID.test(uuid)) continue; // mdevctl only reads files named by a UUID
+			out.push(parseDefinition(env, path.join(dir, uuid), uuid, parent));
+		}
+	}
+	return out;
+}
+
+function parseDefinition(env: Env, file: string, uuid: string, parent: string): DefinitionEntry {
+	const definition: Definition = {path: env.shown(file), mdevType: null, autostart: false, attrs: []};
+	const entry: DefinitionEntry = {uuid: uuid.toLowerCase(), parent, definition, errors: []};
+	const bad = (what: string) =>
+		entry.errors.push(
+			itemError(env, file, 'EPARSE', `mdevctl definition ${env.shown(file)}: ${what}. mdevctl cannot use it either; fix it or redefine the device (mdevctl define).`),
+		);
+	const bytes = readBytes(env, file);
+	if (!bytes.ok) {
+		entry.errors.push(bytes.error);
+		return entry;
+	}
+	let json: unknown;
+	try {
+		json = JSON.parse(bytes.value.toString('utf8'));
+	} catch (err) {
+		bad(`not valid JSON (${(err as Error).message})`);
+		return entry;
+	}
+	if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+		bad('not a JSON object');
+		return entry;
+	}
+	const record = json as Record<string, unknown>;
+	if (typeof record.mdev_type === 'string') definition.mdevType = record.mdev_type;
+	else bad('no "mdev_type" string');
+	if (record.start === 'auto' || record.start === 'manual') definition.autostart = record.start === 'auto';
+	else bad(`"start" is ${JSON.stringify(record.start) ?? 'missing'}, expected "auto" or "manual"`);
+	if (record.attrs !== undefined) {
+		if (!Array.isArray(record.attrs)) bad('"attrs" is not a list');
+		else {
+			for (const attr of record.attrs) {
+				if (typeof attr !== 'object' || attr === null || Array.isArray(attr)) {
+					bad('an entry of "attrs" is not an object');
+					continue;
+				}
+				const pairs: Record<string, string> = {};
+				for (const [key, value] of Object.entries(attr as Record<string, unknown>)) pairs[key] = String(value);
+				definition.attrs.push(pairs);
+			}
+		}
+	}
+	return entry;
+}
+
+// ---- instances --------------------------------------------------------------------------------
+
+function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry[], errors: ItemError[]): Instance[] {
+	const parentByPath = new Map<string, string>();
+	for (const p of parents) if (p.devicePath !== null) parentByPath.set(p.devicePath, p.name);
+
+	const instances: Instance[] = [];
+	if (present(env.sysBusMdevDevices)) {
+		const names = listDir(env, env.sysBusMdevDevices);
+		if (names.ok) for (const name of names.value) instances.push(readInstance(env, name, parentByPath));
+		else errors.push(names.error);
+	}
+
+	const byUuid = new Map<string, Instance>();
+	for (const inst of instances) byUuid.set(inst.uuid.toLowerCase(), inst);
+	for (const def of definitions) {
+		const known = byUuid.get(def.uuid);
+		if (known) {
+			if (known.definition !== null) {
+				known.errors.push(
+					itemError(
+						env,
+						env.at(def.definition.path),
+						'EEXIST',
+						`${def.uuid} is defined twice in mdevctl's store (${known.definition.path} and ${def.definition.path}); mdevctl will use only one. Remove one of them.`,
+					),
+				);
+				continue;
+			}
+			known.definition = def.definition;
+			known.errors.push(...def.errors);
+			continue;
+		}
+		const definedOnly: Instance = {
+			uuid: def.uuid,
+			parent: def.parent,
+			mdevType: def.definition.mdevType,
+			active: false,
+			iommuGroup: null,
+			driver: null,
+			vfioDev: null,
+			definition: def.definition,
+			errors: def.errors,
+		};
+		instances.push(definedOnly);
+		byUuid.set(def.uuid, definedOnly);
+	}
+	return instances.sort((a, b) => byCodeUnit(a.uuid, b.uuid));
+}
+
+/** One entry of sys/bus/mdev/devices (exported so tests can read an entry that vanished after listing). */
+export function readInstance(env: Env, name: string, parentByPath: Map<string, string> = new Map()): Instance {
+	const entry = path.join(env.sysBusMdevDevices, name);
+	const inst: Instance = {
+		uuid: name,
+		parent: null,
+		mdevType: null,
+		active: true,
+		iommuGroup: null,
+		driver: null,
+		vfioDev: null,
+		definition: null,
+		errors: [],
+	};
+	const errors = inst.errors;
+	const nameError = UUID.test(name)
+		? []
+		: [itemError(env, entry, 'EPARSE', `${env.shown(entry)}: the name ${JSON.stringify(name)} is not a UUID, which every mdev's name is; shown as found.`)];
+	// The link's own (relative) target is the device's canonical path; resolve it without a
+	// realpath per instance, and only walk the path when it is absolute or leaves the root.
+	const target = readLinkTarget(env, entry);
+	if (!target.ok) {
+		inst.errors = [...nameError, target.absent ? gone(env, entry, `instance ${name}`) : target.error];
+		return inst;
+	}
+	let dir = path.resolve(path.dirname(entry), target.value);
+	if (target.value.startsWith('/') || !env.inside(dir)) {
+		const resolved = resolveUnderRoot(env, entry);
+		if (!resolved.ok) {
+			inst.errors = [...nameError, resolved.error];
+			return inst;
+		}
+		dir = resolved.value;
+	}
+	const parentDir = env.shown(path.dirname(dir));
+	// An mdev's directory sits in its parent's device directory (mdev core: mdev->dev.parent).
+	inst.parent = parentByPath.get(parentDir) ?? path.basename(parentDir);
+	inst.mdevType = link(env, path.join(dir, 'mdev_type'), errors, {required: {what: 'mdev type (mdev_type link)', owner: 'mdev'}});
+	const group = link(env, path.join(dir, 'iommu_group'), errors, {required: {what: 'IOMMU group (iommu_group link)', owner: 'mdev'}});
+	if (group !== null) {
+		const n = parseInt10(env, path.join(dir, 'iommu_group'), group, {min: 0, what: 'an IOMMU group number (link target name)'});
+		if (n.ok) inst.iommuGroup = n.value;
+		else errors.push(n.error);
+	}
+	inst.driver = link(env, path.join(dir, 'driver'), errors, {mustExist: false});
+	// The vfio device's class dir (`vfio-dev/vfioN`, also the name of its /dev/vfio/devices node);
+	// kernels before 6.1 have none.
+	const vfioDev = listDir(env, path.join(dir, 'vfio-dev'));
+	if (vfioDev.ok) inst.vfioDev = vfioDev.value[0] ?? null;
+	else if (!vfioDev.absent) errors.push(vfioDev.error);
+	const settled = settle(env, dir, entry, errors, `instance ${name}`);
+	if (settled.gone) return {...inst, parent: null, mdevType: null, iommuGroup: null, driver: null, vfioDev: null, errors: [...nameError, ...settled.errors]};
+	inst.errors = [...nameError, ...errors];
+	return inst;
+}

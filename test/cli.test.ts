@@ -1,0 +1,208 @@
+// The real command, spawned: from source through tsx, and the bundle (dist/cli.js) when it was built.
+import {execFile} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import test from 'ava';
+import type {HostModel} from '../src/model/types.js';
+
+const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const trees = path.join(project, 'test', 'fixtures', 'trees');
+const debian612 = path.join(trees, 'debian-6.12');
+const recorder = path.join(project, 'test', 'fixtures', 'hooks', 'record-loads.mjs');
+const dist = path.join(project, 'dist', 'cli.js');
+
+interface Run {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+	return new Promise((resolve) => {
+		execFile(
+			process.execPath,
+			args,
+			{cwd: project, encoding: 'utf8', env: {...process.env, NO_COLOR: '1', ...env}, maxBuffer: 16 * 1024 * 1024},
+			(error, stdout, stderr) => resolve({code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr}),
+		);
+	});
+}
+
+/** The CLI from source, as `node --import tsx src/cli.tsx`; stdout is a pipe, never a terminal. */
+const cli = (...args: string[]) => node(['--import', 'tsx', path.join(project, 'src', 'cli.tsx'), ...args]);
+
+const usage = (message: string) => `mdevscope: ${message}\nRun \`mdevscope --help\` for the options.\n`;
+
+function checkSamples(t: import('ava').ExecutionContext, r: Run): void {
+	t.is(r.code, 0, r.stderr);
+	t.is(r.stderr, '');
+	const m = JSON.parse(r.stdout) as HostModel;
+	t.is(m.schemaVersion, 1);
+	t.deepEqual(m.parents.map((p) => p.name), ['mbochs', 'mdpy', 'mtty']);
+	t.deepEqual(
+		Object.fromEntries(m.parents.flatMap((p) => p.types.map((x) => [x.id, x.availableInstances]))),
+		{'mbochs-large': 3, 'mbochs-medium': 12, 'mbochs-small': 48, 'mdpy-hd': 3, 'mdpy-vga': 3, 'mdpy-xga': 3, 'mtty-1': 23, 'mtty-2': 11},
+	);
+	t.deepEqual(
+		m.instances.map((i) => [i.uuid, i.parent, i.mdevType, i.iommuGroup, i.vfioDev]),
+		[
+			['11111111-1111-1111-1111-111111111111', 'mtty', 'mtty-1', 0, 'vfio0'],
+			['22222222-2222-2222-2222-222222222222', 'mdpy', 'mdpy-hd', 1, 'vfio1'],
+			['33333333-3333-3333-3333-333333333333', 'mbochs', 'mbochs-large', 2, 'vfio2'],
+		],
+	);
+	t.deepEqual(m.source, {kind: 'tree', label: debian612, recordedAt: null});
+}
+
+test('--json on the captured 6.12 tree: 3 parents, 8 types with their counts, 3 instances', async (t) => {
+	checkSamples(t, await cli('--root', debian612, '--json'));
+});
+
+test('--plain on the captured 6.12 tree, and the same table when stdout is not a terminal', async (t) => {
+	const plain = await cli('--root', debian612, '--plain');
+	t.is(plain.code, 0, plain.stderr);
+	const out = plain.stdout.split('\n');
+	t.is(out[0], 'Host      unknown hostname, kernel 6.12.117+deb12-amd64');
+	t.is(out[1], `Source    tree ${debian612}`);
+	t.is(out[4], 'Found     3 parents, 8 types, 3 active instances, 0 defined, not active');
+	t.true(out.includes('  mbochs-small   mbochs-small   vfio-pci     48          0  virtual display, 4 MB video memory'));
+	t.true(out.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     -'));
+	const piped = await cli('--root', debian612);
+	t.is(piped.code, 0, piped.stderr);
+	t.is(piped.stdout, plain.stdout);
+});
+
+test('--probe on a tree: every active instance answered "not-live", nothing opened', async (t) => {
+	const r = await cli('--root', debian612, '--json', '--probe');
+	t.is(r.code, 0, r.stderr);
+	const m = JSON.parse(r.stdout) as {instances: Array<{uuid: string; probe?: {uuid: string; outcome: string}}>};
+	t.deepEqual(
+		m.instances.map((i) => [i.uuid, i.probe?.uuid, i.probe?.outcome]),
+		m.instances.map((i) => [i.uuid, i.uuid, 'not-live']),
+	);
+	const plain = await cli('--root', debian612, '--plain', '--probe');
+	t.true(plain.stdout.includes('Probes    3 instances: 3 not-live'));
+});
+
+test('--help: usage, options, keys and examples as the user sees them', async (t) => {
+	const r = await cli('--help');
+	t.is(r.code, 0);
+	for (const part of [
+		'Usage\n    $ mdevscope [options]',
+		'--root DIR         Read /sys, /proc, /dev and /etc under DIR instead of /',
+		'--json ',
+		'--plain ',
+		'--probe ',
+		'--timeout MS ',
+		'--concurrency N ',
+		'--no-color ',
+		'--version ',
+		'Keys in the interactive view',
+		'j/k move',
+		'q quit',
+		'$ mdevscope --root test/fixtures/trees/debian-6.12',
+	]) {
+		t.true(r.stdout.includes(part), part);
+	}
+});
+
+test('--version prints the package version', async (t) => {
+	const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as {version: string};
+	const r = await cli('--version');
+	t.is(r.code, 0);
+	t.is(r.stdout, `${pkg.version}\n`);
+});
+
+test('an unknown flag, a stray argument or a bad number: a clear message and exit 2', async (t) => {
+	t.deepEqual(await cli('--bogus'), {code: 2, stdout: '', stderr: usage('unknown option --bogus.')});
+	t.deepEqual(await cli('--root', debian612, '--jsn'), {code: 2, stdout: '', stderr: usage('unknown option --jsn.')});
+	t.deepEqual(await cli('somewhere'), {
+		code: 2,
+		stdout: '',
+		stderr: usage('unexpected argument "somewhere"; mdevscope takes only options (did you mean --root somewhere?).'),
+	});
+	t.deepEqual(await cli('--timeout', 'soon'), {code: 2, stdout: '', stderr: usage('--timeout needs a whole number of milliseconds above 0.')});
+});
+
+test('a bad --root: a clear message and exit 2, no stack trace', async (t) => {
+	t.deepEqual(await cli('--root', '/nonexistent/mdevscope'), {
+		code: 2,
+		stdout: '',
+		stderr: usage("--root /nonexistent/mdevscope: no such directory. Give the directory that holds a tree's sys/ (or / for this host)."),
+	});
+	const file = path.join(project, 'package.json');
+	t.deepEqual(await cli('--root', file, '--json'), {
+		code: 2,
+		stdout: '',
+		stderr: usage(`--root ${file}: not a directory. Give the directory that holds a tree's sys/ (or / for this host).`),
+	});
+});
+
+test('the empty host: exit 0, the helpful text, and JSON with empty lists', async (t) => {
+	const root = path.join(trees, 'empty');
+	const plain = await cli('--root', root);
+	t.is(plain.code, 0, plain.stderr);
+	t.true(plain.stdout.includes(`No mediated devices (mdev) found under ${root}.`));
+	t.true(plain.stdout.includes('What mdevscope looked for:\n  /sys/class/mdev_bus      missing (the mdev module makes it)'));
+	t.true(plain.stdout.includes('What is missing, and the fix:'));
+	t.true(plain.stdout.includes(`  try: mdevscope --root ${debian612} (a host captured from a real Debian 6.12 kernel)\n`));
+	const json = await cli('--root', root, '--json');
+	t.is(json.code, 0, json.stderr);
+	const m = JSON.parse(json.stdout) as HostModel;
+	t.deepEqual([m.parents, m.instances, m.errors], [[], [], []]);
+	t.deepEqual(m.host.modules, {vfio: false, vfio_iommu_type1: false, mdev: false});
+	t.false(m.host.mdevBus);
+});
+
+// ---- --json and --plain never load Ink or React ----------------------------------------------------
+
+async function loadsOf(args: string[]): Promise<{run: Run; urls: string[]}> {
+	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-loads-'));
+	try {
+		const file = path.join(dir, 'loads.txt');
+		const run = await node(['--import', recorder, ...args], {MDEVSCOPE_RECORD_LOADS: file});
+		return {run, urls: existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []};
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
+
+const inkOrReact = (url: string) => /\/node_modules\/(ink|react|react-reconciler)\//.test(url);
+
+test('the load recorder sees ink and react when the TUI module is imported (control)', async (t) => {
+	const tui = path.join(project, 'src', 'tui.tsx');
+	const {run, urls} = await loadsOf(['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(tui)});`]);
+	t.is(run.code, 0, run.stderr);
+	t.true(urls.some((u) => u.includes('/node_modules/ink/')), 'ink');
+	t.true(urls.some((u) => u.includes('/node_modules/react/')), 'react');
+});
+
+test('--json and --plain from source load neither ink nor react', async (t) => {
+	for (const mode of ['--json', '--plain']) {
+		const {run, urls} = await loadsOf(['--import', 'tsx', path.join(project, 'src', 'cli.tsx'), '--root', debian612, mode]);
+		t.is(run.code, 0, run.stderr);
+		t.true(urls.some((u) => u.endsWith('/src/sysfs/scan.ts')), `${mode}: the recorder saw the CLI's own modules`);
+		t.deepEqual(urls.filter(inkOrReact), [], mode);
+	}
+});
+
+// ---- the bundle ----------------------------------------------------------------------------------
+
+const built = existsSync(dist);
+(built ? test : test.skip)('dist/cli.js (npm run build): --json on the 6.12 tree, and no Ink/React code loaded', async (t) => {
+	checkSamples(t, await node([dist, '--root', debian612, '--json']));
+	// Bundled, React is not under node_modules: look for its element symbol in the files that were loaded.
+	const reactMark = 'react.transitional.element';
+	const distFiles = readdirSync(path.dirname(dist)).filter((f) => f.endsWith('.js'));
+	t.true(
+		distFiles.some((f) => readFileSync(path.join(path.dirname(dist), f), 'utf8').includes(reactMark)),
+		'control: the bundle does contain React (in the lazily loaded TUI chunk)',
+	);
+	const {run, urls} = await loadsOf([dist, '--root', debian612, '--json']);
+	t.is(run.code, 0, run.stderr);
+	const loaded = urls.filter((u) => u.startsWith('file://') && u.includes('/dist/')).map((u) => fileURLToPath(u));
+	t.true(loaded.includes(dist));
+	t.deepEqual(loaded.filter((f) => readFileSync(f, 'utf8').includes(reactMark)), []);
+});

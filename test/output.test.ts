@@ -1,0 +1,189 @@
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import test from 'ava';
+import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../src/model/probe.js';
+import type {HostModel, Instance} from '../src/model/types.js';
+import {renderJson} from '../src/output/json.js';
+import {clean, renderPlain} from '../src/output/plain.js';
+import {scanHost} from '../src/sysfs/scan.js';
+
+const trees = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'trees');
+
+/** A tree scanned with a short, stable source label, so the text does not depend on where the project lives. */
+const scan = (name: string): HostModel => scanHost(path.join(trees, name), {source: {kind: 'tree', label: name, recordedAt: null}});
+
+const lines = (text: string) => text.split('\n');
+
+test('plain: the s390 tree, line by line', (t) => {
+	t.deepEqual(lines(renderPlain(scan('s390'))), [
+		'Host      s390-host, kernel 6.1.0-27-s390x',
+		'Source    tree s390',
+		'Modules   vfio yes, vfio_iommu_type1 yes, mdev yes',
+		'VFIO      /dev/vfio/vfio present, IOMMU groups 2, /sys/class/mdev_bus present',
+		'Found     2 parents, 2 types, 2 active instances, 1 defined, not active',
+		'',
+		'Parent 0.0.0313',
+		'  bus css, driver vfio_ccw',
+		'  /sys/devices/css0/0.0.0313',
+		'  TYPE         NAME                       API       AVAIL  INSTANCES  DESCRIPTION',
+		'  vfio_ccw-io  I/O subchannel (Non-QDIO)  vfio-ccw      0          1  -',
+		'  INSTANCE                              TYPE         STATE   GROUP  DRIVER         VFIO-DEV  MDEVCTL',
+		'  6dfd3ec5-e8b3-4e18-a6fe-57bc9eceb920  vfio_ccw-io  active      0  vfio_ccw_mdev  vfio0     -',
+		'',
+		'Parent matrix',
+		'  bus matrix, driver vfio_ap',
+		'  /sys/devices/vfio_ap/matrix',
+		'  TYPE                 NAME                        API      AVAIL  INSTANCES  DESCRIPTION',
+		'  vfio_ap-passthrough  VFIO AP Passthrough Device  vfio-ap  65535          1  -',
+		'  INSTANCE                              TYPE                 STATE                GROUP  DRIVER        VFIO-DEV  MDEVCTL',
+		'  54f5b7a3-6a17-4f62-9e7b-1a4e6d0c9b28  vfio_ap-passthrough  defined, not active      -  -             -         manual',
+		'  7e270a25-e163-4922-af60-757fc8ed48c6  vfio_ap-passthrough  active                   1  vfio_ap_mdev  vfio1     autostart',
+		'',
+	]);
+});
+
+test('plain: a PCI parent with names, NUMA node and a multi-line description on one line', (t) => {
+	const nvidia = lines(renderPlain(scan('nvidia-grid')));
+	t.deepEqual(nvidia.slice(6, 9), [
+		'Parent 0000:3b:00.0',
+		'  PCI 10de:1eb8 NVIDIA Corporation TU104GL [Tesla T4], subsystem 10de:12a2, bus pci, driver nvidia, NUMA node 0',
+		'  /sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0',
+	]);
+	t.true(nvidia.includes('  f0e1d2c3-b4a5-4968-8776-655443322110  nvidia-231  defined, not active      -  -                 -         autostart'));
+	const gvt = lines(renderPlain(scan('intel-gvtg')));
+	t.is(gvt[7], '  PCI 8086:3e92, subsystem 1043:8694, bus pci, driver i915, NUMA node none (-1)');
+	t.is(
+		gvt[10],
+		'  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci      1          1  low_gm_size: 128MB; high_gm_size: 512MB; fence: 4; resolution: 1920x1200; weight: 4',
+	);
+});
+
+test('plain: errors under their item, control characters stripped, nothing but ASCII', (t) => {
+	const text = renderPlain(scan('broken-garbage'));
+	const out = lines(text);
+	const at = out.indexOf('  mtty-4  Q?[31muad           vfio-pci      1          0  -');
+	t.true(at > 0, 'the name is shown without NUL and ESC, the byte 0xff as ?');
+	t.true(out[at + 1]!.startsWith('    ! EPARSE: Reading /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-4/name: it holds bytes that are not text'));
+	t.is(out[out.indexOf('  mtty-2  Dual port serial    vfio-pci      ?          0  -') + 1],
+		'    ! EPARSE: Reading /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2/available_instances: -3 is below 0, impossible for a count of instances; not shown.');
+	t.is(out[9], '  ! EPARSE: Reading /sys/devices/virtual/mtty/mtty/numa_node: expected a NUMA node number, found "zero".');
+	t.regex(text, /^[\n\u0020-\u007e]*$/);
+	t.is(clean('a\u0000b\u001b[1mc\u009bd\u00e9e\nf'), 'ab[1mcd?e; f');
+});
+
+test('plain: an unreadable mdevctl definition shows as invalid, not as manual', (t) => {
+	const out = lines(renderPlain(scan('broken-unreadable')));
+	t.true(out.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     invalid'));
+});
+
+test('plain: the empty host says what was looked for, what is missing and what to try', (t) => {
+	const root = path.join(trees, 'empty');
+	t.deepEqual(lines(renderPlain(scan('empty'), {tryRoot: {path: '/pkg/test/fixtures/trees/debian-6.12', exists: false}})), [
+		'Host      plain-host, kernel 6.1.0-27-amd64',
+		'Source    tree empty',
+		'Modules   vfio no, vfio_iommu_type1 no, mdev no',
+		'VFIO      /dev/vfio/vfio missing, IOMMU groups missing, /sys/class/mdev_bus missing',
+		'Found     0 parents, 0 types, 0 active instances, 0 defined, not active',
+		'',
+		`No mediated devices (mdev) found under ${root}.`,
+		'',
+		'What mdevscope looked for:',
+		'  /sys/class/mdev_bus      missing (the mdev module makes it)',
+		'  module vfio              not loaded',
+		'  module vfio_iommu_type1  not loaded',
+		'  module mdev              not loaded',
+		'  /dev/vfio/vfio           missing',
+		'  IOMMU groups             none: /sys/kernel/iommu_groups is missing',
+		'',
+		'What is missing, and the fix:',
+		'  - No mdev parent: load the driver of a device that can be split into mediated devices:',
+		"    NVIDIA's vGPU host driver (nvidia + nvidia_vgpu_vfio, not the plain driver), Intel GVT-g",
+		'    (i915.enable_gvt=1 on the kernel command line, then modprobe kvmgt), s390 vfio_ccw or vfio_ap,',
+		"    or the kernel's sample drivers (mtty, mdpy, mbochs from samples/vfio-mdev) to try things out.",
+		'  - Modules not loaded (no /sys/module/vfio, /sys/module/vfio_iommu_type1, /sys/module/mdev): modprobe vfio vfio_iommu_type1 mdev',
+		'  - No /dev/vfio/vfio: the vfio module creates it (the legacy container, CONFIG_VFIO_CONTAINER); load vfio.',
+		'  - No IOMMU groups: vfio gives each mdev instance a group when the instance is created and bound;',
+		'    for PCI passthrough as well, enable the IOMMU (intel_iommu=on or amd_iommu=on, and VT-d/AMD-Vi in firmware).',
+		'',
+		'To see what mdevscope shows on a host that has mediated devices:',
+		'  try: mdevscope --root /pkg/test/fixtures/trees/debian-6.12 (a host captured from a real Debian 6.12 kernel)',
+		'  (that tree is made by `npm run fixtures` in the package directory; run it first)',
+		'',
+	]);
+});
+
+// ---- probe results --------------------------------------------------------------------------------
+
+const yes: FeatureAnswer = {supported: true};
+const no = (code: string): FeatureAnswer => ({supported: false, code});
+
+function probeResult(uuid: string, outcome: ProbeOutcome, summary: string, region: FeatureAnswer, dmabuf: FeatureAnswer, migration: FeatureAnswer): ProbeResult {
+	return {
+		uuid,
+		outcome,
+		summary,
+		probedAt: '2026-11-24T00:00:00.000Z',
+		durationMs: 12,
+		via: outcome === 'ok' ? 'direct' : null,
+		steps: [],
+		device: null,
+		regions: [],
+		irqs: [],
+		display: {region, dmabuf, plane: null, planeNote: null},
+		migration: {...migration, flags: null, flagNames: []},
+		dmaLogging: {supported: null, reason: 'not asked'},
+	};
+}
+
+const notAsked: FeatureAnswer = {supported: null, reason: 'group busy'};
+const probes = new Map<string, ProbeResult>([
+	['11111111-1111-1111-1111-111111111111', probeResult('11111111-1111-1111-1111-111111111111', 'busy', 'in use by pid 4242 (qemu-system-x86_64)', notAsked, notAsked, notAsked)],
+	['22222222-2222-2222-2222-222222222222', probeResult('22222222-2222-2222-2222-222222222222', 'ok', 'display: region; no migration', yes, no('EINVAL'), no('ENOTTY'))],
+	['33333333-3333-3333-3333-333333333333', probeResult('33333333-3333-3333-3333-333333333333', 'ok', 'display: dmabuf; no migration', no('EINVAL'), yes, no('ENOTTY'))],
+]);
+
+test('plain --probe: a column per feature, the summary under each instance, a summary at the end', (t) => {
+	const out = lines(renderPlain(scan('debian-6.12'), {probes}));
+	const header = '  INSTANCE                              TYPE          STATE   GROUP  DRIVER  VFIO-DEV  MDEVCTL  REGION  DMABUF  MIGRATION';
+	const at = out.indexOf(header);
+	t.true(at > 0);
+	t.deepEqual(out.slice(at + 1, at + 3), [
+		'  33333333-3333-3333-3333-333333333333  mbochs-large  active      2  mbochs  vfio2     -        no      yes     no',
+		'    probe: display: dmabuf; no migration',
+	]);
+	t.true(out.includes('  22222222-2222-2222-2222-222222222222  mdpy-hd  active      1  mdpy    vfio1     -        yes     no      no'));
+	t.true(out.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     -        busy    busy    busy'));
+	t.true(out.includes('    probe: in use by pid 4242 (qemu-system-x86_64)'));
+	t.deepEqual(out.slice(-4), [
+		'Probes    3 instances: 1 busy, 2 ok',
+		'          REGION/DMABUF: display via a region or a dmabuf (VFIO_DEVICE_QUERY_GFX_PLANE); MIGRATION: VFIO_DEVICE_FEATURE_MIGRATION.',
+		'          yes/no: the kernel answered; ?: not asked; other words: the probe could not open the device.',
+		'',
+	]);
+});
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+test('json: the model as it is, two-space indented, parseable back to the same model', (t) => {
+	const m = scan('debian-6.12');
+	const text = renderJson(m);
+	t.is(text, `${JSON.stringify(m, null, 2)}\n`);
+	t.deepEqual(JSON.parse(text), m);
+	t.false(text.includes('"probe"'));
+});
+
+test('json --probe: `probe` is added to probed instances only', (t) => {
+	const m = scan('nvidia-grid');
+	const A = '8d4b2a6e-3f1c-4c52-9a0e-7b6d5c4e3f21';
+	const r = probeResult(A, 'ok', 'display: none', no('ENOTTY'), no('ENOTTY'), no('ENOTTY'));
+	const out = JSON.parse(renderJson(m, new Map([[A, r]]))) as Omit<HostModel, 'instances'> & {instances: Array<Instance & {probe?: ProbeResult}>};
+	t.deepEqual(out.instances.find((i) => i.uuid === A)!.probe, r);
+	t.deepEqual(out.instances.filter((i) => i.probe !== undefined).map((i) => i.uuid), [A]);
+	t.deepEqual({...out, instances: out.instances.map(({probe: _probe, ...i}) => i)}, m);
+});
+
+test('json: control characters from sysfs are escaped, not written raw', (t) => {
+	const text = renderJson(scan('broken-garbage'));
+	t.true(text.includes('"name": "Q\\u0000\ufffd\\u001b[31muad"'));
+	t.false(/[\u0000-\u0009\u000b-\u001f]/.test(text));
+});
