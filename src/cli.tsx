@@ -31,6 +31,7 @@ for (const hint of keyHints) {
 const help = `
 	Usage
 	  $ mdevscope [options]
+	  $ mdevscope doctor [--root DIR] [--json]
 
 	Shows every VFIO mediated device (mdev) on this host: the parent devices, the mdev types
 	they offer, the instances (active, and defined in mdevctl but not active), and with
@@ -45,9 +46,16 @@ const help = `
 	                     in the interactive view, press p or P instead
 	  --timeout MS       Give up on one instance's probe after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})
 	  --concurrency N    Probe at most N instances at once (default ${DEFAULT_CONCURRENCY})
+	  --advice           With --probe: what to put in libvirt XML and on the QEMU command line
+	                     for each instance, from what its probe said
 	  --no-color         No colours (NO_COLOR in the environment does the same)
 	  --help             Show this help
 	  --version          Show the version
+
+	Commands
+	  doctor             Check this host (or --root tree) for what mdev needs: IOMMU, modules,
+	                     /dev/vfio, parents, why a type has no free instance, vendor conditions.
+	                     Exit 1 when a check fails.
 
 	Keys in the interactive view (? there lists them all)
 ${keyLines.map((line) => `	  ${line}`).join('\n')}
@@ -57,6 +65,7 @@ ${keyLines.map((line) => `	  ${line}`).join('\n')}
 	  $ mdevscope --plain --probe
 	  $ mdevscope --json | jq '.parents[].types[] | {id, availableInstances}'
 	  $ mdevscope --root test/fixtures/trees/debian-6.12
+	  $ mdevscope doctor
 `;
 
 const flagSpec = {
@@ -64,6 +73,7 @@ const flagSpec = {
 	json: {type: 'boolean', default: false},
 	plain: {type: 'boolean', default: false},
 	probe: {type: 'boolean', default: false},
+	advice: {type: 'boolean', default: false},
 	timeout: {type: 'number', default: DEFAULT_TIMEOUT_MS},
 	concurrency: {type: 'number', default: DEFAULT_CONCURRENCY},
 	color: {type: 'boolean', default: true},
@@ -95,10 +105,17 @@ const cli = meow(help, {
 	flags: flagSpec,
 });
 
-if (cli.input.length > 0) {
-	usageError(`unexpected argument ${JSON.stringify(cli.input[0])}; mdevscope takes only options (did you mean --root ${cli.input[0]}?).`);
+// Subcommands: the first word, when there is one. Each names its own arguments below.
+const COMMANDS = ['doctor'] as const;
+type Command = (typeof COMMANDS)[number];
+const [commandWord, ...commandArgs] = cli.input;
+const command = commandWord as Command | undefined;
+if (commandWord !== undefined && !(COMMANDS as readonly string[]).includes(commandWord)) {
+	usageError(`unknown command ${JSON.stringify(commandWord)}; the commands are ${COMMANDS.join(', ')} (to read a tree, use --root ${commandWord}).`);
 }
-const {root, json, plain, probe, timeout, concurrency, color} = cli.flags;
+if (command === 'doctor' && commandArgs.length > 0) usageError(`doctor takes no arguments (got ${JSON.stringify(commandArgs[0])}).`);
+const {root, json, plain, probe, advice, timeout, concurrency, color} = cli.flags;
+if (advice && !probe) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
 if (!Number.isInteger(timeout) || timeout <= 0) usageError('--timeout needs a whole number of milliseconds above 0.');
 if (!Number.isInteger(concurrency) || concurrency <= 0) usageError('--concurrency needs a whole number above 0.');
 
@@ -129,13 +146,22 @@ async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
 async function main(): Promise<void> {
 	checkRoot(root);
 	const model = scanHost(root);
+	if (command === 'doctor') {
+		const {runDoctorCommand} = await import('./commands/doctor.js');
+		process.exitCode = runDoctorCommand(model, root, {json});
+		return;
+	}
 	// The package's own copy of a real host, offered when this one has nothing (src/ and dist/ are
 	// both one level below the package directory).
 	const sampleRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'trees', 'debian-6.12');
 	if (json || plain || !process.stdout.isTTY) {
 		const probes = probe ? await probeAll(model) : null;
-		if (json) process.stdout.write(renderJson(model, probes));
-		else process.stdout.write(renderPlain(model, {probes, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));
+		const advised = advice && probes ? (await import('./commands/advice.js')).adviceByInstance(model, probes) : null;
+		if (json) process.stdout.write(renderJson(model, probes, advised));
+		else {
+			process.stdout.write(renderPlain(model, {probes, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));
+			if (advised) process.stdout.write(`\n${(await import('./commands/advice.js')).renderAdvicePlain(advised)}`);
+		}
 		return;
 	}
 	if (!color || process.env.NO_COLOR) {

@@ -1,0 +1,51 @@
+// The subcommands and flags the CLI wires on top of the doctor and advice modules, through the real CLI.
+import {spawnSync} from 'node:child_process';
+import path from 'node:path';
+import test from 'ava';
+
+const cli = path.resolve('src/cli.tsx');
+const tree = (name: string) => path.resolve('test/fixtures/trees', name);
+const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {encoding: 'utf8'});
+
+test('doctor on the captured 6.12 tree: no failing check, exit 0', (t) => {
+	const r = run('doctor', '--root', tree('debian-6.12'));
+	t.is(r.status, 0, r.stderr);
+	t.regex(r.stdout, /^mdevscope doctor: \d+ ok, \d+ warn, 0 fail$/m);
+	t.regex(r.stdout, /\[ OK \] mdev parents: 3 parents/);
+});
+
+test('doctor on a host without vfio: exit 1 and the modprobe fixes', (t) => {
+	const r = run('doctor', '--root', tree('empty'));
+	t.is(r.status, 1, r.stderr);
+	for (const mod of ['vfio', 'vfio_iommu_type1', 'mdev']) t.regex(r.stdout, new RegExp(`fix: modprobe ${mod}$`, 'm'));
+});
+
+test('doctor --json carries the same verdicts and the exit code', (t) => {
+	const r = run('doctor', '--json', '--root', tree('empty'));
+	t.is(r.status, 1);
+	const report = JSON.parse(r.stdout) as {exitCode: number; summary: {fail: number}; checks: Array<{id: string; verdict: string}>};
+	t.is(report.exitCode, 1);
+	t.true(report.summary.fail > 0);
+	t.is(report.checks.find((c) => c.id === 'module-mdev')?.verdict, 'fail');
+});
+
+test('an unknown command and --advice without --probe are usage errors (exit 2)', (t) => {
+	const a = run('frob');
+	t.is(a.status, 2);
+	t.regex(a.stderr, /unknown command "frob"/);
+	const b = run('--advice', '--plain', '--root', tree('debian-6.12'));
+	t.is(b.status, 2);
+	t.regex(b.stderr, /--advice needs --probe/);
+});
+
+test('--probe --advice on a tree: every instance is "not-live", and the advice says the display is unknown', (t) => {
+	const r = run('--json', '--probe', '--advice', '--root', tree('debian-6.12'));
+	t.is(r.status, 0, r.stderr);
+	const model = JSON.parse(r.stdout) as {instances: Array<{probe?: {outcome: string}; advice?: {display: string; libvirtXml: string}}>};
+	t.is(model.instances.length, 3);
+	for (const i of model.instances) {
+		t.is(i.probe?.outcome, 'not-live');
+		t.is(i.advice?.display, 'unknown');
+		t.notRegex(i.advice?.libvirtXml ?? '', /display='on'/);
+	}
+});
