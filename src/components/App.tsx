@@ -1,0 +1,283 @@
+// The TUI's root: wires the navigation reducer, the probe hook and the key table to the panes.
+// Effects live in hooks and in the key actions below; the panes only receive data.
+
+import React, {useCallback, useMemo, useReducer, useRef, useState} from 'react';
+import {Box, useApp, useInput, useStdout} from 'ink';
+import type {HostModel} from '../model/types.js';
+import {activeContexts, footerHints, resolveKey, splitKeys, type Action, type KeyPress} from '../keymap.js';
+import {detailSubject, initialState, layoutOf, reducer, viewOf, type TuiAction} from '../state/reducer.js';
+import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, type PaneBox} from '../state/layout.js';
+import {isEmptyHost, parentRows} from '../state/views.js';
+import {sizeOf, useResize} from './hooks/use-terminal-size.js';
+import {useProbes, type ProbeFn} from './hooks/use-probes.js';
+import {ThemeProvider, colorFromEnv} from './theme.js';
+import {Header} from './Header.js';
+import {Footer, type Status} from './Footer.js';
+import {FilterBar} from './FilterBar.js';
+import {HelpOverlay} from './HelpOverlay.js';
+import {EmptyHost} from './EmptyHost.js';
+import {ParentsPane} from './ParentsPane.js';
+import {TypesPane} from './TypesPane.js';
+import {InstancesPane} from './InstancesPane.js';
+import {DetailPane} from './DetailPane.js';
+import {LineView} from './LineView.js';
+import {detailLines} from './detail-lines.js';
+import {helpLines} from './help-lines.js';
+import {seg} from './line.js';
+import {wrap} from './text.js';
+
+export interface AppProps {
+	model: HostModel;
+	/** Reads the host again (`r`); the new model keeps the current one's source marker. */
+	rescan: () => HostModel;
+	/** Reads the bundled sample host (`s` on the empty screen); absent when there is none. */
+	openSample?: () => HostModel;
+	probeTimeoutMs?: number;
+	concurrency?: number;
+	/** The probe runner; by default src/probe/runner.ts, loaded on first probe. */
+	probeFn?: ProbeFn;
+	/** Colour on/off; by default off when NO_COLOR is set. */
+	color?: boolean;
+}
+
+function clock(): string {
+	return new Date().toTimeString().slice(0, 8);
+}
+
+function message(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+export function App(props: AppProps) {
+	const {exit} = useApp();
+	const {stdout} = useStdout();
+	const [state, dispatch] = useReducer(reducer, undefined, () => initialState(props.model, sizeOf(stdout)));
+	useResize((size) => dispatch({type: 'resize', ...size}));
+	const [status, setStatus] = useState<Status | null>(null);
+	const [rescan, setRescan] = useState<() => HostModel>(() => props.rescan);
+	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn});
+	const color = props.color ?? colorFromEnv(process.env);
+
+	const view = useMemo(() => viewOf(state), [state]);
+	const layout = useMemo(() => layoutOf(state), [state]);
+	const empty = isEmptyHost(state.model);
+	const subject = useMemo(() => detailSubject(state, view), [state, view]);
+	const detailBox = paneBox(layout, 'detail');
+	const detail = useMemo(() => {
+		const probe =
+			subject.kind === 'instance'
+				? {result: probes.results.get(subject.instance.uuid), running: probes.running.has(subject.instance.uuid)}
+				: {running: false};
+		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40);
+		// probes.version: the probe maps are mutated in place
+	}, [subject, state.model, detailBox?.width, probes.version]);
+	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2)), [layout.columns]);
+	const contexts = activeContexts({
+		empty,
+		sampleAvailable: !!props.openSample,
+		help: state.help.open,
+		filterEditing: state.filter.editing,
+		focus: state.focus,
+	});
+
+	const probeUuids = (uuids: string[], what: string) => {
+		if (uuids.length === 0) setStatus({text: `nothing to probe: ${what}`, tone: 'warn'});
+		else probes.probe(state.model, uuids);
+	};
+
+	const perform = (action: Action, input: string) => {
+		const move = (by: 'line' | 'page' | 'edge', dir: 1 | -1): TuiAction => ({
+			type: 'move',
+			by,
+			dir,
+			contentLength: state.help.open ? help.length : detail.length,
+		});
+		switch (action) {
+			case 'up':
+				return dispatch(move('line', -1));
+			case 'down':
+				return dispatch(move('line', 1));
+			case 'pageUp':
+				return dispatch(move('page', -1));
+			case 'pageDown':
+				return dispatch(move('page', 1));
+			case 'top':
+				return dispatch(move('edge', -1));
+			case 'bottom':
+				return dispatch(move('edge', 1));
+			case 'nextPane':
+				return dispatch({type: 'focus', to: 'next'});
+			case 'prevPane':
+				return dispatch({type: 'focus', to: 'prev'});
+			case 'paneRight':
+				return dispatch({type: 'focus', to: 'right'});
+			case 'paneLeft':
+				return dispatch({type: 'focus', to: 'left'});
+			case 'drill':
+				return dispatch({type: 'drill'});
+			case 'filter':
+				return dispatch({type: 'filter-start'});
+			case 'filterKeep':
+				return dispatch({type: 'filter-keep'});
+			case 'filterClear':
+				return dispatch({type: 'filter-clear'});
+			case 'filterErase':
+				return dispatch({type: 'filter-erase'});
+			case 'filterText':
+				return dispatch({type: 'filter-input', text: input});
+			case 'help':
+				return dispatch({type: 'help'});
+			case 'back':
+				return dispatch({type: 'back'});
+			case 'probe': {
+				if (subject.kind !== 'instance') {
+					return setStatus({text: 'select an instance to probe (P probes all)', tone: 'warn'});
+				}
+				if (!subject.instance.active) {
+					return setStatus({text: 'defined, not active: start it (mdevctl start) to probe it', tone: 'warn'});
+				}
+				return probeUuids([subject.instance.uuid], 'no active instance');
+			}
+			case 'probeAll': {
+				const all = state.focus === 'parents';
+				const instances = all ? state.model.instances : (view.parent?.instances ?? []);
+				return probeUuids(
+					instances.filter((i) => i.active).map((i) => i.uuid),
+					all ? 'no active instance on this host' : `no active instance of ${view.parent?.name ?? 'this parent'}`,
+				);
+			}
+			case 'refresh':
+				try {
+					const fresh = rescan();
+					dispatch({type: 'set-model', model: {...fresh, source: state.model.source}});
+					return setStatus({text: `rescanned ${clock()}`});
+				} catch (error) {
+					return setStatus({text: `rescan failed: ${message(error)}`, tone: 'error'});
+				}
+			case 'sample': {
+				const open = props.openSample;
+				if (!open) return setStatus({text: 'no sample host available (npm run fixtures makes it)', tone: 'warn'});
+				try {
+					dispatch({type: 'set-model', model: open()});
+					setRescan(() => open);
+					return setStatus({text: 'sample host: recorded, not this machine', tone: 'warn'});
+				} catch (error) {
+					return setStatus({text: `sample host failed: ${message(error)}`, tone: 'error'});
+				}
+			}
+			case 'quit':
+				return exit();
+		}
+	};
+
+	// Ink re-subscribes useInput's handler in an effect, which may run after the next key arrives;
+	// reading the latest handler through a ref keeps keys from acting on the previous screen's state.
+	const onKey = useRef<(input: string, key: KeyPress) => void>(() => {});
+	onKey.current = (input, key) => {
+		const binding = resolveKey(contexts, input, key);
+		if (!binding) return;
+		// A status line answers the last key only; the action may set a new one.
+		setStatus(null);
+		perform(binding.action, input);
+	};
+	useInput(
+		useCallback((input: string, key: KeyPress) => {
+			// Several keys in one read are taken one by one, each after the screen has caught up with
+			// the one before (`/` opens the filter, then `m` is text).
+			const [first, ...rest] = splitKeys(input, key);
+			onKey.current(first!.input, first!.key);
+			for (const next of rest) setTimeout(() => onKey.current(next.input, next.key), 0);
+		}, []),
+	);
+
+	const footerStatus: Status | null = probes.running.size > 0 && probes.progress
+		? {text: `probing ${probes.progress.done}/${probes.progress.total}`, tone: 'warn'}
+		: probes.error
+			? {text: probes.error, tone: 'error'}
+			: status;
+	const {columns, rows} = layout;
+	const filterShown = layout.filterLines > 0;
+
+	let body: React.ReactNode;
+	if (layout.tooSmall) {
+		const text = `Terminal ${columns}x${rows} is too small: mdevscope needs ${MIN_COLUMNS}x${MIN_ROWS}. q quits.`;
+		body = wrap(text, columns).map((line, index) => <LineView key={index} line={[seg(line, 'warn')]} width={columns} />);
+	} else if (state.help.open) {
+		body = <HelpOverlay lines={help} scroll={state.help.scroll} width={columns} height={helpCapacity(layout) + 2} />;
+	} else if (empty) {
+		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={!!props.openSample} />;
+	} else {
+		const pane = (box: PaneBox) => {
+			const focused = state.focus === box.id;
+			const common = {focused, width: box.width, height: box.height, capacity: paneCapacity(layout, box.id)};
+			switch (box.id) {
+				case 'parents':
+					return (
+						<ParentsPane
+							key={box.id}
+							{...common}
+							rows={view.parents}
+							total={parentRows(state.model).length}
+							selected={state.selected.parents}
+							scroll={state.scroll.parents}
+						/>
+					);
+				case 'types':
+					return (
+						<TypesPane
+							key={box.id}
+							{...common}
+							parent={view.parent}
+							types={view.types}
+							selected={state.selected.types}
+							scroll={state.scroll.types}
+						/>
+					);
+				case 'instances':
+					return (
+						<InstancesPane
+							key={box.id}
+							{...common}
+							parent={view.parent}
+							type={view.instanceScope === 'type' ? view.type : null}
+							instances={view.instances}
+							selected={state.selected.instances}
+							scroll={state.scroll.instances}
+							probes={probes.results}
+							running={probes.running}
+						/>
+					);
+				case 'detail':
+					return (
+						<DetailPane
+							key={box.id}
+							title="Detail"
+							lines={detail}
+							scroll={state.scroll.detail}
+							focused={focused}
+							width={box.width}
+							height={box.height}
+						/>
+					);
+			}
+		};
+		body = layout.bands.map((band, index) => (
+			<Box key={index} flexDirection="row" width={columns} height={band[0]?.height ?? 0}>
+				{band.map(pane)}
+			</Box>
+		));
+	}
+
+	return (
+		<ThemeProvider theme={{color}}>
+			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflow="hidden">
+				<Header model={state.model} width={columns} />
+				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflow="hidden">
+					{body}
+				</Box>
+				{filterShown ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}
+				<Footer hints={footerHints(contexts)} status={footerStatus} width={columns} />
+			</Box>
+		</ThemeProvider>
+	);
+}

@@ -1,0 +1,30 @@
+// Draws one Line padded to exactly `width` columns. All screen text goes through here (fitLine
+// sanitizes), so no sysfs string reaches the terminal raw and no line is ever wider than its pane.
+
+import React from 'react';
+import {Text} from 'ink';
+import {fitLine, lineLength, type Line, type Tone} from './line.js';
+import {toneProps, useTheme} from './theme.js';
+
+export interface LineViewProps {
+	line: Line;
+	width: number;
+	/** A tone for the whole line, padding included (the cursor row). */
+	tone?: Tone;
+}
+
+export function LineView({line, width, tone}: LineViewProps) {
+	const theme = useTheme();
+	const fitted = fitLine(line, width);
+	const pad = ' '.repeat(Math.max(0, width - lineLength(fitted)));
+	return (
+		<Text wrap="truncate-end" {...toneProps(theme, tone)}>
+			{fitted.map((s, index) => (
+				<Text key={index} {...toneProps(theme, s.tone)}>
+					{s.text}
+				</Text>
+			))}
+			{pad}
+		</Text>
+	);
+}

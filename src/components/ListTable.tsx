@@ -1,0 +1,68 @@
+// A framed list pane: a column header and only the visible window of rows (scroll .. scroll +
+// capacity), so a list of thousands costs what a screenful costs. Rows start with two marker columns:
+// `>` on the selected row and `!` on a row whose item has errors.
+
+import React from 'react';
+import {LineView} from './LineView.js';
+import {Pane} from './Pane.js';
+import {seg, type Line} from './line.js';
+import {headerLine, planColumns, rowLine, type Column} from './table.js';
+
+/** Where a list pane is and which part of its list it shows (from the reducer and the layout). */
+export interface ListWindow {
+	selected: number;
+	scroll: number;
+	capacity: number;
+	focused: boolean;
+	width: number;
+	height: number;
+}
+
+export interface ListPaneProps<T> extends ListWindow {
+	title: string;
+	columns: Column<T>[];
+	rows: readonly T[];
+	hasErrors: (row: T) => boolean;
+	/** Shown instead of rows when the list is empty (says why). */
+	emptyText: string;
+}
+
+const MARKS = 2;
+
+export function ListPane<T>(props: ListPaneProps<T>) {
+	const {title, columns, rows, selected, scroll, capacity, focused, width, height, hasErrors, emptyText} = props;
+	const inner = width - 2;
+	const plan = planColumns(columns, rows, Math.max(1, inner - MARKS));
+	const header: Line = [seg(' '.repeat(MARKS)), ...headerLine(plan)];
+	const visible = rows.slice(scroll, scroll + capacity);
+	return (
+		<Pane title={title} focused={focused} width={width} height={height}>
+			<LineView line={header} width={inner} />
+			{rows.length === 0 ? <LineView line={[seg('  ' + emptyText, 'dim')]} width={inner} /> : null}
+			{visible.map((row, offset) => {
+				const index = scroll + offset;
+				const isSelected = index === selected;
+				const errors = hasErrors(row);
+				const line: Line = [
+					seg(isSelected ? '>' : ' '),
+					seg(errors ? '!' : ' ', errors ? 'error' : undefined),
+					...rowLine(plan, row),
+				];
+				return (
+					<LineView
+						key={index}
+						line={line}
+						width={inner}
+						tone={isSelected ? (focused ? 'cursor' : 'selected') : undefined}
+					/>
+				);
+			})}
+		</Pane>
+	);
+}
+
+/** `(3)`, or `(3-6/40)` when the list does not fit, for pane titles. */
+export function windowLabel(scroll: number, capacity: number, length: number): string {
+	if (length <= capacity) return `(${length})`;
+	return `(${scroll + 1}-${Math.min(length, scroll + capacity)}/${length})`;
+}

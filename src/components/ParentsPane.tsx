@@ -1,0 +1,39 @@
+import React from 'react';
+import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
+import type {Column} from './table.js';
+import type {ParentRow} from '../state/views.js';
+
+export interface ParentsPaneProps extends ListWindow {
+	rows: ParentRow[];
+	total: number;
+}
+
+const columns: Column<ParentRow>[] = [
+	{
+		key: 'name',
+		title: 'parent',
+		priority: 1,
+		min: 6,
+		// A PCI address (0000:3b:00.0) whole, before the other columns.
+		want: 14,
+		grow: true,
+		value: (r) => r.name,
+		tone: (r) => (r.parent ? undefined : 'warn'),
+	},
+	{key: 'inst', title: 'inst', priority: 2, min: 4, align: 'right', value: (r) => String(r.instances.length)},
+	{key: 'driver', title: 'driver', priority: 3, min: 6, max: 16, value: (r) => r.parent?.driver ?? '-'},
+];
+
+export function ParentsPane({rows, total, ...window}: ParentsPaneProps) {
+	const count = rows.length === total ? windowLabel(window.scroll, window.capacity, rows.length) : `(${rows.length}/${total})`;
+	return (
+		<ListPane
+			{...window}
+			title={`Parents ${count}`}
+			columns={columns}
+			rows={rows}
+			hasErrors={(r) => (r.parent?.errors.length ?? 0) > 0 || r.parent === null}
+			emptyText={total === 0 ? 'no parents' : 'none match the filter'}
+		/>
+	);
+}

@@ -1,0 +1,53 @@
+import React from 'react';
+import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
+import type {Column} from './table.js';
+import type {MdevType} from '../model/types.js';
+import type {ParentRow} from '../state/views.js';
+
+export interface TypesPaneProps extends ListWindow {
+	parent: ParentRow | null;
+	types: MdevType[];
+}
+
+function columnsFor(parent: ParentRow | null): Column<MdevType>[] {
+	const count = (t: MdevType) => parent?.instances.filter((i) => i.mdevType === t.id).length ?? 0;
+	return [
+		{key: 'id', title: 'type', priority: 1, min: 8, want: 14, max: 24, value: (t) => t.id},
+		{key: 'name', title: 'name', priority: 3, min: 6, grow: true, value: (t) => t.name ?? 'n/a'},
+		{key: 'api', title: 'api', priority: 4, min: 5, max: 10, value: (t) => t.deviceApi ?? 'n/a'},
+		{
+			// available_instances 0 is a real answer ("no room for another"), shown as 0, never hidden.
+			key: 'avail',
+			title: 'avail',
+			priority: 2,
+			min: 5,
+			align: 'right',
+			value: (t) => (t.availableInstances === null ? 'n/a' : String(t.availableInstances)),
+			tone: (t) => (t.availableInstances === 0 ? 'warn' : t.availableInstances === null ? 'dim' : undefined),
+		},
+		{key: 'inst', title: 'inst', priority: 5, min: 4, align: 'right', value: (t) => String(count(t))},
+	];
+}
+
+export function TypesPane({parent, types, ...window}: TypesPaneProps) {
+	const title = parent ? `Types of ${parent.name} ${windowLabel(window.scroll, window.capacity, types.length)}` : 'Types';
+	const emptyText = !parent
+		? 'no parent selected'
+		: !parent.parent
+			? 'parent not registered: no types'
+			: parent.parent.types.length === 0
+				? parent.parent.kind === 'nvidia-sriov'
+					? 'no vGPU types listed by its VFs'
+					: 'no mdev_supported_types'
+				: 'none match the filter';
+	return (
+		<ListPane
+			{...window}
+			title={title}
+			columns={columnsFor(parent)}
+			rows={types}
+			hasErrors={(t) => t.errors.length > 0}
+			emptyText={emptyText}
+		/>
+	);
+}

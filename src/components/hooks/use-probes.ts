@@ -1,0 +1,100 @@
+// Live probes for the TUI: runs src/probe/runner.ts (loaded on first use, so the TUI and its tests
+// start without the FFI addon), caches each instance's latest result with its time, and counts
+// progress while a batch runs. Results arrive one by one through onResult; the UI never waits.
+
+import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
+import type {HostModel} from '../../model/types.js';
+import type {ProbeResult} from '../../model/probe.js';
+
+export type ProbeFn = (
+	model: HostModel,
+	uuids: string[],
+	opts?: {timeoutMs?: number; concurrency?: number; onResult?: (r: ProbeResult) => void; signal?: AbortSignal},
+) => Promise<ProbeResult[]>;
+
+export interface ProbeOptions {
+	timeoutMs?: number;
+	concurrency?: number;
+	/** The runner to use; by default src/probe/runner.ts's probeInstances. */
+	probeFn?: ProbeFn;
+}
+
+export interface Probes {
+	results: ReadonlyMap<string, ProbeResult>;
+	running: ReadonlySet<string>;
+	/** Of the current batch (reset when everything is done and a new probe starts); null before any. */
+	progress: {done: number; total: number} | null;
+	/** Why the runner itself failed (not a probe outcome: those are results). */
+	error: string | null;
+	/** Changes whenever results or running change, for memoized views. */
+	version: number;
+	probe: (model: HostModel, uuids: string[]) => void;
+}
+
+async function defaultProbeFn(): Promise<ProbeFn> {
+	const runner = await import('../../probe/runner.js');
+	return runner.probeInstances;
+}
+
+export function useProbes(options: ProbeOptions): Probes {
+	const results = useRef(new Map<string, ProbeResult>());
+	const running = useRef(new Set<string>());
+	const batch = useRef<{done: number; total: number} | null>(null);
+	const [version, bump] = useReducer((n: number) => n + 1, 0);
+	const [error, setError] = useState<string | null>(null);
+	const controller = useRef(new AbortController());
+	const optionsRef = useRef(options);
+	optionsRef.current = options;
+
+	// Leaving the TUI stops every probe child that is still running.
+	useEffect(() => {
+		const current = new AbortController();
+		controller.current = current;
+		return () => current.abort();
+	}, []);
+
+	const probe = useCallback((model: HostModel, uuids: string[]) => {
+		const fresh = [...new Set(uuids)].filter((uuid) => !running.current.has(uuid));
+		if (fresh.length === 0) return;
+		if (running.current.size === 0 || batch.current === null) batch.current = {done: 0, total: 0};
+		batch.current.total += fresh.length;
+		for (const uuid of fresh) running.current.add(uuid);
+		setError(null);
+		bump();
+		const signal = controller.current.signal;
+		const settle = (uuid: string) => {
+			if (running.current.delete(uuid) && batch.current) batch.current.done++;
+		};
+		const record = (result: ProbeResult) => {
+			if (signal.aborted) return;
+			results.current.set(result.uuid, result);
+			settle(result.uuid);
+			bump();
+		};
+		void (async () => {
+			try {
+				const run = optionsRef.current.probeFn ?? (await defaultProbeFn());
+				const {timeoutMs, concurrency} = optionsRef.current;
+				const final = await run(model, fresh, {timeoutMs, concurrency, signal, onResult: record});
+				// Results the runner returned without reporting them one by one.
+				for (const result of final) if (running.current.has(result.uuid)) record(result);
+			} catch (caught) {
+				if (!signal.aborted) {
+					setError(`probe runner failed: ${caught instanceof Error ? caught.message : String(caught)}`);
+				}
+			} finally {
+				for (const uuid of fresh) settle(uuid);
+				if (!signal.aborted) bump();
+			}
+		})();
+	}, []);
+
+	return {
+		results: results.current,
+		running: running.current,
+		progress: batch.current ? {...batch.current} : null,
+		error,
+		version,
+		probe,
+	};
+}

@@ -1,0 +1,69 @@
+// How probe answers read on screen, shared by the instances list and the detail pane. Pure.
+// A question the kernel was not asked (supported === null) never reads as "no": it reads as `?` with
+// its reason, like nvtop's valid bits.
+
+import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
+import type {Tone} from './line.js';
+
+export interface Cell {
+	text: string;
+	tone?: Tone;
+}
+
+const OUTCOME_WORD: Record<ProbeOutcome, string> = {
+	ok: 'ok',
+	busy: 'busy',
+	'needs-root': 'root',
+	vanished: 'gone',
+	'not-viable': 'not-viable',
+	'no-vfio': 'no-vfio',
+	'not-live': 'not-live',
+	timeout: 'timeout',
+	error: 'error',
+};
+
+export function outcomeWord(outcome: ProbeOutcome): string {
+	return OUTCOME_WORD[outcome];
+}
+
+/** REGION / DMABUF / none, from VFIO_DEVICE_QUERY_GFX_PLANE with VFIO_GFX_PLANE_TYPE_PROBE. */
+export function displayCell(result: ProbeResult): Cell {
+	const {region, dmabuf} = result.display;
+	if (region.supported === true && dmabuf.supported === true) return {text: 'REGION+DMABUF', tone: 'ok'};
+	if (region.supported === true) return {text: 'REGION', tone: 'ok'};
+	if (dmabuf.supported === true) return {text: 'DMABUF', tone: 'ok'};
+	if (region.supported === false && dmabuf.supported === false) return {text: 'none'};
+	return {text: '?', tone: 'dim'};
+}
+
+/** The probe column of the instances list: the display answer, or what stopped the probe. */
+export function probeCell(result: ProbeResult | undefined, running: boolean): Cell {
+	if (running) return {text: '..', tone: 'dim'};
+	if (!result) return {text: '-', tone: 'dim'};
+	if (result.outcome !== 'ok') return {text: outcomeWord(result.outcome), tone: 'warn'};
+	return displayCell(result);
+}
+
+export function migrationCell(result: ProbeResult | undefined): Cell {
+	if (!result) return {text: '-', tone: 'dim'};
+	const {supported} = result.migration;
+	if (supported === true) return {text: 'yes', tone: 'ok'};
+	if (supported === false) return {text: 'no'};
+	return {text: '?', tone: 'dim'};
+}
+
+/**
+ * `supported`, `not supported (ENOTTY)`, `not asked: <reason>`. When the probe stopped early, every
+ * question carries the same reason as the summary: `stoppedBecause` turns those into a short
+ * `not asked (probe stopped)` instead of repeating it.
+ */
+export function answerText(answer: FeatureAnswer, stoppedBecause?: string): string {
+	if (answer.supported === true) return 'supported';
+	if (answer.supported === false) {
+		const why = [answer.code, answer.reason].filter(Boolean).join(': ');
+		return 'not supported' + (why ? ` (${why})` : '');
+	}
+	const reason = (answer.reason ?? answer.code ?? '').replace(/^not asked:\s*/, '');
+	if (stoppedBecause && reason.includes(stoppedBecause)) return 'not asked (probe stopped, see above)';
+	return 'not asked' + (reason ? `: ${reason}` : '');
+}

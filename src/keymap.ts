@@ -1,0 +1,435 @@
+// The one key table of the TUI (in the spirit of htop's key table and k9s's KeyActions): each binding
+// says which keys, where they work, the footer hint and the help line. The input handler dispatches
+// through resolveKey(), the footer is footerHints() and the `?` screen is helpEntries(): they are all
+// read from BINDINGS, so what the screen says and what the keys do cannot drift apart.
+// No Ink import: key events are described by the structural KeyPress below (Ink's `Key` fits it).
+
+export type PaneId = 'parents' | 'types' | 'instances' | 'detail';
+export const PANES: readonly PaneId[] = ['parents', 'types', 'instances', 'detail'];
+
+/**
+ * Where a binding works. `lists`: the four panes of the main screen (whichever has focus);
+ * a pane id: only while that pane has focus; `filter`: while typing a filter; `help`: the `?` screen;
+ * `empty`: the screen for a host without mdev support; `sample`: that screen when a sample host is
+ * bundled; `global`: always, even while typing.
+ */
+export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample';
+
+export type Action =
+	| 'up'
+	| 'down'
+	| 'pageUp'
+	| 'pageDown'
+	| 'top'
+	| 'bottom'
+	| 'nextPane'
+	| 'prevPane'
+	| 'paneRight'
+	| 'paneLeft'
+	| 'drill'
+	| 'filter'
+	| 'filterKeep'
+	| 'filterClear'
+	| 'filterErase'
+	| 'filterText'
+	| 'probe'
+	| 'probeAll'
+	| 'refresh'
+	| 'sample'
+	| 'help'
+	| 'back'
+	| 'quit';
+
+export type SpecialKey =
+	| 'up'
+	| 'down'
+	| 'left'
+	| 'right'
+	| 'pageUp'
+	| 'pageDown'
+	| 'home'
+	| 'end'
+	| 'return'
+	| 'escape'
+	| 'tab'
+	| 'backspace';
+
+export type KeySpec =
+	| {kind: 'char'; char: string}
+	| {kind: 'special'; name: SpecialKey; shift?: boolean}
+	| {kind: 'ctrl'; char: string}
+	/** Any printable text (typed or pasted), for the filter. */
+	| {kind: 'text'};
+
+export interface Binding {
+	action: Action;
+	keys: KeySpec[];
+	scope: Context[];
+	/** Footer hint, or null to leave it to the help screen. `keys` overrides how the keys are written. */
+	footer: {keys?: string; label: string} | null;
+	/** One line for the help screen. */
+	help: string;
+	/** Changes the host (none does yet: mdevscope only reads). Marked `!` in help. */
+	dangerous?: boolean;
+}
+
+/** The subset of Ink's `Key` that bindings look at. */
+export interface KeyPress {
+	upArrow?: boolean;
+	downArrow?: boolean;
+	leftArrow?: boolean;
+	rightArrow?: boolean;
+	pageUp?: boolean;
+	pageDown?: boolean;
+	home?: boolean;
+	end?: boolean;
+	return?: boolean;
+	escape?: boolean;
+	tab?: boolean;
+	backspace?: boolean;
+	delete?: boolean;
+	ctrl?: boolean;
+	shift?: boolean;
+	meta?: boolean;
+}
+
+const char = (c: string): KeySpec => ({kind: 'char', char: c});
+const special = (name: SpecialKey, shift?: boolean): KeySpec =>
+	shift === undefined ? {kind: 'special', name} : {kind: 'special', name, shift};
+
+export const BINDINGS: readonly Binding[] = [
+	{
+		action: 'up',
+		keys: [special('up'), char('k')],
+		scope: ['lists', 'help'],
+		footer: {keys: 'j/k', label: 'move'},
+		help: 'move the selection up (scrolls the detail pane and this help)',
+	},
+	{
+		action: 'down',
+		keys: [special('down'), char('j')],
+		scope: ['lists', 'help'],
+		footer: null,
+		help: 'move the selection down (scrolls the detail pane and this help)',
+	},
+	{
+		action: 'pageUp',
+		keys: [special('pageUp')],
+		scope: ['lists', 'help'],
+		footer: null,
+		help: 'one page up',
+	},
+	{
+		action: 'pageDown',
+		keys: [special('pageDown')],
+		scope: ['lists', 'help'],
+		footer: null,
+		help: 'one page down',
+	},
+	{
+		action: 'top',
+		keys: [char('g'), special('home')],
+		scope: ['lists', 'help'],
+		footer: null,
+		help: 'go to the first line',
+	},
+	{
+		action: 'bottom',
+		keys: [char('G'), special('end')],
+		scope: ['lists', 'help'],
+		footer: null,
+		help: 'go to the last line',
+	},
+	{
+		action: 'nextPane',
+		keys: [special('tab', false)],
+		scope: ['lists'],
+		footer: {keys: 'Tab', label: 'pane'},
+		help: 'focus the next pane (parents, types, instances, detail, then around)',
+	},
+	{
+		action: 'prevPane',
+		keys: [special('tab', true)],
+		scope: ['lists'],
+		footer: null,
+		help: 'focus the previous pane',
+	},
+	{
+		action: 'paneRight',
+		keys: [special('right')],
+		scope: ['lists'],
+		footer: null,
+		help: 'focus the pane to the right (towards the detail)',
+	},
+	{
+		action: 'paneLeft',
+		keys: [special('left')],
+		scope: ['lists'],
+		footer: null,
+		help: 'focus the pane to the left (towards the parents)',
+	},
+	{
+		action: 'drill',
+		keys: [special('return')],
+		scope: ['parents', 'types', 'instances'],
+		footer: {label: 'open'},
+		help: 'drill in: parent -> its types -> their instances -> detail',
+	},
+	{
+		action: 'probe',
+		keys: [char('p')],
+		scope: ['instances', 'detail'],
+		footer: {label: 'probe'},
+		help: 'probe the selected instance: open it through VFIO and ask the kernel what it can do',
+	},
+	{
+		action: 'probeAll',
+		keys: [char('P')],
+		scope: ['lists'],
+		footer: {label: 'probe all'},
+		help: 'probe every active instance of the selected parent (in the parents pane: of the whole host)',
+	},
+	{
+		action: 'filter',
+		keys: [char('/')],
+		scope: ['lists'],
+		footer: {label: 'filter'},
+		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids',
+	},
+	{
+		action: 'refresh',
+		keys: [char('r')],
+		scope: ['lists', 'empty'],
+		footer: {label: 'refresh'},
+		help: 'read the host again (probe results are kept, with their time)',
+	},
+	{
+		action: 'sample',
+		keys: [char('s')],
+		scope: ['sample'],
+		footer: {label: 'sample host'},
+		help: 'open the sample host captured from a real Debian 6.12 kernel (marked RECORDED)',
+	},
+	{
+		action: 'back',
+		keys: [special('escape')],
+		scope: ['lists', 'help'],
+		footer: null,
+		help: 'close this help; clear the filter',
+	},
+	{
+		action: 'help',
+		keys: [char('?')],
+		scope: ['lists', 'help', 'empty'],
+		footer: {label: 'help'},
+		help: 'show or close this help',
+	},
+	{
+		action: 'quit',
+		keys: [char('q')],
+		scope: ['lists', 'help', 'empty'],
+		footer: {label: 'quit'},
+		help: 'quit (the terminal is restored)',
+	},
+	{
+		action: 'quit',
+		keys: [{kind: 'ctrl', char: 'c'}],
+		scope: ['global'],
+		footer: null,
+		help: 'quit from anywhere, also while typing a filter',
+	},
+	{
+		action: 'filterKeep',
+		keys: [special('return')],
+		scope: ['filter'],
+		footer: {label: 'keep'},
+		help: 'keep the filter and go back to the lists',
+	},
+	{
+		action: 'filterClear',
+		keys: [special('escape')],
+		scope: ['filter'],
+		footer: {label: 'clear'},
+		help: 'clear the filter and go back to the lists',
+	},
+	{
+		action: 'filterErase',
+		keys: [special('backspace')],
+		scope: ['filter'],
+		footer: {label: 'erase'},
+		help: 'erase the last character of the filter',
+	},
+	{
+		action: 'filterText',
+		keys: [{kind: 'text'}],
+		scope: ['filter'],
+		footer: null,
+		help: 'typed text is added to the filter; the lists follow as you type',
+	},
+];
+
+const SPECIAL_NAMES: Record<SpecialKey, string> = {
+	up: 'Up',
+	down: 'Down',
+	left: 'Left',
+	right: 'Right',
+	pageUp: 'PgUp',
+	pageDown: 'PgDn',
+	home: 'Home',
+	end: 'End',
+	return: 'Enter',
+	escape: 'Esc',
+	tab: 'Tab',
+	backspace: 'Backspace',
+};
+
+/** How a key is written on screen (ASCII): `j`, `Up`, `S-Tab`, `C-c`. */
+export function keyName(spec: KeySpec): string {
+	switch (spec.kind) {
+		case 'char':
+			return spec.char;
+		case 'ctrl':
+			return 'C-' + spec.char;
+		case 'text':
+			return 'text';
+		case 'special':
+			return (spec.shift ? 'S-' : '') + SPECIAL_NAMES[spec.name];
+	}
+}
+
+export function keysLabel(binding: Binding): string {
+	return binding.keys.map(keyName).join(', ');
+}
+
+function specialPressed(name: SpecialKey, key: KeyPress): boolean {
+	switch (name) {
+		case 'up':
+			return !!key.upArrow;
+		case 'down':
+			return !!key.downArrow;
+		case 'left':
+			return !!key.leftArrow;
+		case 'right':
+			return !!key.rightArrow;
+		case 'pageUp':
+			return !!key.pageUp;
+		case 'pageDown':
+			return !!key.pageDown;
+		case 'home':
+			return !!key.home;
+		case 'end':
+			return !!key.end;
+		case 'return':
+			return !!key.return;
+		case 'escape':
+			return !!key.escape;
+		case 'tab':
+			return !!key.tab;
+		case 'backspace':
+			// Most terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
+			return !!key.backspace || !!key.delete;
+	}
+}
+
+function anySpecial(key: KeyPress): boolean {
+	return (Object.keys(SPECIAL_NAMES) as SpecialKey[]).some((name) => specialPressed(name, key));
+}
+
+export function keyMatches(spec: KeySpec, input: string, key: KeyPress): boolean {
+	switch (spec.kind) {
+		case 'char':
+			return input === spec.char && !key.ctrl && !key.meta && !anySpecial(key);
+		case 'ctrl':
+			return !!key.ctrl && input === spec.char;
+		case 'special':
+			return specialPressed(spec.name, key) && (spec.shift === undefined || !!key.shift === spec.shift);
+		case 'text':
+			return input.length > 0 && !key.ctrl && !key.meta && !anySpecial(key);
+	}
+}
+
+/**
+ * Ink hands over text that arrived in one read (a paste, keys typed faster than they are read, tmux
+ * send-keys) as a single input, with Enter, Tab or Backspace inside it unparsed. Split such input
+ * into one key press per character, as if typed one at a time. Escape sequences are already split
+ * out by Ink; anything else passes through unchanged.
+ */
+export function splitKeys(input: string, key: KeyPress): Array<{input: string; key: KeyPress}> {
+	const chars = [...input];
+	if (chars.length <= 1 || key.ctrl || key.meta || anySpecial(key)) return [{input, key}];
+	return chars.map((c) => {
+		if (c === '\r' || c === '\n') return {input: '', key: {return: true}};
+		if (c === '\t') return {input: '', key: {tab: true}};
+		if (c === '\x7f' || c === '\b') return {input: '', key: {backspace: true}};
+		const code = c.charCodeAt(0);
+		// C0 control: Ctrl + the letter (0x03 is Ctrl-C).
+		if (code < 0x20) return {input: String.fromCharCode(code + 0x60), key: {ctrl: true}};
+		return {input: c, key: /[A-Z]/.test(c) ? {shift: true} : {}};
+	});
+}
+
+/** The first binding active in one of `contexts` whose keys match, in table order. */
+export function resolveKey(contexts: readonly Context[], input: string, key: KeyPress): Binding | undefined {
+	return BINDINGS.find(
+		(binding) =>
+			binding.scope.some((scope) => contexts.includes(scope)) &&
+			binding.keys.some((spec) => keyMatches(spec, input, key)),
+	);
+}
+
+/** The contexts that are active in a screen state, most specific first. */
+export function activeContexts(screen: {
+	empty: boolean;
+	sampleAvailable?: boolean;
+	help: boolean;
+	filterEditing: boolean;
+	focus: PaneId;
+}): Context[] {
+	if (screen.help) return ['help', 'global'];
+	if (screen.empty) return screen.sampleAvailable ? ['sample', 'empty', 'global'] : ['empty', 'global'];
+	if (screen.filterEditing) return ['filter', 'global'];
+	return [screen.focus, 'lists', 'global'];
+}
+
+export interface FooterHint {
+	keys: string;
+	label: string;
+}
+
+/** The footer for the given contexts: the bindings that work here and have a footer hint, in table order. */
+export function footerHints(contexts: readonly Context[]): FooterHint[] {
+	return BINDINGS.filter((b) => b.footer !== null && b.scope.some((s) => contexts.includes(s))).map((b) => ({
+		keys: b.footer!.keys ?? keyName(b.keys[0]!),
+		label: b.footer!.label,
+	}));
+}
+
+const CONTEXT_WORDS: Record<Context, string> = {
+	global: 'anywhere',
+	lists: 'lists',
+	parents: 'parents',
+	types: 'types',
+	instances: 'instances',
+	detail: 'detail',
+	filter: 'filter',
+	help: 'help',
+	empty: 'no-mdev',
+	sample: 'no-mdev',
+};
+
+export interface HelpEntry {
+	keys: string;
+	where: string;
+	help: string;
+	dangerous: boolean;
+}
+
+/** Every binding, once, for the `?` screen. */
+export function helpEntries(): HelpEntry[] {
+	return BINDINGS.map((b) => ({
+		keys: keysLabel(b),
+		where: b.scope.map((s) => CONTEXT_WORDS[s]).join(','),
+		help: b.help,
+		dangerous: !!b.dangerous,
+	}));
+}

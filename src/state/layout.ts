@@ -1,0 +1,121 @@
+// Screen geometry as a pure function of the terminal size and focus, shared by the reducer (how many
+// rows a list shows, for scroll windows and paging) and the components (how wide to draw).
+//
+// The frame is one line shorter than the terminal: Ink repaints a frame that fills the whole terminal
+// by clearing the screen on every update, which flickers; rows - 1 lines keep it on its diffing path.
+
+import type {PaneId} from '../keymap.js';
+
+export const MIN_COLUMNS = 40;
+export const MIN_ROWS = 16;
+/** From this width on, parents, types and instances sit side by side above the detail pane. */
+export const WIDE_COLUMNS = 120;
+
+export interface PaneBox {
+	id: PaneId;
+	width: number;
+	height: number;
+}
+
+export interface Layout {
+	columns: number;
+	rows: number;
+	tooSmall: boolean;
+	wide: boolean;
+	/** Lines of the filter bar (0 or 1). */
+	filterLines: number;
+	/** Lines between the header and the footer (and filter bar). */
+	bodyHeight: number;
+	/** Horizontal bands, top to bottom; the widths of a band's panes add up to `columns`. */
+	bands: PaneBox[][];
+}
+
+export interface Viewport {
+	columns: number;
+	rows: number;
+}
+
+function clamp(value: number, low: number, high: number): number {
+	return Math.max(low, Math.min(high, value));
+}
+
+/** The smallest pane: title line, column header, one row, bottom border. */
+const MIN_PANE = 4;
+
+export function computeLayout(viewport: Viewport, focus: PaneId, filterShown: boolean): Layout {
+	const columns = Math.max(1, Math.floor(viewport.columns));
+	const rows = Math.max(1, Math.floor(viewport.rows));
+	const filterLines = filterShown ? 1 : 0;
+	// header + footer + the spare last line
+	const bodyHeight = rows - 3 - filterLines;
+	const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+	const wide = columns >= WIDE_COLUMNS;
+	const base = {columns, rows, tooSmall, wide, filterLines, bodyHeight};
+	if (tooSmall) return {...base, bands: []};
+
+	if (wide) {
+		const top = clamp(Math.round(bodyHeight * (focus === 'detail' ? 0.3 : 0.45)), MIN_PANE + 2, bodyHeight - MIN_PANE);
+		const parentsWidth = clamp(Math.round(columns * 0.2), 18, 32);
+		const instancesWidth = clamp(Math.round(columns * 0.36), 44, 72);
+		return {
+			...base,
+			bands: [
+				[
+					{id: 'parents', width: parentsWidth, height: top},
+					{id: 'types', width: columns - parentsWidth - instancesWidth, height: top},
+					{id: 'instances', width: instancesWidth, height: top},
+				],
+				[{id: 'detail', width: columns, height: bodyHeight - top}],
+			],
+		};
+	}
+
+	// Narrow: parents | types, then instances, then detail. The detail pane grows while it has focus.
+	let top: number;
+	let middle: number;
+	if (focus === 'detail' && bodyHeight - 2 * (MIN_PANE + 1) >= 2 * MIN_PANE) {
+		top = MIN_PANE + 1;
+		middle = MIN_PANE + 1;
+	} else {
+		const detail = Math.max(MIN_PANE, Math.floor(bodyHeight * 0.34));
+		top = Math.max(MIN_PANE, Math.ceil((bodyHeight - detail) / 2));
+		middle = Math.max(MIN_PANE, bodyHeight - detail - top);
+	}
+	const bottom = bodyHeight - top - middle;
+	const parentsWidth = clamp(Math.round(columns * 0.3), 14, 30);
+	return {
+		...base,
+		bands: [
+			[
+				{id: 'parents', width: parentsWidth, height: top},
+				{id: 'types', width: columns - parentsWidth, height: top},
+			],
+			[{id: 'instances', width: columns, height: middle}],
+			[{id: 'detail', width: columns, height: bottom}],
+		],
+	};
+}
+
+export function paneBox(layout: Layout, id: PaneId): PaneBox | null {
+	for (const band of layout.bands) {
+		for (const pane of band) if (pane.id === id) return pane;
+	}
+	return null;
+}
+
+/** Rows of data a pane shows: its height minus the title line, the bottom border and (lists) the column header. */
+export function paneCapacity(layout: Layout, id: PaneId): number {
+	const box = paneBox(layout, id);
+	if (!box) return 1;
+	return Math.max(1, box.height - 2 - (id === 'detail' ? 0 : 1));
+}
+
+/** Lines of text the help screen shows (it takes the body, framed). */
+export function helpCapacity(layout: Layout): number {
+	return Math.max(1, layout.bodyHeight - 2);
+}
+
+/** Width inside a pane's borders. */
+export function innerWidth(box: {width: number}): number {
+	return Math.max(0, box.width - 2);
+}

@@ -1,0 +1,255 @@
+// Navigation state of the TUI as a reducer (like ink-ui's select state): focus, the selection of each
+// list, scroll windows, the filter and the help screen. No React, no Ink: tested directly.
+//
+// Lists only render their visible window (`scroll` .. `scroll + capacity`), so thousands of instances
+// cost no more to draw than ten. Selections are kept by identity (parent name, type id, uuid) across
+// rescans, filter edits and focus changes; when the item is gone the index is clamped to the new list.
+
+import type {HostModel, Instance, MdevType} from '../model/types.js';
+import {PANES, type PaneId} from '../keymap.js';
+import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
+import {clampIndex, deriveView, type ListPane, type ParentRow, type View} from './views.js';
+
+export interface TuiState {
+	model: HostModel;
+	viewport: Viewport;
+	focus: PaneId;
+	/** The list pane focused last: the detail pane shows its selection. */
+	lastList: ListPane;
+	selected: Record<ListPane, number>;
+	/** First visible row of each pane (detail: first visible line). */
+	scroll: Record<PaneId, number>;
+	filter: {text: string; editing: boolean};
+	help: {open: boolean; scroll: number};
+}
+
+export type TuiAction =
+	/** Line, page or edge (top/bottom) move. `contentLength`: lines of the detail/help text being scrolled. */
+	| {type: 'move'; by: 'line' | 'page' | 'edge'; dir: 1 | -1; contentLength?: number}
+	| {type: 'focus'; to: 'next' | 'prev' | 'left' | 'right' | PaneId}
+	| {type: 'drill'}
+	| {type: 'filter-start'}
+	| {type: 'filter-input'; text: string}
+	| {type: 'filter-erase'}
+	| {type: 'filter-keep'}
+	| {type: 'filter-clear'}
+	| {type: 'help'; open?: boolean}
+	| {type: 'back'}
+	| {type: 'set-model'; model: HostModel}
+	| {type: 'resize'; columns: number; rows: number};
+
+export function initialState(model: HostModel, viewport: Viewport): TuiState {
+	return normalize({
+		model,
+		viewport,
+		focus: 'parents',
+		lastList: 'parents',
+		selected: {parents: 0, types: 0, instances: 0},
+		scroll: {parents: 0, types: 0, instances: 0, detail: 0},
+		filter: {text: '', editing: false},
+		help: {open: false, scroll: 0},
+	});
+}
+
+export function layoutOf(state: TuiState): Layout {
+	return computeLayout(state.viewport, state.focus, state.filter.editing || state.filter.text !== '');
+}
+
+export function viewOf(state: TuiState): View {
+	return deriveView(state.model, state.filter.text, state.selected, state.focus === 'detail' ? 'detail' : state.focus);
+}
+
+export type Subject =
+	| {kind: 'parent'; row: ParentRow}
+	| {kind: 'type'; row: ParentRow; type: MdevType}
+	| {kind: 'instance'; row: ParentRow; instance: Instance}
+	| {kind: 'none'};
+
+/** What the detail pane describes: the selection of the list focused last, else the nearest one above it. */
+export function detailSubject(state: TuiState, view: View = viewOf(state)): Subject {
+	const {parent, type, instance} = view;
+	if (!parent) return {kind: 'none'};
+	if (state.lastList === 'instances' && instance) return {kind: 'instance', row: parent, instance};
+	if (state.lastList !== 'parents' && type) return {kind: 'type', row: parent, type};
+	return {kind: 'parent', row: parent};
+}
+
+function subjectKey(subject: Subject): string {
+	switch (subject.kind) {
+		case 'parent':
+			return 'p ' + subject.row.key;
+		case 'type':
+			return 't ' + subject.row.key + ' ' + subject.type.id;
+		case 'instance':
+			return 'i ' + subject.instance.uuid;
+		case 'none':
+			return '';
+	}
+}
+
+function listLength(view: View, pane: ListPane): number {
+	return pane === 'parents' ? view.parents.length : pane === 'types' ? view.types.length : view.instances.length;
+}
+
+interface SelectionKeys {
+	parent: string | null;
+	type: string | null;
+	instance: string | null;
+}
+
+function selectionKeys(state: TuiState): SelectionKeys {
+	const view = viewOf(state);
+	return {parent: view.parent?.key ?? null, type: view.type?.id ?? null, instance: view.instance?.uuid ?? null};
+}
+
+/** Point the selections at the same items as before (by identity) in the lists of `state`, else clamp. */
+function reselect(state: TuiState, keys: SelectionKeys): TuiState {
+	const selected = {...state.selected};
+	let view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
+	const p = view.parents.findIndex((row) => row.key === keys.parent);
+	selected.parents = p >= 0 ? p : clampIndex(selected.parents, view.parents.length);
+	view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
+	const sameParent = view.parent?.key === keys.parent;
+	const t = sameParent ? view.types.findIndex((type) => type.id === keys.type) : -1;
+	selected.types = t >= 0 ? t : sameParent ? clampIndex(selected.types, view.types.length) : 0;
+	view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
+	const i = view.instances.findIndex((instance) => instance.uuid === keys.instance);
+	selected.instances = i >= 0 ? i : sameParent ? clampIndex(selected.instances, view.instances.length) : 0;
+	return {...state, selected};
+}
+
+/** Keep a window [scroll, scroll + capacity) over a list of `length` rows containing `index`. */
+export function scrollWindow(index: number, scroll: number, capacity: number, length: number): number {
+	let top = scroll;
+	if (index < top) top = index;
+	if (index >= top + capacity) top = index - capacity + 1;
+	return Math.max(0, Math.min(top, Math.max(0, length - capacity)));
+}
+
+/** Clamp every selection to its list and every scroll window to its selection and pane size. */
+function normalize(state: TuiState): TuiState {
+	const view = viewOf(state);
+	const layout = layoutOf(state);
+	const selected = {...state.selected};
+	const scroll = {...state.scroll};
+	for (const pane of ['parents', 'types', 'instances'] as const) {
+		const length = listLength(view, pane);
+		selected[pane] = clampIndex(selected[pane], length);
+		scroll[pane] = scrollWindow(selected[pane], scroll[pane], paneCapacity(layout, pane), length);
+	}
+	scroll.detail = Math.max(0, scroll.detail);
+	return {...state, selected, scroll};
+}
+
+/** Apply a change that may alter the lists, then put the selections back on the same items. */
+function keepSelection(state: TuiState, change: (s: TuiState) => TuiState): TuiState {
+	const keys = selectionKeys(state);
+	const before = subjectKey(detailSubject(state));
+	let next = normalize(reselect(change(state), keys));
+	if (subjectKey(detailSubject(next)) !== before) next = {...next, scroll: {...next.scroll, detail: 0}};
+	return next;
+}
+
+function moveList(state: TuiState, pane: ListPane, action: Extract<TuiAction, {type: 'move'}>): TuiState {
+	const view = viewOf(state);
+	const length = listLength(view, pane);
+	const capacity = paneCapacity(layoutOf(state), pane);
+	const current = state.selected[pane];
+	const target =
+		action.by === 'edge' ? (action.dir < 0 ? 0 : length - 1) : current + action.dir * (action.by === 'page' ? capacity : 1);
+	const index = clampIndex(target, length);
+	if (index === current) return state;
+	const selected = {...state.selected, [pane]: index};
+	const scroll = {...state.scroll, detail: 0};
+	// A new parent shows other types and instances; a new type other instances: start those at the top.
+	if (pane === 'parents') {
+		selected.types = 0;
+		selected.instances = 0;
+		scroll.types = 0;
+		scroll.instances = 0;
+	} else if (pane === 'types') {
+		selected.instances = 0;
+		scroll.instances = 0;
+	}
+	return normalize({...state, selected, scroll});
+}
+
+/** Scroll a text of `length` lines shown `capacity` at a time. */
+function scrollText(current: number, action: Extract<TuiAction, {type: 'move'}>, capacity: number): number {
+	const max = action.contentLength === undefined ? Number.POSITIVE_INFINITY : Math.max(0, action.contentLength - capacity);
+	const from = Math.min(current, max);
+	const target =
+		action.by === 'edge' ? (action.dir < 0 ? 0 : max) : from + action.dir * (action.by === 'page' ? capacity : 1);
+	return Math.max(0, Math.min(target, max));
+}
+
+function focusTarget(current: PaneId, to: Extract<TuiAction, {type: 'focus'}>['to']): PaneId {
+	const index = PANES.indexOf(current);
+	switch (to) {
+		case 'next':
+			return PANES[(index + 1) % PANES.length]!;
+		case 'prev':
+			return PANES[(index + PANES.length - 1) % PANES.length]!;
+		case 'right':
+			return PANES[Math.min(index + 1, PANES.length - 1)]!;
+		case 'left':
+			return PANES[Math.max(index - 1, 0)]!;
+		default:
+			return to;
+	}
+}
+
+function setFocus(state: TuiState, focus: PaneId): TuiState {
+	if (focus === state.focus) return state;
+	return keepSelection(state, (s) => ({...s, focus, lastList: focus === 'detail' ? s.lastList : focus}));
+}
+
+const PRINTABLE = /[^\x20-\x7e]/g;
+
+export function reducer(state: TuiState, action: TuiAction): TuiState {
+	switch (action.type) {
+		case 'move': {
+			if (state.help.open) {
+				const scroll = scrollText(state.help.scroll, action, helpCapacity(layoutOf(state)));
+				return scroll === state.help.scroll ? state : {...state, help: {...state.help, scroll}};
+			}
+			if (state.focus === 'detail') {
+				const scroll = scrollText(state.scroll.detail, action, paneCapacity(layoutOf(state), 'detail'));
+				return scroll === state.scroll.detail ? state : {...state, scroll: {...state.scroll, detail: scroll}};
+			}
+			return moveList(state, state.focus, action);
+		}
+		case 'focus':
+			return setFocus(state, focusTarget(state.focus, action.to));
+		case 'drill': {
+			const next: Record<PaneId, PaneId> = {parents: 'types', types: 'instances', instances: 'detail', detail: 'detail'};
+			return setFocus(state, next[state.focus]);
+		}
+		case 'filter-start':
+			return normalize({...state, filter: {...state.filter, editing: true}});
+		case 'filter-input': {
+			const text = action.text.replace(PRINTABLE, '');
+			if (text === '') return state;
+			return keepSelection(state, (s) => ({...s, filter: {...s.filter, text: s.filter.text + text}}));
+		}
+		case 'filter-erase':
+			return keepSelection(state, (s) => ({...s, filter: {...s.filter, text: s.filter.text.slice(0, -1)}}));
+		case 'filter-keep':
+			return normalize({...state, filter: {...state.filter, editing: false}});
+		case 'filter-clear':
+			return keepSelection(state, (s) => ({...s, filter: {text: '', editing: false}}));
+		case 'help': {
+			const open = action.open ?? !state.help.open;
+			return {...state, help: {open, scroll: 0}};
+		}
+		case 'back':
+			if (state.help.open) return {...state, help: {open: false, scroll: 0}};
+			if (state.filter.text !== '' || state.filter.editing) return reducer(state, {type: 'filter-clear'});
+			return state;
+		case 'set-model':
+			return keepSelection(state, (s) => ({...s, model: action.model}));
+		case 'resize':
+			if (action.columns === state.viewport.columns && action.rows === state.viewport.rows) return state;
+			return normalize({...state, viewport: {columns: action.columns, rows: action.rows}});
+	}
+}

@@ -1,0 +1,188 @@
+// The one key table: dispatch, footer and help all come from it.
+import test from 'ava';
+import {
+	BINDINGS,
+	activeContexts,
+	footerHints,
+	helpEntries,
+	keyMatches,
+	keyName,
+	resolveKey,
+	splitKeys,
+	type Context,
+	type KeyPress,
+	type KeySpec,
+} from '../src/keymap.js';
+
+const none: KeyPress = {};
+const lists = (pane: 'parents' | 'types' | 'instances' | 'detail'): Context[] =>
+	activeContexts({empty: false, help: false, filterEditing: false, focus: pane});
+const filtering = activeContexts({empty: false, help: false, filterEditing: true, focus: 'parents'});
+
+const actionFor = (contexts: Context[], input: string, key: KeyPress = none) => resolveKey(contexts, input, key)?.action;
+
+/** A key event that matches `spec`, as Ink would report it. */
+function pressFor(spec: KeySpec): [string, KeyPress] {
+	switch (spec.kind) {
+		case 'char':
+			return [spec.char, /[A-Z]/.test(spec.char) ? {shift: true} : {}];
+		case 'ctrl':
+			return [spec.char, {ctrl: true}];
+		case 'text':
+			return ['x', {}];
+		case 'special': {
+			const flag = {
+				up: 'upArrow',
+				down: 'downArrow',
+				left: 'leftArrow',
+				right: 'rightArrow',
+				pageUp: 'pageUp',
+				pageDown: 'pageDown',
+				home: 'home',
+				end: 'end',
+				return: 'return',
+				escape: 'escape',
+				tab: 'tab',
+				backspace: 'backspace',
+			}[spec.name] as keyof KeyPress;
+			return ['', {[flag]: true, shift: !!spec.shift}];
+		}
+	}
+}
+
+test('every binding resolves to itself where it is in scope: no key is taken twice in one context', (t) => {
+	const contexts: Context[][] = [
+		lists('parents'),
+		lists('types'),
+		lists('instances'),
+		lists('detail'),
+		filtering,
+		activeContexts({empty: false, help: true, filterEditing: false, focus: 'parents'}),
+		activeContexts({empty: true, sampleAvailable: true, help: false, filterEditing: false, focus: 'parents'}),
+	];
+	for (const binding of BINDINGS) {
+		for (const spec of binding.keys) {
+			const [input, key] = pressFor(spec);
+			for (const context of contexts) {
+				if (!binding.scope.some((s) => context.includes(s))) continue;
+				t.is(resolveKey(context, input, key), binding, `${keyName(spec)} in ${context.join('/')}`);
+			}
+		}
+	}
+});
+
+test('movement, panes and drilling in the lists', (t) => {
+	t.is(actionFor(lists('parents'), 'j'), 'down');
+	t.is(actionFor(lists('parents'), 'k'), 'up');
+	t.is(actionFor(lists('types'), '', {downArrow: true}), 'down');
+	t.is(actionFor(lists('types'), 'g'), 'top');
+	t.is(actionFor(lists('types'), 'G', {shift: true}), 'bottom');
+	t.is(actionFor(lists('types'), '', {pageDown: true}), 'pageDown');
+	t.is(actionFor(lists('parents'), '', {tab: true}), 'nextPane');
+	t.is(actionFor(lists('parents'), '', {tab: true, shift: true}), 'prevPane');
+	t.is(actionFor(lists('parents'), '', {rightArrow: true}), 'paneRight');
+	t.is(actionFor(lists('parents'), '', {return: true}), 'drill');
+	// Nothing to drill into from the detail pane.
+	t.is(actionFor(lists('detail'), '', {return: true}), undefined);
+});
+
+test('p probes only where an instance is selected; P everywhere in the lists', (t) => {
+	t.is(actionFor(lists('parents'), 'p'), undefined);
+	t.is(actionFor(lists('types'), 'p'), undefined);
+	t.is(actionFor(lists('instances'), 'p'), 'probe');
+	t.is(actionFor(lists('detail'), 'p'), 'probe');
+	t.is(actionFor(lists('parents'), 'P', {shift: true}), 'probeAll');
+});
+
+test('while typing a filter, letters are text, Enter keeps, Esc clears, and only Ctrl-C quits', (t) => {
+	t.is(actionFor(filtering, 'q'), 'filterText');
+	t.is(actionFor(filtering, 'j'), 'filterText');
+	t.is(actionFor(filtering, '?'), 'filterText');
+	t.is(actionFor(filtering, '', {return: true}), 'filterKeep');
+	t.is(actionFor(filtering, '', {escape: true, meta: true}), 'filterClear');
+	// Ink reports the DEL byte most terminals send for Backspace as `delete`.
+	t.is(actionFor(filtering, '', {delete: true}), 'filterErase');
+	t.is(actionFor(filtering, 'c', {ctrl: true}), 'quit');
+	t.is(actionFor(filtering, '', {upArrow: true}), undefined);
+});
+
+test('q and Ctrl-C quit from the lists, help and the empty screen; s works only there with a sample', (t) => {
+	const help = activeContexts({empty: false, help: true, filterEditing: false, focus: 'types'});
+	const empty = activeContexts({empty: true, help: false, filterEditing: false, focus: 'parents'});
+	const emptyWithSample = activeContexts({empty: true, sampleAvailable: true, help: false, filterEditing: false, focus: 'parents'});
+	for (const contexts of [lists('parents'), help, empty]) {
+		t.is(actionFor(contexts, 'q'), 'quit');
+		t.is(actionFor(contexts, 'c', {ctrl: true}), 'quit');
+	}
+	t.is(actionFor(emptyWithSample, 's'), 'sample');
+	t.is(actionFor(empty, 's'), undefined);
+	t.is(actionFor(lists('parents'), 's'), undefined);
+	t.is(actionFor(empty, 'r'), 'refresh');
+	t.is(actionFor(empty, 'j'), undefined);
+	t.is(actionFor(help, '', {escape: true}), 'back');
+	t.is(actionFor(help, '?'), 'help');
+	t.is(actionFor(help, 'p'), undefined);
+});
+
+test('a plain letter never matches with Ctrl or Meta held', (t) => {
+	t.false(keyMatches({kind: 'char', char: 'q'}, 'q', {ctrl: true}));
+	t.false(keyMatches({kind: 'char', char: 'q'}, 'q', {meta: true}));
+	t.false(keyMatches({kind: 'text'}, '', {}));
+	t.true(keyMatches({kind: 'text'}, 'mdpy', {}));
+});
+
+test('the footer lists what works in the focused pane, from the table', (t) => {
+	const labels = (contexts: Context[]) => footerHints(contexts).map((h) => `${h.keys} ${h.label}`);
+	const parents = labels(lists('parents'));
+	const instances = labels(lists('instances'));
+	const detail = labels(lists('detail'));
+	t.false(parents.includes('p probe'));
+	t.true(instances.includes('p probe'));
+	t.true(parents.includes('Enter open'));
+	t.false(detail.includes('Enter open'));
+	t.deepEqual(labels(filtering), ['Enter keep', 'Esc clear', 'Backspace erase']);
+	for (const hints of [parents, instances, detail]) {
+		t.true(hints.includes('? help'));
+		t.true(hints.includes('q quit'));
+		t.true(hints.includes('j/k move'));
+	}
+	// Every hint belongs to a binding that is active there.
+	for (const hint of footerHints(lists('types'))) {
+		t.true(BINDINGS.some((b) => b.footer?.label === hint.label && b.scope.some((s) => lists('types').includes(s))));
+	}
+});
+
+test('help lists every binding once with its keys, written in ASCII', (t) => {
+	const entries = helpEntries();
+	t.is(entries.length, BINDINGS.length);
+	for (const [index, binding] of BINDINGS.entries()) {
+		t.is(entries[index]!.help, binding.help);
+		t.true(binding.help.length > 0);
+		t.true(binding.keys.length > 0);
+		for (const spec of binding.keys) t.true(entries[index]!.keys.includes(keyName(spec)));
+		t.regex(entries[index]!.keys + entries[index]!.help + entries[index]!.where, /^[\x20-\x7e]*$/);
+	}
+	t.is(keyName({kind: 'special', name: 'tab', shift: true}), 'S-Tab');
+	t.is(keyName({kind: 'ctrl', char: 'c'}), 'C-c');
+});
+
+test('keys that arrive in one read are split into single presses', (t) => {
+	t.deepEqual(splitKeys('/mdpy', {}), [
+		{input: '/', key: {}},
+		{input: 'm', key: {}},
+		{input: 'd', key: {}},
+		{input: 'p', key: {}},
+		{input: 'y', key: {}},
+	]);
+	t.deepEqual(splitKeys('\r\tG\x7f\x03', {}), [
+		{input: '', key: {return: true}},
+		{input: '', key: {tab: true}},
+		{input: 'G', key: {shift: true}},
+		{input: '', key: {backspace: true}},
+		{input: 'c', key: {ctrl: true}},
+	]);
+	// Single keys and Ink's parsed special keys pass through.
+	t.deepEqual(splitKeys('j', {}), [{input: 'j', key: {}}]);
+	t.deepEqual(splitKeys('', {upArrow: true}), [{input: '', key: {upArrow: true}}]);
+	t.is(resolveKey(lists('parents'), splitKeys('\x03q', {})[0]!.input, splitKeys('\x03q', {})[0]!.key)?.action, 'quit');
+});
