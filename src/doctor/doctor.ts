@@ -75,6 +75,8 @@ const isTrue = (v: string | null) => v !== null && /^(1|y|Y|on|ON|On|oN)$/.test(
 
 const isNvidiaParent = (p: Parent) => p.driver === 'nvidia';
 const isGvtgParent = (p: Parent) => p.driver === 'i915';
+/** NVIDIA's vendor-specific VFIO framework: vGPUs are SR-IOV VFs, not mdevs (FIELD-NOTES #11). */
+const isSriovParent = (p: Parent) => p.kind === 'nvidia-sriov';
 
 function activeOf(model: HostModel, parent: Parent, type: MdevType): string[] {
 	const uuids = new Set(type.instances);
@@ -88,7 +90,7 @@ function checkIommu(model: HostModel, env: DoctorEnv): DoctorCheck {
 	const groups = model.host.iommuGroups;
 	const hw = env.iommu.hardware;
 	const params = iommuCmdline(model.host.cmdline);
-	const mdevGroups = new Set(model.instances.filter((i) => i.active && i.iommuGroup !== null).map((i) => i.iommuGroup));
+	const mdevGroups = new Set(model.instances.filter((i) => i.kind === 'mdev' && i.active && i.iommuGroup !== null).map((i) => i.iommuGroup));
 	const parts: string[] = [];
 	parts.push(groups === null ? '/sys/kernel/iommu_groups is missing' : `${plural(groups, 'IOMMU group')} in /sys/kernel/iommu_groups`);
 	if (hw === null) parts.push('/sys/class/iommu missing');
@@ -152,6 +154,17 @@ function checkModule(model: HostModel, env: DoctorEnv, name: 'vfio' | 'vfio_iomm
 			verdict: 'ok',
 			seen: `/sys/module/${name} present: ${what[name]} is loaded or built in.`,
 			fix: null,
+		});
+	}
+	const sriov = model.parents.filter(isSriovParent);
+	if (name === 'mdev' && sriov.length > 0 && !model.parents.some((p) => p.kind === 'mdev')) {
+		return check({
+			id: `module-${name}`,
+			title: `${name} module`,
+			verdict: 'ok',
+			seen: `/sys/module/mdev is missing, and not needed here: the NVIDIA SR-IOV GPUs (${sriov.map((p) => p.name).join(', ')}) hand out their vGPUs as PCI VFs, without mdev.`,
+			fix: null,
+			fieldNote: 11,
 		});
 	}
 	// With CONFIG_IOMMUFD_VFIO_CONTAINER, iommufd provides the container in place of vfio_iommu_type1.
@@ -246,7 +259,7 @@ function checkGroupNodes(model: HostModel, env: DoctorEnv, live: boolean): Docto
 			...base,
 			verdict: live ? 'fail' : 'warn',
 			seen: `missing: ${missing.map((g) => `/dev/vfio/${g} (instances ${uuidsOf(g).join(', ')})`).join('; ')}. The vendor driver registered no VFIO device for them, or udev did not create the node.`,
-			fix: 'check that each instance is bound to its vendor driver (ls -l /sys/bus/mdev/devices/<uuid>/driver) and that vfio is loaded',
+			fix: 'check that each instance is bound to its vendor driver (ls -l /sys/bus/mdev/devices/<uuid>/driver; an SR-IOV vGPU: /sys/bus/pci/devices/<VF>/driver) and that vfio is loaded',
 		});
 	}
 	if (standIns.length > 0) {
@@ -314,7 +327,19 @@ function hintsForNoParents(env: DoctorEnv, cmdline: string | null): string {
 
 function checkParents(model: HostModel, env: DoctorEnv): DoctorCheck {
 	const base = {id: 'mdev-parents', title: 'mdev parents', fieldNote: 3};
-	if (!model.host.mdevBus || model.parents.length === 0) {
+	const mdev = model.parents.filter((p) => p.kind === 'mdev');
+	const sriov = model.parents.filter(isSriovParent);
+	const sriovText = `${plural(sriov.length, 'NVIDIA SR-IOV GPU')} with vGPUs as VFs, not mdevs (${sriov.map((p) => p.name).join(', ')})`;
+	if (!model.host.mdevBus || mdev.length === 0) {
+		if (sriov.length > 0) {
+			return check({
+				...base,
+				verdict: 'ok',
+				seen: `${model.host.mdevBus ? '/sys/class/mdev_bus has no parent' : '/sys/class/mdev_bus is missing'}, and none is needed here: ${sriovText}.`,
+				fix: null,
+				fieldNote: 11,
+			});
+		}
 		return check({
 			...base,
 			verdict: 'fail',
@@ -324,12 +349,14 @@ function checkParents(model: HostModel, env: DoctorEnv): DoctorCheck {
 			fix: hintsForNoParents(env, model.host.cmdline),
 		});
 	}
-	const list = model.parents.map((p) => `${p.name} (${p.driver ?? p.bus ?? 'no driver'}, ${plural(p.types.length, 'type')})`);
-	return check({...base, verdict: 'ok', seen: `${plural(model.parents.length, 'parent')} in /sys/class/mdev_bus: ${list.join(', ')}.`, fix: null});
+	const list = mdev.map((p) => `${p.name} (${p.driver ?? p.bus ?? 'no driver'}, ${plural(p.types.length, 'type')})`);
+	const also = sriov.length > 0 ? `; also ${sriovText}` : '';
+	return check({...base, verdict: 'ok', seen: `${plural(mdev.length, 'parent')} in /sys/class/mdev_bus: ${list.join(', ')}${also}.`, fix: null});
 }
 
 function checkParentTypes(parent: Parent): DoctorCheck | null {
-	if (parent.types.length > 0) return null;
+	// An SR-IOV GPU without types (SR-IOV off, or full) is checkSriovParent's to explain.
+	if (parent.types.length > 0 || isSriovParent(parent)) return null;
 	const base = {id: `parent-types:${parent.name}`, parent: parent.name};
 	if (parent.devicePath === null && parent.errors.length > 0) {
 		return check({
@@ -426,13 +453,16 @@ function checkNvidia(model: HostModel, env: DoctorEnv): DoctorCheck[] {
 			quirks: ['nvidia-needs-vm'],
 		}),
 	);
-	out.push(
-		vendorModule(env, 'nvidia_vgpu_vfio', {
-			present: 'NVIDIA vGPU instances can bind to it',
-			missing: 'vGPU instances have no VFIO driver to bind to',
-			fix: 'modprobe nvidia_vgpu_vfio (part of the vGPU host driver)',
-		}),
-	);
+	// The mdev side's VFIO driver; SR-IOV VFs are registered with VFIO by nvidia itself (kubevirt#17642).
+	if (gpus.some((p) => p.kind === 'mdev')) {
+		out.push(
+			vendorModule(env, 'nvidia_vgpu_vfio', {
+				present: 'NVIDIA vGPU instances can bind to it',
+				missing: 'vGPU instances have no VFIO driver to bind to',
+				fix: 'modprobe nvidia_vgpu_vfio (part of the vGPU host driver)',
+			}),
+		);
+	}
 	return out;
 }
 
@@ -496,7 +526,8 @@ function checkGvtg(model: HostModel, env: DoctorEnv): DoctorCheck[] {
 }
 
 function checkSriovNvidia(model: HostModel, env: DoctorEnv): DoctorCheck[] {
-	const parentNames = new Set(model.parents.map((p) => p.name));
+	// Parents, and the VFs of SR-IOV parents, are looked at by their own checks.
+	const parentNames = new Set(model.parents.flatMap((p) => [p.name, ...(p.sriov?.vfs ?? [])]));
 	const gpus = env.pciDisplay.filter((g: PciDisplayFacts) => g.vendorId === '0x10de' && g.driver === 'nvidia' && !parentNames.has(g.address));
 	return gpus.map((gpu) => {
 		const sriov = gpu.nvidiaCreatableVgpuTypes || (gpu.sriovTotalVfs ?? 0) > 0;
@@ -513,8 +544,119 @@ function checkSriovNvidia(model: HostModel, env: DoctorEnv): DoctorCheck[] {
 	});
 }
 
+/** The GPU's address as nvidia-smi spells it (`00000000:41:00.0`; FIELD-NOTES #12). */
+function nvidiaSmiBusId(bdf: string): string {
+	const m = /^([0-9a-f]{4,8}):(.*)$/i.exec(bdf);
+	return m ? `${m[1]!.padStart(8, '0')}:${m[2]}`.toUpperCase() : bdf;
+}
+
+/**
+ * An NVIDIA SR-IOV GPU (FIELD-NOTES #11): are its VFs enabled, and what can its free VFs still take.
+ * What each VF offers is its `nvidia/creatable_vgpu_types`; the counts are the scanner's (free VFs
+ * that list a type). Which heterogeneous mode the GPU runs in is not in sysfs: said so, not guessed.
+ */
+function checkSriovParent(model: HostModel, env: DoctorEnv, parent: Parent): DoctorCheck[] {
+	const pf = parent.name;
+	const s = parent.sriov;
+	if (s === null || parent.devicePath === null) return [];
+	const out: DoctorCheck[] = [];
+	const files = `/sys/bus/pci/devices/${pf}`;
+	const carried = model.instances.filter((i) => i.kind === 'nvidia-sriov' && i.parent === pf);
+	const base = {parent: pf, fieldNote: 11};
+	const vfsBase = {...base, id: `sriov-vfs:${pf}`, title: `SR-IOV VFs of ${pf}`};
+	if (s.numVfs === 0) {
+		out.push(
+			check({
+				...vfsBase,
+				verdict: 'fail',
+				seen: `SR-IOV is off on ${pf} (${parent.driver ?? 'no driver'}): ${files}/sriov_numvfs is 0 of sriov_totalvfs ${s.totalVfs ?? '?'}. Its vGPUs would be VFs, so it offers none until they are enabled; the VFs, and the vGPU types chosen on them, are gone after every reboot or driver reload.`,
+				fix: `/usr/lib/nvidia/sriov-manage -e ${pf} (as root, from NVIDIA's vGPU host driver; again after every boot, e.g. from a systemd unit before the VMs start)`,
+			}),
+		);
+		return out;
+	}
+	if (s.numVfs === null) {
+		out.push(check({...vfsBase, verdict: 'warn', seen: `${files}/sriov_numvfs could not be read, so whether the VFs are enabled is unknown (see the parent's errors).`, fix: `cat ${files}/sriov_numvfs as root`}));
+	} else {
+		out.push(
+			check({
+				...vfsBase,
+				verdict: 'ok',
+				seen: `${s.numVfs} of ${s.totalVfs ?? '?'} VFs enabled (${files}/sriov_numvfs), ${carried.length} with a vGPU. They do not survive a reboot: sriov-manage -e and the types must be set again at boot.`,
+				fix: null,
+			}),
+		);
+	}
+
+	// What the free VFs offer. Unknown counts (a VF that could not be read): nothing to judge.
+	if (s.vfs.length === 0 || parent.types.some((t) => t.availableInstances === null)) return out;
+	const free = s.vfs.length - carried.length;
+	const label = (id: string | null) => {
+		const name = parent.types.find((t) => t.id === id)?.name;
+		return name ? `${id} (${name})` : (id ?? '?');
+	};
+	const carriedText = [...new Set(carried.map((i) => i.mdevType))]
+		.map((id) => `${label(id)} on ${carried.filter((i) => i.mdevType === id).map((i) => i.uuid).join(', ')}`)
+		.join('; ');
+	const offered = parent.types.filter((t) => (t.availableInstances ?? 0) > 0);
+	const offeredText = offered.map((t) => `${label(t.id)} on ${plural(t.availableInstances!, 'VF')}`).join(', ');
+	const typesBase = {...base, id: `sriov-types:${pf}`, instances: carried.map((i) => i.uuid)};
+	const clear = `clear a vGPU no VM uses: echo 0 > /sys/bus/pci/devices/<VF>/nvidia/current_vgpu_type (its VM stopped)`;
+	if (carried.length === 0) {
+		if (offered.length > 0) return out;
+		const mgr = vgpuMgrState(env);
+		out.push(
+			check({
+				...typesBase,
+				title: `vGPU types on ${pf}`,
+				verdict: mgr.running === false ? 'fail' : 'warn',
+				seen: `none of the ${plural(free, 'VF')} of ${pf} carries a vGPU, and none lists a type in nvidia/creatable_vgpu_types; ${mgr.seen}.`,
+				fix: mgr.running === false ? 'systemctl enable --now nvidia-vgpu-mgr' : `check nvidia-smi vgpu -c -i ${nvidiaSmiBusId(pf)} (creatable types) and journalctl -u nvidia-vgpu-mgr`,
+				fieldNote: 6,
+			}),
+		);
+		return out;
+	}
+	if (free === 0) {
+		const more = s.numVfs !== null && s.totalVfs !== null && s.numVfs < s.totalVfs;
+		out.push(
+			check({
+				...typesBase,
+				title: `vGPU room on ${pf}`,
+				verdict: 'warn',
+				seen: `every enabled VF of ${pf} carries a vGPU (${carriedText}).`,
+				fix: more ? `/usr/lib/nvidia/sriov-manage -e ${pf} enables all ${s.totalVfs} VFs` : `${clear}, or use another GPU`,
+				fieldNote: 1,
+			}),
+		);
+	} else if (offered.length === 0) {
+		out.push(
+			check({
+				...typesBase,
+				title: `vGPU room on ${pf}`,
+				verdict: 'warn',
+				seen: `the ${plural(free, 'free VF')} of ${pf} list no type in nvidia/creatable_vgpu_types: the vGPUs already there (${carriedText}) hold what the GPU has (its framebuffer, or all its MIG slices).`,
+				fix: `${clear}, or use another GPU`,
+				fieldNote: 1,
+			}),
+		);
+	} else {
+		out.push(
+			check({
+				...typesBase,
+				title: `mixed vGPU sizes on ${pf}`,
+				verdict: 'warn',
+				seen: `${pf} carries ${carriedText}; its ${plural(free, 'free VF')} offer only ${offeredText}. Unless the GPU runs in heterogeneous (mixed-size) mode, NVIDIA lets the free VFs take only vGPUs of the framebuffer size already in use, so other sizes are not listed; sysfs does not say which mode is on (nvidia-smi -q: vGPU Heterogeneous Mode).`,
+				fix: `to mix sizes: stop the GPU's VMs and clear its vGPUs (echo 0 > /sys/bus/pci/devices/<VF>/nvidia/current_vgpu_type), run /usr/lib/nvidia/sriov-manage -e ${pf}, then nvidia-smi vgpu -i ${nvidiaSmiBusId(pf)} -shm 1 before creating vGPUs (the mode is lost at every sriov-manage and reboot)`,
+				fieldNote: 1,
+			}),
+		);
+	}
+	return out;
+}
+
 function checkAvailability(model: HostModel, env: DoctorEnv, parent: Parent, type: MdevType): DoctorCheck | null {
-	if (type.availableInstances !== 0) return null;
+	if (type.availableInstances !== 0 || isSriovParent(parent)) return null;
 	const id = `type-available:${parent.name}/${type.id}`;
 	const title = `${type.id} on ${parent.name}`;
 	const same = activeOf(model, parent, type);
@@ -708,6 +850,7 @@ export function runDoctor(model: HostModel, env: DoctorEnv): DoctorCheck[] {
 	for (const p of model.parents) push(checkParentTypes(p));
 	out.push(...checkNvidia(model, env));
 	out.push(...checkSriovNvidia(model, env));
+	for (const p of model.parents.filter(isSriovParent)) out.push(...checkSriovParent(model, env, p));
 	out.push(...checkGvtg(model, env));
 	for (const p of model.parents) for (const t of p.types) push(checkAvailability(model, env, p, t));
 	push(checkDefinitions(model));

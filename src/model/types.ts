@@ -42,33 +42,98 @@ export interface PciIds {
 	deviceName: string | null;
 }
 
+/**
+ * How a parent offers its virtual devices. `mdev`: the kernel's mediated device framework (a parent
+ * in `sys/class/mdev_bus/`, instances in `sys/bus/mdev/devices/`). `nvidia-sriov`: NVIDIA's
+ * vendor-specific VFIO framework (vGPU 17+ on Ada, Hopper, Blackwell; FIELD-NOTES #11): the GPU is a
+ * PCI physical function, each vGPU is one of its SR-IOV virtual functions (VFs), chosen per VF by
+ * writing a type id to `<VF>/nvidia/current_vgpu_type`; no mdev at all.
+ */
+export type ParentKind = 'mdev' | 'nvidia-sriov';
+
 export interface MdevType {
-	/** Directory name under `mdev_supported_types/`, e.g. `nvidia-222`, `mtty-1`, `i915-GVTg_V5_4`. */
+	/**
+	 * Directory name under `mdev_supported_types/`, e.g. `nvidia-222`, `mtty-1`, `i915-GVTg_V5_4`.
+	 * nvidia-sriov: the numeric vGPU type id as the driver prints it (`1414`, from `1414 : NVIDIA H200X-1-18C`
+	 * in a VF's `nvidia/creatable_vgpu_types`, or a VF's `nvidia/current_vgpu_type`).
+	 */
 	id: string;
 	name: string | null;
 	description: string | null;
 	/** `vfio-pci`, `vfio-ccw`, `vfio-ap`, ... */
 	deviceApi: string | null;
+	/**
+	 * nvidia-sriov: how many free VFs (current_vgpu_type 0) list the type in `creatable_vgpu_types`
+	 * now. Each VF's list is its own snapshot: creating a vGPU on one VF may shrink the others' lists,
+	 * so this many may not all be creatable at once.
+	 */
 	availableInstances: number | null;
-	/** UUIDs listed in the type's `devices/` directory. */
+	/** UUIDs listed in the type's `devices/` directory. nvidia-sriov: the BDFs of the VFs whose current_vgpu_type is this type. */
 	instances: string[];
+	/**
+	 * Listed, but its directory does not exist (any more) when it was read: removed while the scan
+	 * ran, or a link left pointing nowhere. Its other fields are then null or empty and its one error
+	 * says which. Absent (not false) for an item that is there.
+	 */
+	gone?: boolean;
 	errors: ItemError[];
 }
 
-export interface Parent {
-	/** Entry name in `sys/class/mdev_bus/` (`0000:3b:00.0`, `mtty`, `0.0.0313`, `matrix`). */
+/**
+ * The vendor driver's kernel module, for telling two hosts' drivers apart (migration compare).
+ * Found, in this order: the parent's driver's `module` link (`sys/bus/<bus>/drivers/<driver>/module`);
+ * for a parent without a driver (virtual parents: mtty, mdpy, mbochs register a class device, not a
+ * bus device) the `module` link of the mdev driver bound to one of its instances
+ * (`sys/bus/mdev/drivers/<driver>/module`); else a `sys/module/<name>` named like the parent's
+ * driver or, without a driver, like the parent itself (a name match, said so by `via`).
+ */
+export interface DriverModule {
+	/** Directory name in `sys/module/` (`nvidia`, `i915`, `mtty`: underscores, where drivers may use dashes). */
 	name: string;
+	/** `sys/module/<name>/version` (the module's MODULE_VERSION, e.g. `535.129.03`); null when it declares none (mdpy, mbochs) or is built in. */
+	version: string | null;
+	/** `sys/module/<name>/srcversion`: a hash of the module's sources, written by modpost; null when absent. */
+	srcversion: string | null;
+	/** How the module was found: the parent driver's `module` link, an instance's mdev driver's `module` link, or a name match. */
+	via: 'driver-link' | 'mdev-driver-link' | 'name';
+}
+
+/** A PCI physical function's SR-IOV state (Documentation/ABI/testing/sysfs-bus-pci). */
+export interface SriovInfo {
+	/** `sriov_totalvfs`: how many VFs the device can have; null when unreadable. */
+	totalVfs: number | null;
+	/** `sriov_numvfs`: how many are enabled now (0: SR-IOV off; NVIDIA's `sriov-manage -e` enables them). */
+	numVfs: number | null;
+	/** BDFs of the enabled VFs, in `virtfnN` order. */
+	vfs: string[];
+}
+
+export interface Parent {
+	/** Entry name in `sys/class/mdev_bus/` (`0000:3b:00.0`, `mtty`, `0.0.0313`, `matrix`). nvidia-sriov: the GPU's (PF's) PCI address. */
+	name: string;
+	kind: ParentKind;
 	/** The resolved device directory, relative to the root, e.g. `/sys/devices/virtual/mtty/mtty`. */
 	devicePath: string | null;
 	/** Name of the `subsystem` link target (`pci`, `css`, `ap`, `mtty`, ...). */
 	bus: string | null;
 	/** Name of the `driver` link target (`nvidia`, `i915`, `vfio_ccw`, ...); null when unbound or not a bus device. */
 	driver: string | null;
+	/** The vendor driver's module and its version (see DriverModule); null when none was found or the parent is gone. */
+	driverModule: DriverModule | null;
 	/** Only for PCI parents. */
 	pci: PciIds | null;
 	/** `numa_node`; null when absent or -1 is not given (-1 is kept as -1: "no node"). */
 	numaNode: number | null;
+	/** nvidia-sriov only (null for mdev parents): the PF's SR-IOV state. */
+	sriov: SriovInfo | null;
+	/** nvidia-sriov: the union of the types its VFs list in `creatable_vgpu_types` and the types they carry. */
 	types: MdevType[];
+	/**
+	 * Listed, but its directory does not exist (any more) when it was read: removed while the scan
+	 * ran, or a link left pointing nowhere. Its other fields are then null or empty and its one error
+	 * says which. Absent (not false) for an item that is there.
+	 */
+	gone?: boolean;
 	errors: ItemError[];
 }
 
@@ -82,20 +147,32 @@ export interface Definition {
 }
 
 export interface Instance {
+	/**
+	 * The mdev's UUID. nvidia-sriov: the VF's PCI address (`0000:41:00.4`), which is also the device
+	 * name VFIO_GROUP_GET_DEVICE_FD takes, so probes address it the same way.
+	 */
 	uuid: string;
-	/** Parent name (as in `sys/class/mdev_bus/`). */
+	/** `mdev`: an mdev device. `nvidia-sriov`: a VF whose `nvidia/current_vgpu_type` is not 0. */
+	kind: ParentKind;
+	/** Parent name (as in `sys/class/mdev_bus/`; nvidia-sriov: the PF's address, from the VF's `physfn`). */
 	parent: string | null;
-	/** Type id (directory name), from the `mdev_type` link or the definition. */
+	/** Type id (directory name), from the `mdev_type` link or the definition. nvidia-sriov: `nvidia/current_vgpu_type`. */
 	mdevType: string | null;
-	/** Present in `sys/bus/mdev/devices/`. False: only defined in mdevctl's store ("defined, not active"). */
+	/** Present in `sys/bus/mdev/devices/`. False: only defined in mdevctl's store ("defined, not active"). nvidia-sriov: always true. */
 	active: boolean;
 	iommuGroup: number | null;
-	/** Bound mdev driver (`mtty`, `nvidia-vgpu-vfio`, `vfio_mdev`, ...). */
+	/** Bound mdev driver (`mtty`, `nvidia-vgpu-vfio`, `vfio_mdev`, ...); nvidia-sriov: the VF's PCI driver (`nvidia`). */
 	driver: string | null;
 	/** The instance has a `vfio-dev/` child (6.x with the vfio device cdev class), with its name (`vfio3`). */
 	vfioDev: string | null;
 	/** The mdevctl definition for this uuid, if any. */
 	definition: Definition | null;
+	/**
+	 * Listed, but its directory does not exist (any more) when it was read: removed while the scan
+	 * ran, or a link left pointing nowhere. Its other fields are then null or empty and its one error
+	 * says which. Absent (not false) for an item that is there.
+	 */
+	gone?: boolean;
 	errors: ItemError[];
 }
 
@@ -108,7 +185,7 @@ export interface HostModel {
 	scannedAt: string;
 	host: HostInfo;
 	parents: Parent[];
-	/** Active instances and mdevctl-defined ones, sorted by uuid. */
+	/** Active instances and mdevctl-defined ones, and nvidia-sriov VFs that carry a vGPU, sorted by uuid. */
 	instances: Instance[];
 	/** Host-level problems (no mdev_bus, unreadable directories, ...). */
 	errors: ItemError[];
