@@ -400,3 +400,20 @@ test('formatAdvice: plain lines with the XML and a shell-ready QEMU line', (t) =
 	t.true(lines.includes(`  -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/${MBOCHS},display=on -display egl-headless -vnc 127.0.0.1:0`));
 	t.true(lines.some((l) => l.includes("<graphics type='egl-headless'/>")));
 });
+
+test('NVIDIA SR-IOV vGPU: a PCI hostdev for the VF (managed=no, it stays on nvidia), never an mdev path', (t) => {
+	const m = scanHost(path.join(here, 'fixtures', 'trees', 'nvidia-sriov'));
+	const instance = m.instances.find((i) => i.kind === 'nvidia-sriov' && i.active)!;
+	const parent = m.parents.find((p) => p.name === instance.parent)!;
+	const type = parent.types.find((x) => x.id === instance.mdevType) ?? null;
+	const advice = adviceFor(instance, null, parent, type);
+	const xml = parseXml(advice.libvirtXml);
+	const hostdev = find(xml, 'hostdev');
+	t.is(hostdev.length, 1);
+	t.deepEqual(hostdev[0]!.attrs, {mode: 'subsystem', type: 'pci', managed: 'no'});
+	const [domain, bus, slotFn] = instance.uuid.split(':');
+	const [slot, fn] = slotFn!.split('.');
+	t.deepEqual(find(hostdev[0]!, 'address')[0]!.attrs, {domain: `0x${domain}`, bus: `0x${bus}`, slot: `0x${slot}`, function: `0x${fn}`});
+	t.deepEqual(advice.qemuArgs, ['-device', `vfio-pci,host=${instance.uuid}`]);
+	t.notRegex(advice.libvirtXml + advice.qemuArgs.join(' '), /mdev/);
+});

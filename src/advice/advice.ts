@@ -117,6 +117,12 @@ function unknownNotes(probe: ProbeResult | null, parent: Parent | null, type: Md
 	return notes;
 }
 
+/** `0000:41:00.4` -> its parts as libvirt's PCI address attributes want them; null if it is not one. */
+function pciAddressParts(bdf: string): {domain: string; bus: string; slot: string; fn: string} | null {
+	const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(bdf);
+	return m ? {domain: m[1]!, bus: m[2]!, slot: m[3]!, fn: m[4]!} : null;
+}
+
 /** libvirt user aliases must start with `ua-` (formatdomain: Devices, alias). */
 const aliasFor = (uuid: string) => `ua-mdev-${uuid.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
@@ -159,14 +165,25 @@ export function adviceFor(
 	if (model) hostdevAttrs.push(`model='${model}'`);
 	if (model === 'vfio-pci' && display !== 'unknown') hostdevAttrs.push(`display='${displayOn ? 'on' : 'off'}'`);
 	if (ramfb) hostdevAttrs.push(`ramfb='on'`);
-	const hostdev = [
-		`<hostdev ${hostdevAttrs.join(' ')}>`,
-		`  <source>`,
-		`    <address uuid='${xmlEscape(uuid)}'/>`,
-		`  </source>`,
-		...(gvtg ? [`  <alias name='${xmlEscape(aliasFor(uuid))}'/>`] : []),
-		`</hostdev>`,
-	];
+	// An NVIDIA SR-IOV vGPU is a PCI VF (its id is the PCI address), not an mdev: a PCI hostdev, and
+	// managed='no' because the VF must stay bound to nvidia (vfio-pci refuses it; kubevirt #17642).
+	const vf = instance.kind === 'nvidia-sriov' ? pciAddressParts(uuid) : null;
+	const hostdev = vf
+		? [
+				`<hostdev mode='subsystem' type='pci' managed='no'>`,
+				`  <source>`,
+				`    <address domain='0x${vf.domain}' bus='0x${vf.bus}' slot='0x${vf.slot}' function='0x${vf.fn}'/>`,
+				`  </source>`,
+				`</hostdev>`,
+			]
+		: [
+				`<hostdev ${hostdevAttrs.join(' ')}>`,
+				`  <source>`,
+				`    <address uuid='${xmlEscape(uuid)}'/>`,
+				`  </source>`,
+				...(gvtg ? [`  <alias name='${xmlEscape(aliasFor(uuid))}'/>`] : []),
+				`</hostdev>`,
+			];
 	const graphics: string[] = [];
 	if (display === 'region') graphics.push(`<graphics type='vnc' autoport='yes'/>`);
 	if (display === 'dmabuf') graphics.push(`<graphics type='vnc' autoport='yes'/>`, `<graphics type='egl-headless'/>`);
@@ -208,7 +225,9 @@ export function adviceFor(
 
 	// --- QEMU ---
 	const qemuArgs: string[] = [];
-	if (model) {
+	if (vf) {
+		qemuArgs.push('-device', `vfio-pci,host=${uuid}`);
+	} else if (model) {
 		const props = [`sysfsdev=/sys/bus/mdev/devices/${uuid}`];
 		if (model === 'vfio-pci' && display !== 'unknown') props.push(`display=${displayOn ? 'on' : 'off'}`);
 		if (gvtg && model === 'vfio-pci') props.push('x-igd-opregion=on');
