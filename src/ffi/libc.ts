@@ -1,0 +1,135 @@
+// The few libc calls the probe needs, through ffi-napi. Every call is synchronous and returns
+// {ret, errno} with errno read immediately after it on the same thread: that is the only moment
+// errno is trustworthy (an `.async` call runs on libuv's pool, and ffi.errno() on the main thread
+// then reads whatever the main thread last left there). Nothing here throws on a failed call.
+//
+// The native addon is loaded on first use only, so that importing this module costs nothing, and
+// never inside a worker thread (ffi-napi crashes there); only the probe child process calls it.
+import {createRequire} from 'node:module';
+import {isMainThread} from 'node:worker_threads';
+
+/** The outcome of one libc call: `ret` as the C function returned it; `errno` when ret is -1, else 0. */
+export interface CallResult {
+	ret: number;
+	errno: number;
+}
+
+// <asm-generic/fcntl.h> (x86_64 and arm64 use the generic values); checked by test/abi.test.ts.
+export const O_RDONLY = 0o0;
+export const O_RDWR = 0o2;
+export const O_CLOEXEC = 0o2000000;
+
+/** A value for a variadic `long` argument of syscall(2): a number, or a Buffer passed by address. */
+export type SyscallArg = number | bigint | Buffer;
+
+// ffi-napi ships no usable types of its own: the bound functions are typed here.
+interface Bound {
+	open: (path: string, flags: number) => number;
+	close: (fd: number) => number;
+	ioctlPointer: (fd: number, request: number, arg: Buffer) => number;
+	ioctlUlong: (fd: number, request: number, arg: number) => number;
+	ioctlString: (fd: number, request: number, arg: string) => number;
+	/** syscall(2) is variadic: one foreign function per list of argument kinds, made on demand. */
+	syscall: (kinds: Array<'long' | 'pointer'>) => (...args: any[]) => number | string;
+	errno: () => number;
+}
+
+let bound: Bound | undefined;
+
+function load(): Bound {
+	if (bound) return bound;
+	if (!isMainThread) {
+		throw new Error(
+			'The libc FFI binding was loaded in a worker thread; ffi-napi crashes there. ' +
+				'Call it from the probe child process (src/probe/child.ts) instead.',
+		);
+	}
+	const require = createRequire(import.meta.url);
+	const ffi: any = require('ffi-napi');
+	// dlopen(NULL): the process itself, which has libc loaded (glibc or musl alike).
+	const self = ffi.DynamicLibrary(null, ffi.DynamicLibrary.FLAGS.RTLD_NOW);
+	const fn = (name: string, ret: string, args: string[]): any => ffi.ForeignFunction(self.get(name), ret, args);
+	// open(2) and ioctl(2) are variadic in C: build their calls with a variadic cif, so the
+	// calling convention is the one a C caller would use.
+	const variadic = (name: string, ret: string, fixed: string[]): any =>
+		ffi.VariadicForeignFunction(self.get(name), ret, fixed);
+	const open = variadic('open', 'int', ['string', 'int'])();
+	const ioctl = variadic('ioctl', 'int', ['int', 'ulong']);
+	const syscall = variadic('syscall', 'long', ['long']);
+	const syscallCache = new Map<string, any>();
+	bound = {
+		open,
+		close: fn('close', 'int', ['int']),
+		ioctlPointer: ioctl('pointer'),
+		ioctlUlong: ioctl('ulong'),
+		ioctlString: ioctl('string'),
+		syscall: (kinds) => {
+			const key = kinds.join(',');
+			let f = syscallCache.get(key);
+			if (!f) syscallCache.set(key, (f = syscall(...kinds)));
+			return f;
+		},
+		errno: ffi.errno,
+	};
+	return bound;
+}
+
+// Read errno right after the call, before any other JS runs that could make a libc call.
+function result(ret: number, lib: Bound): CallResult {
+	const e = lib.errno();
+	return {ret, errno: ret === -1 ? e : 0};
+}
+
+/** open(2). Only the flags given are used: callers pass O_RDWR|O_CLOEXEC, never O_CREAT. */
+export function open(path: string, flags: number): CallResult {
+	const lib = load();
+	return result(lib.open(path, flags), lib);
+}
+
+export function close(fd: number): CallResult {
+	const lib = load();
+	return result(lib.close(fd), lib);
+}
+
+/** ioctl(2) with a pointer argument: the kernel reads and/or writes `arg` in place. */
+export function ioctlPointer(fd: number, request: number, arg: Buffer): CallResult {
+	const lib = load();
+	return result(lib.ioctlPointer(fd, request, arg), lib);
+}
+
+/** ioctl(2) with an integer argument passed by value (VFIO_CHECK_EXTENSION, VFIO_SET_IOMMU). */
+export function ioctlUlong(fd: number, request: number, arg: number): CallResult {
+	const lib = load();
+	return result(lib.ioctlUlong(fd, request, arg), lib);
+}
+
+/** ioctl(2) with a NUL-terminated string argument (VFIO_GROUP_GET_DEVICE_FD takes the device name). */
+export function ioctlString(fd: number, request: number, arg: string): CallResult {
+	const lib = load();
+	return result(lib.ioctlString(fd, request, arg), lib);
+}
+
+/**
+ * syscall(2) for calls libc has no wrapper for (pidfd_open, pidfd_getfd). Numbers are passed as
+ * `long`, Buffers by address. A return value beyond 2^53 cannot occur for the calls we make (fds,
+ * 0, -1).
+ */
+export function syscall(number: number, ...args: SyscallArg[]): CallResult {
+	const lib = load();
+	const call = lib.syscall(args.map((a) => (Buffer.isBuffer(a) ? 'pointer' : 'long')));
+	const ret = call(number, ...args.map((a) => (typeof a === 'bigint' ? a.toString() : a)));
+	return result(Number(ret), lib);
+}
+
+/**
+ * Loads the addon now rather than at the first call, so that its load time (seconds under
+ * emulation) is not charged to the first probe's timeout. Throws when it cannot be loaded.
+ */
+export function preload(): void {
+	load();
+}
+
+/** Whether the addon has been loaded in this process (tests check that importing alone does not). */
+export function isLoaded(): boolean {
+	return bound !== undefined;
+}

@@ -1,0 +1,128 @@
+// Who holds /dev/vfio files: a written proc tree for the shapes the kernel shows (QEMU's fds and
+// command line, a cdev, an unreadable process), and the real /proc with a real process holding
+// a file, read once as root and once as nobody.
+import test from 'ava';
+import {spawn, spawnSync} from 'node:child_process';
+import {chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describeHolder, holdersOfCdev, holdersOfGroup, qemuIdentity, scanVfioHolders} from '../src/owners/holders.js';
+
+const base = mkdtempSync(join(tmpdir(), 'mdevscope-owners-'));
+test.after.always(() => rmSync(base, {recursive: true, force: true}));
+
+function proc(root: string, pid: number, p: {fds?: Record<number, string>; comm?: string; cmdline?: string[]; fdIsFile?: boolean}): void {
+	const dir = join(root, 'proc', String(pid));
+	mkdirSync(dir, {recursive: true});
+	if (p.fdIsFile) writeFileSync(join(dir, 'fd'), '');
+	else {
+		mkdirSync(join(dir, 'fd'));
+		for (const [fd, target] of Object.entries(p.fds ?? {})) symlinkSync(target, join(dir, 'fd', fd));
+	}
+	if (p.comm !== undefined) writeFileSync(join(dir, 'comm'), p.comm + '\n');
+	if (p.cmdline) writeFileSync(join(dir, 'cmdline'), p.cmdline.join('\0') + '\0');
+}
+
+const written = join(base, 'written');
+proc(written, 4242, {
+	fds: {0: '/dev/null', 11: '/dev/vfio/vfio', 12: '/dev/vfio/7', 13: 'anon_inode:[vfio-device]', 14: '/etc/passwd'},
+	comm: 'qemu-system-x86',
+	cmdline: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=win,,11,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000001', '-m', '4096'],
+});
+proc(written, 77, {fds: {5: '/dev/vfio/devices/vfio0', 6: '/dev/vfio/vfio'}, comm: 'cloud-hypervisor', cmdline: ['cloud-hypervisor', '--api-socket', '/run/ch.sock']});
+proc(written, 5, {fds: {1: 'socket:[1234]'}, comm: 'unrelated', cmdline: ['sshd']});
+proc(written, 900, {fdIsFile: true, comm: 'hidden'}); // fd unreadable (as with hidepid or another user)
+mkdirSync(join(written, 'proc', 'sys')); // not a pid
+symlinkSync('4242', join(written, 'proc', 'self'));
+
+test('holders, with fds, QEMU identity and anonymous device fds, from a written proc tree', (t) => {
+	const scan = scanVfioHolders({root: written});
+	t.is(scan.error, null);
+	t.deepEqual(scan.holders, [
+		{
+			pid: 77,
+			comm: 'cloud-hypervisor',
+			cmdline: ['cloud-hypervisor', '--api-socket', '/run/ch.sock'],
+			qemu: null,
+			files: [
+				{fd: 5, path: '/dev/vfio/devices/vfio0'},
+				{fd: 6, path: '/dev/vfio/vfio'},
+			],
+			deviceFds: 0,
+		},
+		{
+			pid: 4242,
+			comm: 'qemu-system-x86',
+			cmdline: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=win,,11,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000001', '-m', '4096'],
+			qemu: {name: 'win,11', uuid: 'c0ffee00-0000-4000-8000-000000000001'},
+			files: [
+				{fd: 11, path: '/dev/vfio/vfio'},
+				{fd: 12, path: '/dev/vfio/7'},
+			],
+			deviceFds: 1,
+		},
+	]);
+	t.deepEqual(scan.unknown, [{pid: 900, code: 'ENOTDIR'}]);
+	t.deepEqual(holdersOfGroup(scan, 7).map((h) => h.pid), [4242]);
+	t.deepEqual(holdersOfGroup(scan, 8), []);
+	t.deepEqual(holdersOfCdev(scan, 'vfio0').map((h) => h.pid), [77]);
+	t.is(describeHolder(holdersOfGroup(scan, 7)[0]!), 'qemu-system-x86 pid 4242 (VM win,11, uuid c0ffee00-0000-4000-8000-000000000001)');
+	t.is(describeHolder(holdersOfCdev(scan, 'vfio0')[0]!), 'cloud-hypervisor pid 77');
+});
+
+test('no /proc: an error value on the scan, not an exception', (t) => {
+	const scan = scanVfioHolders({root: join(base, 'no-such-root')});
+	t.deepEqual(scan.holders, []);
+	t.is(scan.error?.code, 'ENOENT');
+	t.regex(scan.error?.message ?? '', /holders are unknown/);
+});
+
+test('QEMU command lines: -name forms, -uuid, and other programs', (t) => {
+	t.deepEqual(qemuIdentity(['qemu-system-x86_64', '-name', 'vm1', '-uuid', 'u1']), {name: 'vm1', uuid: 'u1'});
+	t.deepEqual(qemuIdentity(['qemu-kvm', '-name', 'guest=a,debug-threads=on']), {name: 'a', uuid: null});
+	t.deepEqual(qemuIdentity(['/usr/libexec/qemu-kvm', '--name', 'b,process=qemu:b']), {name: 'b', uuid: null});
+	t.deepEqual(qemuIdentity(['qemu-system-x86_64', '-name', 'process=x']), {name: null, uuid: null});
+	t.deepEqual(qemuIdentity(['qemu-system-aarch64']), {name: null, uuid: null});
+	t.is(qemuIdentity(['crosvm', '-name', 'x']), null);
+	t.is(qemuIdentity([]), null);
+});
+
+test.serial('the real /proc: a process holding a file under <root>/dev/vfio is found, with its pid', async (t) => {
+	const root = join(base, 'real');
+	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
+	symlinkSync('/proc', join(root, 'proc'));
+	const file = join(root, 'dev/vfio/5');
+	writeFileSync(file, '');
+	const fd = openSync(file, 'r');
+	// The holder keeps the file as its fd 3 and lives until killed.
+	const holder = spawn('sleep', ['30'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+	closeSync(fd);
+	t.teardown(() => holder.kill('SIGKILL'));
+	await new Promise((r) => holder.once('spawn', r));
+	const found = holdersOfGroup(scanVfioHolders({root}), 5);
+	t.deepEqual(
+		found.map((h) => ({pid: h.pid, comm: h.comm, files: h.files, qemu: h.qemu})),
+		[{pid: holder.pid!, comm: 'sleep', files: [{fd: 3, path: '/dev/vfio/5'}], qemu: null}],
+	);
+	t.is(describeHolder(found[0]!), `sleep pid ${holder.pid}`);
+});
+
+test.serial('as an unprivileged user, other users\' processes are unknown, not errors', (t) => {
+	if (process.getuid?.() !== 0) {
+		// Already unprivileged: scan directly; pid 1 belongs to root.
+		const scan = scanVfioHolders();
+		t.is(scan.error, null);
+		t.true(scan.unknown.some((u) => u.pid === 1 && u.code === 'EACCES'));
+		return;
+	}
+	const script = join(base, 'scan-as-nobody.ts');
+	writeFileSync(
+		script,
+		`import {scanVfioHolders} from ${JSON.stringify(new URL('../src/owners/holders.ts', import.meta.url).pathname)};
+const s = scanVfioHolders(); console.log(JSON.stringify({error: s.error, pid1: s.unknown.find((u) => u.pid === 1) ?? null}));`,
+	);
+	chmodSync(base, 0o755);
+	const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script], {uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/'});
+	t.is(r.status, 0, r.stderr);
+	t.deepEqual(JSON.parse(r.stdout), {error: null, pid1: {pid: 1, code: 'EACCES'}});
+});
