@@ -32,6 +32,8 @@ const help = `
 	Usage
 	  $ mdevscope [options]
 	  $ mdevscope doctor [--root DIR] [--json]
+	  $ mdevscope --from FILE [--plain | --json]
+	  $ mdevscope compare SOURCE DEST [--uuid UUID]... [--json]
 
 	Shows every VFIO mediated device (mdev) on this host: the parent devices, the mdev types
 	they offer, the instances (active, and defined in mdevctl but not active), and with
@@ -40,6 +42,8 @@ const help = `
 
 	Options
 	  --root DIR         Read /sys, /proc, /dev and /etc under DIR instead of / (a captured tree)
+	  --from FILE        Open a snapshot (saved \`mdevscope --json --probe\` output) like a live host,
+	                     marked as recorded, with its host name and time and its recorded probes
 	  --json             Print everything as JSON (the schema is in the README)
 	  --plain            Print a plain table, even on a terminal
 	  --probe            Ask the kernel, live, about each active instance (display, migration);
@@ -56,6 +60,16 @@ const help = `
 	  doctor             Check this host (or --root tree) for what mdev needs: IOMMU, modules,
 	                     /dev/vfio, parents, why a type has no free instance, vendor conditions.
 	                     Exit 1 when a check fails.
+	  compare SOURCE DEST
+	                     Can DEST take SOURCE's instances when their VMs migrate? SOURCE and DEST
+	                     are snapshot files, or - or local for this host (scanned and probed now).
+	                     Per instance ok / risky / blocked, with the reasons: type missing, no
+	                     free instance, migration unsupported or its flags differ (from the
+	                     probes), vendor driver or kernel versions differ.
+	                     --uuid UUID (repeatable) compares only those instances.
+	                     Exit 0 all ok, 1 any risky, 2 any blocked (the report is on stdout);
+	                     a wrong argument or unreadable snapshot also exits 2, with only a
+	                     "mdevscope: ..." message on stderr.
 
 	Keys in the interactive view (? there lists them all)
 ${keyLines.map((line) => `	  ${line}`).join('\n')}
@@ -66,6 +80,8 @@ ${keyLines.map((line) => `	  ${line}`).join('\n')}
 	  $ mdevscope --json | jq '.parents[].types[] | {id, availableInstances}'
 	  $ mdevscope --root test/fixtures/trees/debian-6.12
 	  $ mdevscope doctor
+	  $ mdevscope --json --probe > host-a.json; mdevscope --from host-a.json
+	  $ mdevscope compare host-a.json local --uuid 11111111-1111-1111-1111-111111111111
 `;
 
 const flagSpec = {
@@ -77,6 +93,8 @@ const flagSpec = {
 	timeout: {type: 'number', default: DEFAULT_TIMEOUT_MS},
 	concurrency: {type: 'number', default: DEFAULT_CONCURRENCY},
 	color: {type: 'boolean', default: true},
+	from: {type: 'string'},
+	uuid: {type: 'string', isMultiple: true},
 } as const;
 
 /** Exit 2 with a message that says what was wrong and where to look. */
@@ -106,7 +124,7 @@ const cli = meow(help, {
 });
 
 // Subcommands: the first word, when there is one. Each names its own arguments below.
-const COMMANDS = ['doctor'] as const;
+const COMMANDS = ['doctor', 'compare'] as const;
 type Command = (typeof COMMANDS)[number];
 const [commandWord, ...commandArgs] = cli.input;
 const command = commandWord as Command | undefined;
@@ -114,8 +132,17 @@ if (commandWord !== undefined && !(COMMANDS as readonly string[]).includes(comma
 	usageError(`unknown command ${JSON.stringify(commandWord)}; the commands are ${COMMANDS.join(', ')} (to read a tree, use --root ${commandWord}).`);
 }
 if (command === 'doctor' && commandArgs.length > 0) usageError(`doctor takes no arguments (got ${JSON.stringify(commandArgs[0])}).`);
-const {root, json, plain, probe, advice, timeout, concurrency, color} = cli.flags;
-if (advice && !probe) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
+const {root, json, plain, probe, advice, timeout, concurrency, color, from} = cli.flags;
+const uuids = cli.flags.uuid ?? [];
+if (command === 'compare' && commandArgs.length !== 2) {
+	usageError(`compare needs two arguments, SOURCE and DEST (each a snapshot file, or - or local for this host); got ${commandArgs.length}.`);
+}
+if (uuids.length > 0 && command !== 'compare') usageError('--uuid belongs to compare: mdevscope compare SOURCE DEST --uuid UUID.');
+if (from !== undefined) {
+	if (command !== undefined) usageError(`--from opens a snapshot in the views; ${command} does not read snapshots${command === 'compare' ? ' through --from (give the files as SOURCE and DEST)' : ''}.`);
+	if (root !== '/') usageError('--from and --root both say where to read from; give one.');
+}
+if (advice && !probe && from === undefined) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
 if (!Number.isInteger(timeout) || timeout <= 0) usageError('--timeout needs a whole number of milliseconds above 0.');
 if (!Number.isInteger(concurrency) || concurrency <= 0) usageError('--concurrency needs a whole number above 0.');
 
@@ -143,9 +170,46 @@ async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
 	return new Map(results.map((r: ProbeResult) => [r.uuid, r]));
 }
 
+/** A snapshot (--from) that cannot be read: exit 2 with what is wrong with the file; no usage hint. */
+function snapshotError(message: string): never {
+	process.stderr.write(`mdevscope: ${message}\n`);
+	process.exit(2);
+}
+
+async function runCompare(): Promise<void> {
+	const {runCompareCommand, CompareInputError} = await import('./compare/command.js');
+	try {
+		process.exitCode = await runCompareCommand({
+			source: commandArgs[0]!,
+			dest: commandArgs[1]!,
+			uuids,
+			json,
+			// This host is probed now (as root, read-only: the probe opens devices, never writes).
+			local: async () => {
+				checkRoot(root);
+				const model = scanHost(root);
+				return {name: root === '/' ? 'this host' : `--root ${root}`, model, probes: await probeAll(model)};
+			},
+		});
+	} catch (err) {
+		if (err instanceof CompareInputError) (err.usage ? usageError : snapshotError)(err.message);
+		throw err;
+	}
+}
+
 async function main(): Promise<void> {
-	checkRoot(root);
-	const model = scanHost(root);
+	if (command === 'compare') return runCompare();
+	// --from: a recorded host, shown like a live one; its probe results are the recorded ones.
+	const snapshot = from === undefined ? null : await import('./snapshot/load.js').then(({loadSnapshot, SnapshotError}) => {
+		try {
+			return loadSnapshot(from);
+		} catch (err) {
+			if (err instanceof SnapshotError) snapshotError(err.message);
+			throw err;
+		}
+	});
+	if (snapshot === null) checkRoot(root);
+	const model = snapshot?.model ?? scanHost(root);
 	if (command === 'doctor') {
 		const {runDoctorCommand} = await import('./commands/doctor.js');
 		process.exitCode = runDoctorCommand(model, root, {json});
@@ -155,7 +219,8 @@ async function main(): Promise<void> {
 	// both one level below the package directory).
 	const sampleRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'trees', 'debian-6.12');
 	if (json || plain || !process.stdout.isTTY) {
-		const probes = probe ? await probeAll(model) : null;
+		const probes = snapshot ? (snapshot.probes.size > 0 ? snapshot.probes : null) : probe ? await probeAll(model) : null;
+		if (advice && !probes) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
 		const advised = advice && probes ? (await import('./commands/advice.js')).adviceByInstance(model, probes) : null;
 		if (json) process.stdout.write(renderJson(model, probes, advised));
 		else {
@@ -170,7 +235,8 @@ async function main(): Promise<void> {
 		process.env.FORCE_COLOR = '0';
 	}
 	const {runTui} = await import('./tui.js');
-	await runTui({root, model, probeTimeoutMs: timeout, concurrency, rescan: () => scanHost(root), sampleRoot});
+	// A snapshot cannot be read again: `r` shows it as it was.
+	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : () => scanHost(root), sampleRoot});
 }
 
 main().catch((err: unknown) => {

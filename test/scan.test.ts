@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
-import type {HostInfo, HostModel, Instance, ItemError, MdevType, Parent} from '../src/model/types.js';
+import type {DriverModule, HostInfo, HostModel, Instance, ItemError, MdevType, Parent} from '../src/model/types.js';
 import {makeEnv} from '../src/sysfs/env.js';
 import {readInstance, readParent, scanHost} from '../src/sysfs/scan.js';
 
@@ -40,19 +40,23 @@ const type = (
 	errors: ItemError[] = [],
 ): MdevType => ({id, name, description, deviceApi, availableInstances, instances, errors});
 
-const virtualParent = (name: string, types: MdevType[], errors: ItemError[] = []): Parent => ({
+const virtualParent = (name: string, types: MdevType[], errors: ItemError[] = [], driverModule: DriverModule | null = null): Parent => ({
 	name,
+	kind: 'mdev',
 	devicePath: `/sys/devices/virtual/${name}/${name}`,
 	bus: name,
 	driver: null,
+	driverModule,
 	pci: null,
 	numaNode: null,
+	sriov: null,
 	types,
 	errors,
 });
 
 const active = (uuid: string, parent: string, mdevType: string | null, iommuGroup: number | null, driver: string | null, vfioDev: string | null): Instance => ({
 	uuid,
+	kind: 'mdev',
 	parent,
 	mdevType,
 	active: true,
@@ -64,6 +68,9 @@ const active = (uuid: string, parent: string, mdevType: string | null, iommuGrou
 });
 
 const err = (path: string, code: string, message: string): ItemError => ({path, code, message});
+
+/** A module found by name only (the hand-written trees have sys/module/<name> but no `module` links). */
+const moduleByName = (name: string): DriverModule => ({name, version: null, srcversion: null, via: 'name'});
 
 const U1 = '11111111-1111-1111-1111-111111111111';
 const U2 = '22222222-2222-2222-2222-222222222222';
@@ -83,23 +90,31 @@ function samplesHost(kernelRelease: string): HostInfo {
 	};
 }
 
-// Both captures hold the same devices; only the kernel differs.
-const samplesParents: Parent[] = [
+// Both captures hold the same devices; only the kernel differs, and with it mtty's build (srcversion).
+// The modules come from the mdev drivers' `module` links (sys/bus/mdev/drivers/<name>/module): the
+// parents are class devices without a driver. Only mtty declares a MODULE_VERSION.
+const fromMdevDriver = (name: string, version: string | null = null, srcversion: string | null = null): DriverModule => ({
+	name,
+	version,
+	srcversion,
+	via: 'mdev-driver-link',
+});
+const samplesParents = (mttySrcversion: string): Parent[] => [
 	virtualParent('mbochs', [
 		type('mbochs-large', 'mbochs-large', 'virtual display, 64 MB video memory', 'vfio-pci', 3, [U3]),
 		type('mbochs-medium', 'mbochs-medium', 'virtual display, 16 MB video memory', 'vfio-pci', 12),
 		type('mbochs-small', 'mbochs-small', 'virtual display, 4 MB video memory', 'vfio-pci', 48),
-	]),
+	], [], fromMdevDriver('mbochs')),
 	virtualParent('mdpy', [
 		type('mdpy-hd', 'mdpy-hd', 'virtual display, 1920x1080 framebuffer', 'vfio-pci', 3, [U2]),
 		type('mdpy-vga', 'mdpy-vga', 'virtual display, 640x480 framebuffer', 'vfio-pci', 3),
 		type('mdpy-xga', 'mdpy-xga', 'virtual display, 1024x768 framebuffer', 'vfio-pci', 3),
-	]),
+	], [], fromMdevDriver('mdpy')),
 	// mtty's types have no description file on these kernels: null, and no error.
 	virtualParent('mtty', [
 		type('mtty-1', 'Single port serial', null, 'vfio-pci', 23, [U1]),
 		type('mtty-2', 'Dual port serial', null, 'vfio-pci', 11),
-	]),
+	], [], fromMdevDriver('mtty', '0.1', mttySrcversion)),
 ];
 
 const samplesInstances: Instance[] = [
@@ -114,7 +129,7 @@ test('captured Debian 6.12 tree: 3 parents, 8 types with their real counts, 3 in
 		m,
 		expected('debian-6.12', m, {
 			host: samplesHost('6.12.117+deb12-amd64'),
-			parents: samplesParents,
+			parents: samplesParents('0CFBC3668084E605BBD06DA'),
 			instances: samplesInstances,
 			errors: [],
 		}),
@@ -127,7 +142,7 @@ test('captured Debian 6.1 tree', (t) => {
 	const m = scan('debian-6.1');
 	t.deepEqual(
 		m,
-		expected('debian-6.1', m, {host: samplesHost('6.1.0-56-amd64'), parents: samplesParents, instances: samplesInstances, errors: []}),
+		expected('debian-6.1', m, {host: samplesHost('6.1.0-56-amd64'), parents: samplesParents('43B83662CF2A38CCDEE7D52'), instances: samplesInstances, errors: []}),
 	);
 });
 
@@ -157,9 +172,11 @@ test('NVIDIA GRID tree: PCI ids and names from the tree\'s pci.ids, one type wit
 			parents: [
 				{
 					name: gpu,
+					kind: 'mdev',
 					devicePath: '/sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0',
 					bus: 'pci',
 					driver: 'nvidia',
+					driverModule: moduleByName('nvidia'),
 					pci: {
 						vendorId: '0x10de',
 						deviceId: '0x1eb8',
@@ -169,6 +186,7 @@ test('NVIDIA GRID tree: PCI ids and names from the tree\'s pci.ids, one type wit
 						deviceName: 'TU104GL [Tesla T4]',
 					},
 					numaNode: 0,
+					sriov: null,
 					types: [
 						type('nvidia-222', 'GRID T4-1B', nv(4, 45, 1024, '5120x2880', 16), 'vfio-pci', 0),
 						type('nvidia-223', 'GRID T4-2B', nv(4, 45, 2048, '5120x2880', 8), 'vfio-pci', 0),
@@ -187,6 +205,7 @@ test('NVIDIA GRID tree: PCI ids and names from the tree\'s pci.ids, one type wit
 				active(B, gpu, 'nvidia-231', 119, 'nvidia-vgpu-vfio', 'vfio1'),
 				{
 					uuid: D,
+					kind: 'mdev',
 					parent: gpu,
 					mdevType: 'nvidia-231',
 					active: false,
@@ -221,9 +240,11 @@ test('Intel GVT-g tree: multi-line descriptions kept, NUMA -1 kept, no pci.ids s
 			parents: [
 				{
 					name: igd,
+					kind: 'mdev',
 					devicePath: '/sys/devices/pci0000:00/0000:00:02.0',
 					bus: 'pci',
 					driver: 'i915',
+					driverModule: moduleByName('i915'),
 					pci: {
 						vendorId: '0x8086',
 						deviceId: '0x3e92',
@@ -233,6 +254,7 @@ test('Intel GVT-g tree: multi-line descriptions kept, NUMA -1 kept, no pci.ids s
 						deviceName: null,
 					},
 					numaNode: -1,
+					sriov: null,
 					types: [
 						type(
 							'i915-GVTg_V5_4',
@@ -278,21 +300,27 @@ test('s390 tree: vfio_ccw subchannel and vfio_ap matrix parents, attrs from mdev
 			parents: [
 				{
 					name: '0.0.0313',
+					kind: 'mdev',
 					devicePath: '/sys/devices/css0/0.0.0313',
 					bus: 'css',
 					driver: 'vfio_ccw',
+					driverModule: moduleByName('vfio_ccw'),
 					pci: null,
 					numaNode: null,
+					sriov: null,
 					types: [type('vfio_ccw-io', 'I/O subchannel (Non-QDIO)', null, 'vfio-ccw', 0, [CCW])],
 					errors: [],
 				},
 				{
 					name: 'matrix',
+					kind: 'mdev',
 					devicePath: '/sys/devices/vfio_ap/matrix',
 					bus: 'matrix',
 					driver: 'vfio_ap',
+					driverModule: moduleByName('vfio_ap'),
 					pci: null,
 					numaNode: null,
+					sriov: null,
 					types: [type('vfio_ap-passthrough', 'VFIO AP Passthrough Device', null, 'vfio-ap', 65535, [AP])],
 					errors: [],
 				},
@@ -300,6 +328,7 @@ test('s390 tree: vfio_ccw subchannel and vfio_ap matrix parents, attrs from mdev
 			instances: [
 				{
 					uuid: AP2,
+					kind: 'mdev',
 					parent: 'matrix',
 					mdevType: 'vfio_ap-passthrough',
 					active: false,
@@ -390,7 +419,7 @@ test('broken-missing: missing name/available_instances/device_api, mdev_type lin
 						absentFile(`${TYPES}/mtty-2/device_api`, 'device API', 'mdev type'),
 						absentFile(`${TYPES}/mtty-2/available_instances`, 'number of available instances', 'mdev type'),
 					]),
-				]),
+				], [], moduleByName('mtty')),
 			],
 			instances: [
 				{
@@ -433,6 +462,7 @@ test('broken-garbage: bad numbers, bytes that are not text, a group that is not 
 						]),
 					],
 					[err(`${MTTY}/numa_node`, 'EPARSE', `Reading ${MTTY}/numa_node: expected a NUMA node number, found "zero".`)],
+					moduleByName('mtty'),
 				),
 			],
 			instances: [
@@ -466,19 +496,19 @@ test('broken-links: dangling mdev_bus entry, a link loop, a dangling iommu_group
 	const m = scan('broken-links');
 	const dangling = (link: string, target: string) =>
 		err(link, 'ENOENT', `The link ${link} points to ${target}, which does not exist (a dangling link; the device may be going away).`);
-	const nothing = {devicePath: null, bus: null, driver: null, pci: null, numaNode: null, types: []};
+	const nothing = {kind: 'mdev' as const, devicePath: null, bus: null, driver: null, driverModule: null, pci: null, numaNode: null, sriov: null, types: []};
 	t.deepEqual(
 		m,
 		expected('broken-links', m, {
 			host: brokenHost(0),
 			parents: [
-				{name: 'ghost', ...nothing, errors: [dangling('/sys/class/mdev_bus/ghost', '/sys/devices/virtual/ghost/ghost')]},
+				{name: 'ghost', ...nothing, gone: true, errors: [dangling('/sys/class/mdev_bus/ghost', '/sys/devices/virtual/ghost/ghost')]},
 				{
 					name: 'loop',
 					...nothing,
 					errors: [err('/sys/class/mdev_bus/loop', 'ELOOP', 'Resolving /sys/class/mdev_bus/loop: the links form a loop; the tree is broken here.')],
 				},
-				virtualParent('mtty', [type('mtty-1', 'Single port serial', null, 'vfio-pci', 22, [U1])]),
+				virtualParent('mtty', [type('mtty-1', 'Single port serial', null, 'vfio-pci', 22, [U1])], [], moduleByName('mtty')),
 			],
 			instances: [
 				{
@@ -487,6 +517,7 @@ test('broken-links: dangling mdev_bus entry, a link loop, a dangling iommu_group
 				},
 				{
 					uuid: U2,
+					kind: 'mdev',
 					parent: null,
 					mdevType: null,
 					active: true,
@@ -494,6 +525,7 @@ test('broken-links: dangling mdev_bus entry, a link loop, a dangling iommu_group
 					driver: null,
 					vfioDev: null,
 					definition: null,
+					gone: true,
 					errors: [dangling(`/sys/bus/mdev/devices/${U2}`, `${MTTY}/${U2}`)],
 				},
 			],
@@ -533,7 +565,7 @@ test('broken-unreadable: EISDIR and ELOOP fail even as root, ENOTDIR, a definiti
 					type('mtty-3', null, null, null, null, [], [
 						err(`${TYPES}/mtty-3`, 'ENOTDIR', `${TYPES}/mtty-3 is a file where the type mtty-3's directory should be; nothing in it can be read.`),
 					]),
-				]),
+				], [], moduleByName('mtty')),
 			],
 			instances: [
 				{
@@ -585,6 +617,7 @@ test('an instance or parent listed and then gone is one "gone" error, not an err
 	const uuid = '99999999-9999-4999-8999-999999999999';
 	t.deepEqual(readInstance(env, uuid), {
 		uuid,
+		kind: 'mdev',
 		parent: null,
 		mdevType: null,
 		active: true,
@@ -592,6 +625,7 @@ test('an instance or parent listed and then gone is one "gone" error, not an err
 		driver: null,
 		vfioDev: null,
 		definition: null,
+		gone: true,
 		errors: [
 			err(
 				`/sys/bus/mdev/devices/${uuid}`,
@@ -602,12 +636,16 @@ test('an instance or parent listed and then gone is one "gone" error, not an err
 	});
 	t.deepEqual(readParent(env, 'vanished'), {
 		name: 'vanished',
+		kind: 'mdev',
 		devicePath: null,
 		bus: null,
 		driver: null,
+		driverModule: null,
 		pci: null,
 		numaNode: null,
+		sriov: null,
 		types: [],
+		gone: true,
 		errors: [
 			err(
 				'/sys/class/mdev_bus/vanished',
@@ -665,6 +703,10 @@ test('every fixture tree scans without throwing and sorts parents, types and ins
 		'broken-garbage',
 		'broken-links',
 		'broken-unreadable',
+		'hostile-names',
+		'nvidia-sriov',
+		'mixed-gvtg-sriov',
+		'broken-sriov',
 	]) {
 		const m = scan(name);
 		const sorted = (xs: string[]) => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -672,4 +714,39 @@ test('every fixture tree scans without throwing and sorts parents, types and ins
 		for (const p of m.parents) t.deepEqual(p.types.map((x) => x.id), sorted(p.types.map((x) => x.id)), `${name} ${p.name}`);
 		t.deepEqual(m.instances.map((i) => i.uuid), sorted(m.instances.map((i) => i.uuid)), name);
 	}
+});
+
+test('driverModule: the parent driver\'s module link with its version and srcversion; a built-in driver without sys/module: null', (t) => {
+	const root = mkdtempSync(path.join(tmpdir(), 'mdevscope-module-'));
+	t.teardown(() => rmSync(root, {recursive: true, force: true}));
+	// An NVIDIA-like PCI parent bound to `nvidia`, whose driver directory links its module, as on a real host.
+	const gpu = path.join(root, 'sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0');
+	mkdirSync(path.join(gpu, 'mdev_supported_types'), {recursive: true});
+	for (const [file, value] of Object.entries({vendor: '0x10de', device: '0x1eb8', subsystem_vendor: '0x10de', subsystem_device: '0x12a2'})) {
+		writeFileSync(path.join(gpu, file), `${value}\n`);
+	}
+	mkdirSync(path.join(root, 'sys/bus/pci/drivers/nvidia'), {recursive: true});
+	mkdirSync(path.join(root, 'sys/module/nvidia'), {recursive: true});
+	writeFileSync(path.join(root, 'sys/module/nvidia/version'), '535.129.03\n');
+	writeFileSync(path.join(root, 'sys/module/nvidia/srcversion'), '6D9E2C35F5B0D5F1A0E7C14\n');
+	symlinkSync('../../../../module/nvidia', path.join(root, 'sys/bus/pci/drivers/nvidia/module'));
+	symlinkSync('../../../../bus/pci/drivers/nvidia', path.join(gpu, 'driver'));
+	symlinkSync('../../../../bus/pci', path.join(gpu, 'subsystem'));
+	// A second parent whose driver is built in: no `module` link, no sys/module directory.
+	const ccw = path.join(root, 'sys/devices/css0/0.0.0313');
+	mkdirSync(path.join(ccw, 'mdev_supported_types'), {recursive: true});
+	mkdirSync(path.join(root, 'sys/bus/css/drivers/vfio_ccw'), {recursive: true});
+	symlinkSync('../../../bus/css/drivers/vfio_ccw', path.join(ccw, 'driver'));
+	symlinkSync('../../../bus/css', path.join(ccw, 'subsystem'));
+	mkdirSync(path.join(root, 'sys/class/mdev_bus'), {recursive: true});
+	symlinkSync('../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0', path.join(root, 'sys/class/mdev_bus/0000:3b:00.0'));
+	symlinkSync('../../devices/css0/0.0.0313', path.join(root, 'sys/class/mdev_bus/0.0.0313'));
+	const m = scanHost(root);
+	t.deepEqual(
+		m.parents.map((p) => [p.name, p.driver, p.driverModule, p.errors]),
+		[
+			['0.0.0313', 'vfio_ccw', null, []],
+			['0000:3b:00.0', 'nvidia', {name: 'nvidia', version: '535.129.03', srcversion: '6D9E2C35F5B0D5F1A0E7C14', via: 'driver-link'}, []],
+		],
+	);
 });

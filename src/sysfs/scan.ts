@@ -6,7 +6,7 @@
 import {statSync} from 'node:fs';
 import path from 'node:path';
 import {SCHEMA_VERSION} from '../model/types.js';
-import type {Definition, HostInfo, HostModel, Instance, ItemError, MdevType, Parent, PciIds} from '../model/types.js';
+import type {Definition, DriverModule, HostInfo, HostModel, Instance, ItemError, MdevType, Parent, PciIds} from '../model/types.js';
 import {
 	byCodeUnit,
 	dangling,
@@ -27,6 +27,7 @@ import {
 	resolveUnderRoot,
 } from './env.js';
 import {pciNames} from './pciids.js';
+import {readNvidiaSriov} from './sriov.js';
 
 export interface ScanOptions {
 	/** Where the data comes from; default: live for `/`, else a tree labelled with the root as given. */
@@ -49,9 +50,14 @@ export function scanHost(root: string, opts: ScanOptions = {}): HostModel {
 	const env = makeEnv(absRoot);
 	const errors: ItemError[] = [];
 	const host = readHostInfo(env, errors);
-	const parents = readParents(env, errors);
+	const mdevParents = readParents(env, errors);
+	// NVIDIA SR-IOV vGPUs (src/sysfs/sriov.ts) are VFs, not mdevs: read apart, then merged in.
+	const sriov = readNvidiaSriov(env, mdevParents, errors);
 	const definitions = readDefinitions(env, errors);
-	const instances = readInstances(env, parents, definitions, errors);
+	const mdevInstances = readInstances(env, mdevParents, definitions, errors);
+	const parents = [...mdevParents, ...sriov.parents].sort((a, b) => byCodeUnit(a.name, b.name));
+	const instances = [...mdevInstances, ...sriov.instances].sort((a, b) => byCodeUnit(a.uuid, b.uuid));
+	readDriverModules(env, parents, instances);
 	return {
 		schemaVersion: SCHEMA_VERSION,
 		root: absRoot,
@@ -153,6 +159,16 @@ function link(
 		else if (opts.required) errors.push(missing(env, file, opts.required.what, opts.required.owner));
 		return null;
 	}
+	if (CONTROL.test(read.value)) {
+		errors.push(
+			itemError(
+				env,
+				file,
+				'EPARSE',
+				`The link ${env.shown(file)} points to a name with control characters (${excerpt(read.value)}), which no kernel object has; views show it with them removed.`,
+			),
+		);
+	}
 	return read.value;
 }
 
@@ -161,26 +177,50 @@ function link(
  * follow are one fact, not many errors. Gone (removed during the scan, link and all), dangling
  * (the link is there, its target is not), or a file where the directory should be.
  */
-function settle(env: Env, dir: string, via: string, errors: ItemError[], what: string): {errors: ItemError[]; gone: boolean} {
-	if (errors.length === 0) return {errors, gone: false};
+function settle(env: Env, dir: string, via: string, errors: ItemError[], what: string): {errors: ItemError[]; gone: boolean; broken: boolean} {
+	if (errors.length === 0) return {errors, gone: false, broken: false};
 	let isDir: boolean | null;
 	try {
 		isDir = statSync(dir).isDirectory();
-	} catch {
+	} catch (err) {
+		const code = errCode(err);
+		// A loop is a broken tree, not a removal; other failures (EACCES) are already on the item.
+		if (code === 'ELOOP') {
+			return {errors: [itemError(env, via, 'ELOOP', `Resolving ${env.shown(via)}: the links form a loop; the tree is broken here.`)], gone: false, broken: true};
+		}
+		if (code !== 'ENOENT') return {errors, gone: false, broken: false};
 		isDir = null;
 	}
-	if (isDir === true) return {errors, gone: false};
+	if (isDir === true) return {errors, gone: false, broken: false};
+	// `broken`: nothing of the item can be read; `gone`: because its directory does not exist.
 	if (isDir === false) {
 		return {
 			errors: [itemError(env, dir, 'ENOTDIR', `${env.shown(dir)} is a file where the ${what}'s directory should be; nothing in it can be read.`)],
-			gone: true,
+			gone: false,
+			broken: true,
 		};
 	}
 	if (via !== dir && present(via)) {
 		const target = readLinkTarget(env, via);
-		if (target.ok) return {errors: [dangling(env, via, target.value)], gone: true};
+		if (target.ok) return {errors: [dangling(env, via, target.value)], gone: true, broken: true};
 	}
-	return {errors: [gone(env, via, what)], gone: true};
+	return {errors: [gone(env, via, what)], gone: true, broken: true};
+}
+
+// C0 controls, DEL and C1 controls: what a terminal may act on.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A directory name from sysfs that holds control characters: reported, and shown without them. */
+function nameErrors(env: Env, entry: string, name: string, what: string): ItemError[] {
+	if (!CONTROL.test(name)) return [];
+	return [
+		itemError(
+			env,
+			entry,
+			'EPARSE',
+			`The ${what} name ${excerpt(name)} holds control characters, which no driver puts in a name; views show it with them removed.`,
+		),
+	];
 }
 
 function gone(env: Env, link: string, what: string): ItemError {
@@ -207,10 +247,12 @@ function readParents(env: Env, errors: ItemError[]): Parent[] {
 /** One entry of sys/class/mdev_bus (exported so tests can read an entry that vanished after listing). */
 export function readParent(env: Env, name: string): Parent {
 	const entry = path.join(env.sysClassMdevBus, name);
-	const parent: Parent = {name, devicePath: null, bus: null, driver: null, pci: null, numaNode: null, types: [], errors: []};
+	const parent: Parent = {name, kind: 'mdev', devicePath: null, bus: null, driver: null, driverModule: null, pci: null, numaNode: null, sriov: null, types: [], errors: []};
+	const named = nameErrors(env, entry, name, 'parent');
 	const resolved = resolveUnderRoot(env, entry);
 	if (!resolved.ok) {
-		parent.errors.push(present(entry) ? resolved.error : gone(env, entry, `parent ${name}`));
+		parent.errors.push(...named, present(entry) ? resolved.error : gone(env, entry, `parent ${name}`));
+		if (resolved.error.code === 'ENOENT') parent.gone = true;
 		return parent;
 	}
 	const dir = resolved.value;
@@ -240,14 +282,16 @@ export function readParent(env: Env, name: string): Parent {
 		errors.push(ids.error);
 	}
 	const settled = settle(env, dir, entry, errors, `parent ${name}`);
-	parent.errors = settled.errors;
-	if (settled.gone) Object.assign(parent, {devicePath: null, bus: null, driver: null, pci: null, numaNode: null, types: []});
+	parent.errors = [...named, ...settled.errors];
+	if (settled.broken) Object.assign(parent, {devicePath: null, bus: null, driver: null, pci: null, numaNode: null, types: []});
+	if (settled.gone) parent.gone = true;
 	return parent;
 }
 
 const PCI_ID = /^0x[0-9a-f]{4}$/i;
 
-function readPciIds(env: Env, dir: string, errors: ItemError[]): PciIds {
+/** A PCI device's ids and their pci.ids names (also for NVIDIA SR-IOV GPUs, src/sysfs/sriov.ts). */
+export function readPciIds(env: Env, dir: string, errors: ItemError[]): PciIds {
 	const id = (file: string): string | null => {
 		const full = path.join(dir, file);
 		const value = text(env, full, errors, {what: `PCI ${file.replace('_', ' ')} id`, owner: 'device'});
@@ -285,8 +329,56 @@ export function readType(env: Env, dir: string, id: string): MdevType {
 	else if (devices.absent) errors.push(missing(env, path.join(dir, 'devices'), 'list of its instances', 'mdev type'));
 	else errors.push(devices.error);
 	const settled = settle(env, dir, dir, errors, `type ${id}`);
-	if (settled.gone) return {id, name: null, description: null, deviceApi: null, availableInstances: null, instances: [], errors: settled.errors};
+	const named = nameErrors(env, dir, id, 'type');
+	if (settled.broken) {
+		const cleared: MdevType = {id, name: null, description: null, deviceApi: null, availableInstances: null, instances: [], errors: [...named, ...settled.errors]};
+		return settled.gone ? {...cleared, gone: true} : cleared;
+	}
+	type.errors = [...named, ...errors];
 	return type;
+}
+
+// ---- vendor driver modules ---------------------------------------------------------------------
+
+/**
+ * Fills each parent's `driverModule` (see DriverModule in src/model/types.ts for the order). Runs
+ * after the instances are read: a virtual parent (mtty, mdpy, mbochs) has no `driver` link, and
+ * the only sysfs link from it to its module is through the mdev driver its instances are bound to.
+ */
+function readDriverModules(env: Env, parents: Parent[], instances: Instance[]): void {
+	for (const parent of parents) {
+		if (parent.devicePath === null) continue;
+		const found = findDriverModule(env, parent, instances);
+		if (found !== null) parent.driverModule = readModule(env, found.name, found.via, parent.errors);
+	}
+}
+
+function findDriverModule(env: Env, parent: Parent, instances: Instance[]): {name: string; via: DriverModule['via']} | null {
+	const moduleLink = (driverDir: string): string | null => {
+		// A built-in driver has no `module` link; its absence is no error.
+		const name = readLinkName(env, path.join(driverDir, 'module'), {mustExist: false});
+		return name.ok ? name.value : null;
+	};
+	if (parent.driver !== null) {
+		const driverDir = resolveUnderRoot(env, path.join(env.at(parent.devicePath!), 'driver'));
+		const linked = driverDir.ok ? moduleLink(driverDir.value) : null;
+		if (linked !== null) return {name: linked, via: 'driver-link'};
+	} else {
+		for (const inst of instances) {
+			if (inst.parent !== parent.name || inst.driver === null) continue;
+			const linked = moduleLink(path.join(env.at('sys/bus/mdev/drivers'), inst.driver));
+			if (linked !== null) return {name: linked, via: 'mdev-driver-link'};
+		}
+	}
+	// Module names use underscores where driver names may have dashes (kernel/params.c treats them alike).
+	const named = (parent.driver ?? parent.name).replace(/-/g, '_');
+	return present(path.join(env.sysModule, named)) ? {name: named, via: 'name'} : null;
+}
+
+function readModule(env: Env, name: string, via: DriverModule['via'], errors: ItemError[]): DriverModule {
+	const dir = path.join(env.sysModule, name);
+	// Both are optional: only modules with a MODULE_VERSION have them (mtty has, mdpy and mbochs have not).
+	return {name, version: optionalText(env, path.join(dir, 'version'), errors), srcversion: optionalText(env, path.join(dir, 'srcversion'), errors), via};
 }
 
 // ---- mdevctl definitions --------------------------------------------------------------------------
@@ -383,6 +475,10 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 
 	const byUuid = new Map<string, Instance>();
 	for (const inst of instances) byUuid.set(inst.uuid.toLowerCase(), inst);
+	for (const inst of listedByTypesOnly(env, parents, byUuid)) {
+		instances.push(inst);
+		byUuid.set(inst.uuid.toLowerCase(), inst);
+	}
 	for (const def of definitions) {
 		const known = byUuid.get(def.uuid);
 		if (known) {
@@ -403,6 +499,7 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 		}
 		const definedOnly: Instance = {
 			uuid: def.uuid,
+			kind: 'mdev',
 			parent: def.parent,
 			mdevType: def.definition.mdevType,
 			active: false,
@@ -418,11 +515,57 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 	return instances.sort((a, b) => byCodeUnit(a.uuid, b.uuid));
 }
 
+/**
+ * Instances a type's `devices/` listed that sys/bus/mdev/devices, read after it, does not have.
+ * Removing an mdev drops the type's link before the bus entry (mdev core: the sysfs files go
+ * before device_del()), so when the type's link is gone too, the instance was removed between the
+ * two listings: it is kept, marked gone, so every uuid a type lists is in the model's instances.
+ * When the type's link is still there, the tree itself disagrees: that is an error on the type.
+ */
+function listedByTypesOnly(env: Env, parents: Parent[], known: Map<string, Instance>): Instance[] {
+	const out: Instance[] = [];
+	for (const parent of parents) {
+		if (parent.devicePath === null) continue;
+		for (const type of parent.types) {
+			for (const uuid of type.instances) {
+				if (known.has(uuid.toLowerCase())) continue;
+				const link = path.join(env.at(parent.devicePath), 'mdev_supported_types', type.id, 'devices', uuid);
+				if (present(link)) {
+					type.errors.push(
+						itemError(
+							env,
+							link,
+							'ENOENT',
+							`${env.shown(link)} lists the instance ${uuid}, but ${env.shown(env.sysBusMdevDevices)} has no such entry; the tree is inconsistent (a partial capture?). Scan again; if it stays, the driver left a stale link.`,
+						),
+					);
+					continue;
+				}
+				out.push({
+					uuid,
+					kind: 'mdev',
+					parent: parent.name,
+					mdevType: type.id,
+					active: true,
+					iommuGroup: null,
+					driver: null,
+					vfioDev: null,
+					definition: null,
+					gone: true,
+					errors: [gone(env, link, `instance ${uuid}`)],
+				});
+			}
+		}
+	}
+	return out;
+}
+
 /** One entry of sys/bus/mdev/devices (exported so tests can read an entry that vanished after listing). */
 export function readInstance(env: Env, name: string, parentByPath: Map<string, string> = new Map()): Instance {
 	const entry = path.join(env.sysBusMdevDevices, name);
 	const inst: Instance = {
 		uuid: name,
+		kind: 'mdev',
 		parent: null,
 		mdevType: null,
 		active: true,
@@ -441,6 +584,7 @@ export function readInstance(env: Env, name: string, parentByPath: Map<string, s
 	const target = readLinkTarget(env, entry);
 	if (!target.ok) {
 		inst.errors = [...nameError, target.absent ? gone(env, entry, `instance ${name}`) : target.error];
+		if (target.absent) inst.gone = true;
 		return inst;
 	}
 	let dir = path.resolve(path.dirname(entry), target.value);
@@ -448,6 +592,7 @@ export function readInstance(env: Env, name: string, parentByPath: Map<string, s
 		const resolved = resolveUnderRoot(env, entry);
 		if (!resolved.ok) {
 			inst.errors = [...nameError, resolved.error];
+			if (resolved.error.code === 'ENOENT') inst.gone = true;
 			return inst;
 		}
 		dir = resolved.value;
@@ -469,7 +614,10 @@ export function readInstance(env: Env, name: string, parentByPath: Map<string, s
 	if (vfioDev.ok) inst.vfioDev = vfioDev.value[0] ?? null;
 	else if (!vfioDev.absent) errors.push(vfioDev.error);
 	const settled = settle(env, dir, entry, errors, `instance ${name}`);
-	if (settled.gone) return {...inst, parent: null, mdevType: null, iommuGroup: null, driver: null, vfioDev: null, errors: [...nameError, ...settled.errors]};
+	if (settled.broken) {
+		const cleared: Instance = {...inst, parent: null, mdevType: null, iommuGroup: null, driver: null, vfioDev: null, errors: [...nameError, ...settled.errors]};
+		return settled.gone ? {...cleared, gone: true} : cleared;
+	}
 	inst.errors = [...nameError, ...errors];
 	return inst;
 }
