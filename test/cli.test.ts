@@ -118,11 +118,11 @@ test('--version prints the package version', async (t) => {
 test('an unknown flag, a stray argument or a bad number: a clear message and exit 2', async (t) => {
 	t.deepEqual(await cli('--bogus'), {code: 2, stdout: '', stderr: usage('unknown option --bogus.')});
 	t.deepEqual(await cli('--root', debian612, '--jsn'), {code: 2, stdout: '', stderr: usage('unknown option --jsn.')});
-	t.deepEqual(await cli('somewhere'), {
-		code: 2,
-		stdout: '',
-		stderr: usage('unexpected argument "somewhere"; mdevscope takes only options (did you mean --root somewhere?).'),
-	});
+	const stray = await cli('somewhere');
+	t.is(stray.code, 2);
+	t.is(stray.stdout, '');
+	// The list of commands grows; what matters is the word named, the commands listed and the hint.
+	t.regex(stray.stderr, /^mdevscope: unknown command "somewhere"; the commands are doctor(, [a-z]+)* \(to read a tree, use --root somewhere\)\.\nRun `mdevscope --help` for the options\.\n$/);
 	t.deepEqual(await cli('--timeout', 'soon'), {code: 2, stdout: '', stderr: usage('--timeout needs a whole number of milliseconds above 0.')});
 });
 

@@ -49,17 +49,21 @@ function matches(): Map<string, Set<string>> {
 	return out;
 }
 
+// The NVIDIA rules hold for SR-IOV vGPUs too (same vGPU manager, same -uuid need, same one-size rule
+// unless heterogeneous mode), so the SR-IOV trees match them.
+const NVIDIA_TREES = ['broken-sriov', 'mixed-gvtg-sriov', 'nvidia-grid', 'nvidia-sriov'];
 const EXPECTED: Record<string, string[]> = {
-	'gvtg-needs-kvm': ['intel-gvtg'],
-	'gvtg-aperture': ['intel-gvtg'],
-	'gvtg-no-migration': ['intel-gvtg'],
-	'nvidia-needs-vm': ['nvidia-grid'],
-	'nvidia-one-type-per-gpu': ['nvidia-grid'],
-	'nvidia-no-migration-uapi': ['nvidia-grid'],
+	// mixed-gvtg-sriov holds a real GVT-g parent beside an SR-IOV GPU.
+	'gvtg-needs-kvm': ['intel-gvtg', 'mixed-gvtg-sriov'],
+	'gvtg-aperture': ['intel-gvtg', 'mixed-gvtg-sriov'],
+	'gvtg-no-migration': ['intel-gvtg', 'mixed-gvtg-sriov'],
+	'nvidia-needs-vm': NVIDIA_TREES,
+	'nvidia-one-type-per-gpu': NVIDIA_TREES,
+	'nvidia-no-migration-uapi': NVIDIA_TREES,
 	's390-ap-no-display': ['s390'],
 	's390-ccw-no-display': ['s390'],
-	// The sample drivers: the captured trees and the broken trees built from mtty.
-	'mdev-sample-driver': ['broken-garbage', 'broken-links', 'broken-missing', 'broken-unreadable', 'debian-6.1', 'debian-6.12'],
+	// The sample drivers: the captured trees and the trees built from mtty.
+	'mdev-sample-driver': ['broken-garbage', 'broken-links', 'broken-missing', 'broken-unreadable', 'debian-6.1', 'debian-6.12', 'hostile-names'],
 };
 
 test('each quirk matches its vendor fixture and no other', (t) => {
