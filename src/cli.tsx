@@ -12,6 +12,7 @@ import type {ProbeResult} from './model/probe.js';
 import type {HostModel} from './model/types.js';
 import {renderJson} from './output/json.js';
 import {renderPlain} from './output/plain.js';
+import {ownersByInstance, recordedOwners} from './owners/join.js';
 import {errCode, errnoMeaning} from './sysfs/env.js';
 import {scanHost} from './sysfs/scan.js';
 
@@ -34,6 +35,8 @@ const help = `
 	  $ mdevscope doctor [--root DIR] [--json]
 	  $ mdevscope --from FILE [--plain | --json]
 	  $ mdevscope compare SOURCE DEST [--uuid UUID]... [--json]
+	  $ mdevscope features [UUID...] [--json]
+	  $ mdevscope export [--dir DIR]
 
 	Shows every VFIO mediated device (mdev) on this host: the parent devices, the mdev types
 	they offer, the instances (active, and defined in mdevctl but not active), and with
@@ -48,6 +51,11 @@ const help = `
 	  --plain            Print a plain table, even on a terminal
 	  --probe            Ask the kernel, live, about each active instance (display, migration);
 	                     in the interactive view, press p or P instead
+	  --probe-held       With --probe and --json or --plain: probe a device a running VM holds
+	                     through the VM's own fd (root; Linux 5.6+): a duplicate of QEMU's device
+	                     fd (pidfd_getfd) is asked read-only questions and closed at once; the
+	                     result says whose fd it was. Without it a held device shows as busy.
+	                     In the interactive view, press B on a held instance instead
 	  --timeout MS       Give up on one instance's probe after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})
 	  --concurrency N    Probe at most N instances at once (default ${DEFAULT_CONCURRENCY})
 	  --advice           With --probe: what to put in libvirt XML and on the QEMU command line
@@ -71,6 +79,15 @@ const help = `
 	                     a wrong argument or unreadable snapshot also exits 2, with only a
 	                     "mdevscope: ..." message on stderr.
 
+	  features [UUID...] Per instance the feature bits the kernel's answers give (display_region
+	                     0x1, display_dmabuf 0x2, migration 0x4) and which of them are known
+	                     (probes this host: run as root).
+	  export [--dir DIR] Write those bits as 0/1 files, sysfs-style, under DIR (default
+	                     /run/mdevscope): DIR/<uuid>/features/<name>, mdev_type, parent,
+	                     available_instances, host_driver, host_driver_version, probed_at.
+	                     The only command that writes, and only inside DIR. Exit 2 when DIR
+	                     cannot be written.
+
 	Keys in the interactive view (? there lists them all)
 ${keyLines.map((line) => `	  ${line}`).join('\n')}
 
@@ -89,12 +106,14 @@ const flagSpec = {
 	json: {type: 'boolean', default: false},
 	plain: {type: 'boolean', default: false},
 	probe: {type: 'boolean', default: false},
+	probeHeld: {type: 'boolean', default: false},
 	advice: {type: 'boolean', default: false},
 	timeout: {type: 'number', default: DEFAULT_TIMEOUT_MS},
 	concurrency: {type: 'number', default: DEFAULT_CONCURRENCY},
 	color: {type: 'boolean', default: true},
 	from: {type: 'string'},
 	uuid: {type: 'string', isMultiple: true},
+	dir: {type: 'string', default: '/run/mdevscope'},
 } as const;
 
 /** Exit 2 with a message that says what was wrong and where to look. */
@@ -111,6 +130,8 @@ function checkFlags(argv: readonly string[]): void {
 		if (!arg.startsWith('-') || arg === '-') continue;
 		let name = arg.replace(/^--?/, '').split('=')[0]!;
 		if (name.startsWith('no-')) name = name.slice(3);
+		// meow takes --probe-held for the flag declared as probeHeld.
+		name = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 		if (!known.has(name)) usageError(`unknown option ${arg}.`);
 	}
 }
@@ -124,7 +145,7 @@ const cli = meow(help, {
 });
 
 // Subcommands: the first word, when there is one. Each names its own arguments below.
-const COMMANDS = ['doctor', 'compare'] as const;
+const COMMANDS = ['doctor', 'compare', 'features', 'export'] as const;
 type Command = (typeof COMMANDS)[number];
 const [commandWord, ...commandArgs] = cli.input;
 const command = commandWord as Command | undefined;
@@ -132,7 +153,9 @@ if (commandWord !== undefined && !(COMMANDS as readonly string[]).includes(comma
 	usageError(`unknown command ${JSON.stringify(commandWord)}; the commands are ${COMMANDS.join(', ')} (to read a tree, use --root ${commandWord}).`);
 }
 if (command === 'doctor' && commandArgs.length > 0) usageError(`doctor takes no arguments (got ${JSON.stringify(commandArgs[0])}).`);
+if (command === 'export' && commandArgs.length > 0) usageError(`export takes no arguments (got ${JSON.stringify(commandArgs[0])}); the directory is --dir DIR.`);
 const {root, json, plain, probe, advice, timeout, concurrency, color, from} = cli.flags;
+const probeHeld = cli.flags.probeHeld;
 const uuids = cli.flags.uuid ?? [];
 if (command === 'compare' && commandArgs.length !== 2) {
 	usageError(`compare needs two arguments, SOURCE and DEST (each a snapshot file, or - or local for this host); got ${commandArgs.length}.`);
@@ -141,6 +164,12 @@ if (uuids.length > 0 && command !== 'compare') usageError('--uuid belongs to com
 if (from !== undefined) {
 	if (command !== undefined) usageError(`--from opens a snapshot in the views; ${command} does not read snapshots${command === 'compare' ? ' through --from (give the files as SOURCE and DEST)' : ''}.`);
 	if (root !== '/') usageError('--from and --root both say where to read from; give one.');
+}
+if (probeHeld && (!probe || from !== undefined || command !== undefined)) {
+	usageError('--probe-held goes with --probe (and --json or --plain) on a live host: it changes how a held device is probed.');
+}
+if (probeHeld && !json && !plain && process.stdout.isTTY) {
+	usageError('--probe-held is for --json and --plain; in the interactive view press B on a held instance (it asks first, naming the VM).');
 }
 if (advice && !probe && from === undefined) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
 if (!Number.isInteger(timeout) || timeout <= 0) usageError('--timeout needs a whole number of milliseconds above 0.');
@@ -166,7 +195,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
 	const {probeInstances} = await import('./probe/runner.js');
 	const uuids = model.instances.filter((i) => i.active).map((i) => i.uuid);
-	const results = await probeInstances(model, uuids, {timeoutMs: timeout, concurrency});
+	const results = await probeInstances(model, uuids, {timeoutMs: timeout, concurrency, probeHeld});
 	return new Map(results.map((r: ProbeResult) => [r.uuid, r]));
 }
 
@@ -199,6 +228,15 @@ async function runCompare(): Promise<void> {
 
 async function main(): Promise<void> {
 	if (command === 'compare') return runCompare();
+	if (command === 'features' || command === 'export') {
+		checkRoot(root);
+		const {runFeaturesCommand, runExportCommand} = await import('./features/command.js');
+		process.exitCode =
+			command === 'features'
+				? await runFeaturesCommand({uuids: commandArgs, json, root, timeoutMs: timeout, concurrency})
+				: await runExportCommand({dir: cli.flags.dir, root, timeoutMs: timeout, concurrency});
+		return;
+	}
 	// --from: a recorded host, shown like a live one; its probe results are the recorded ones.
 	const snapshot = from === undefined ? null : await import('./snapshot/load.js').then(({loadSnapshot, SnapshotError}) => {
 		try {
@@ -222,9 +260,13 @@ async function main(): Promise<void> {
 		const probes = snapshot ? (snapshot.probes.size > 0 ? snapshot.probes : null) : probe ? await probeAll(model) : null;
 		if (advice && !probes) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
 		const advised = advice && probes ? (await import('./commands/advice.js')).adviceByInstance(model, probes) : null;
-		if (json) process.stdout.write(renderJson(model, probes, advised));
+		// Who holds each instance, read after the probes so that their children are gone. A
+		// snapshot's JSON already carries the owners it recorded.
+		const owners = snapshot ? null : ownersByInstance(model, root);
+		if (json) process.stdout.write(renderJson(model, probes, advised, owners));
 		else {
-			process.stdout.write(renderPlain(model, {probes, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));
+			const shownOwners = owners ?? recordedOwners(model);
+			process.stdout.write(renderPlain(model, {probes, owners: shownOwners, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));
 			if (advised) process.stdout.write(`\n${(await import('./commands/advice.js')).renderAdvicePlain(advised)}`);
 		}
 		return;

@@ -49,3 +49,30 @@ test('--probe --advice on a tree: every instance is "not-live", and the advice s
 		t.notRegex(i.advice?.libvirtXml ?? '', /display='on'/);
 	}
 });
+
+test('features on a tree: one line per instance, every bit unknown (nothing was probed), exit 0', (t) => {
+	const r = run('features', '--root', tree('debian-6.12'));
+	t.is(r.status, 0, r.stderr);
+	const lines = r.stdout.trim().split('\n');
+	t.is(lines.length, 3);
+	for (const line of lines) t.regex(line, /^[0-9a-f-]{36} \S+ bits=0x0 known=0x0 unknown: not-live/);
+});
+
+test('export writes only inside --dir, and an unwritable --dir is exit 2 with the reason', async (t) => {
+	const {mkdtempSync, readFileSync, readdirSync, existsSync} = await import('node:fs');
+	const {tmpdir} = await import('node:os');
+	const dir = path.join(mkdtempSync(path.join(tmpdir(), 'mdevscope-export-')), 'out');
+	const r = run('export', '--dir', dir, '--root', tree('debian-6.12'));
+	t.is(r.status, 0, r.stderr);
+	t.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('.')).sort(), [
+		'11111111-1111-1111-1111-111111111111',
+		'22222222-2222-2222-2222-222222222222',
+		'33333333-3333-3333-3333-333333333333',
+	]);
+	t.is(readFileSync(path.join(dir, '22222222-2222-2222-2222-222222222222', 'mdev_type'), 'utf8').trim(), 'mdpy-hd');
+	// Not probed (a tree): the feature files are absent, never 0.
+	t.false(existsSync(path.join(dir, '22222222-2222-2222-2222-222222222222', 'features', 'display_region')));
+	const bad = run('export', '--dir', '/etc/passwd/x', '--root', tree('debian-6.12'));
+	t.is(bad.status, 2);
+	t.regex(bad.stderr, /cannot create the export directory \/etc\/passwd\/x: ENOTDIR/);
+});
