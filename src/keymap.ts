@@ -11,9 +11,13 @@ export const PANES: readonly PaneId[] = ['parents', 'types', 'instances', 'detai
  * Where a binding works. `lists`: the four panes of the main screen (whichever has focus);
  * a pane id: only while that pane has focus; `filter`: while typing a filter; `help`: the `?` screen;
  * `empty`: the screen for a host without mdev support; `sample`: that screen when a sample host is
- * bundled; `global`: always, even while typing.
+ * bundled; `doctor` / `advice`: the doctor view (`d`) and an instance's advice (`x`); `global`:
+ * always, even while typing.
  */
-export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample';
+export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample' | Panel;
+
+/** The views that cover the panes like the help screen does. */
+export type Panel = 'doctor' | 'advice';
 
 export type Action =
 	| 'up'
@@ -34,8 +38,11 @@ export type Action =
 	| 'filterText'
 	| 'probe'
 	| 'probeAll'
+	| 'borrow'
 	| 'refresh'
 	| 'sample'
+	| 'doctor'
+	| 'advice'
 	| 'help'
 	| 'back'
 	| 'quit';
@@ -101,42 +108,42 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'up',
 		keys: [special('up'), char('k')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: {keys: 'j/k', label: 'move'},
-		help: 'move the selection up (scrolls the detail pane and this help)',
+		help: 'move the selection up (scrolls the detail pane, this help and the doctor and advice views)',
 	},
 	{
 		action: 'down',
 		keys: [special('down'), char('j')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: null,
-		help: 'move the selection down (scrolls the detail pane and this help)',
+		help: 'move the selection down (scrolls the detail pane, this help and the doctor and advice views)',
 	},
 	{
 		action: 'pageUp',
 		keys: [special('pageUp')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: null,
 		help: 'one page up',
 	},
 	{
 		action: 'pageDown',
 		keys: [special('pageDown')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: null,
 		help: 'one page down',
 	},
 	{
 		action: 'top',
 		keys: [char('g'), special('home')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: null,
 		help: 'go to the first line',
 	},
 	{
 		action: 'bottom',
 		keys: [char('G'), special('end')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: null,
 		help: 'go to the last line',
 	},
@@ -190,6 +197,27 @@ export const BINDINGS: readonly Binding[] = [
 		help: 'probe every active instance of the selected parent (in the parents pane: of the whole host)',
 	},
 	{
+		action: 'doctor',
+		keys: [char('d')],
+		scope: ['lists', 'empty', 'doctor'],
+		footer: {label: 'doctor'},
+		help: 'the host doctor: every check with its verdict, what was seen and the fix (d or Esc closes it)',
+	},
+	{
+		action: 'advice',
+		keys: [char('x')],
+		scope: ['instances', 'detail', 'advice'],
+		footer: {label: 'advice'},
+		help: 'advice for the selected instance from its probe: libvirt domain XML and QEMU arguments (x or Esc closes it)',
+	},
+	{
+		action: 'borrow',
+		keys: [char('B')],
+		scope: ['instances', 'detail'],
+		footer: {label: 'borrow'},
+		help: "borrow: probe a held device through its VM's fd (read-only; asks first, naming the VM)",
+	},
+	{
 		action: 'filter',
 		keys: [char('/')],
 		scope: ['lists'],
@@ -199,9 +227,9 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'refresh',
 		keys: [char('r')],
-		scope: ['lists', 'empty'],
+		scope: ['lists', 'empty', 'doctor'],
 		footer: {label: 'refresh'},
-		help: 'read the host again (probe results are kept, with their time)',
+		help: 'read the host again, and who holds each instance (probe results are kept, with their time); in the doctor view, check again',
 	},
 	{
 		action: 'sample',
@@ -213,9 +241,9 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'back',
 		keys: [special('escape')],
-		scope: ['lists', 'help'],
+		scope: ['lists', 'help', 'doctor', 'advice'],
 		footer: null,
-		help: 'close this help; clear the filter',
+		help: 'close this help or the doctor or advice view; clear the filter',
 	},
 	{
 		action: 'help',
@@ -227,7 +255,7 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'quit',
 		keys: [char('q')],
-		scope: ['lists', 'help', 'empty'],
+		scope: ['lists', 'help', 'empty', 'doctor', 'advice'],
 		footer: {label: 'quit'},
 		help: 'quit (the terminal is restored)',
 	},
@@ -382,10 +410,13 @@ export function activeContexts(screen: {
 	empty: boolean;
 	sampleAvailable?: boolean;
 	help: boolean;
+	/** The doctor or advice view, when one is open. */
+	panel?: Panel | null;
 	filterEditing: boolean;
 	focus: PaneId;
 }): Context[] {
 	if (screen.help) return ['help', 'global'];
+	if (screen.panel) return [screen.panel, 'global'];
 	if (screen.empty) return screen.sampleAvailable ? ['sample', 'empty', 'global'] : ['empty', 'global'];
 	if (screen.filterEditing) return ['filter', 'global'];
 	return [screen.focus, 'lists', 'global'];
@@ -415,6 +446,8 @@ const CONTEXT_WORDS: Record<Context, string> = {
 	help: 'help',
 	empty: 'no-mdev',
 	sample: 'no-mdev',
+	doctor: 'doctor',
+	advice: 'advice',
 };
 
 export interface HelpEntry {

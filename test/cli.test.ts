@@ -57,7 +57,14 @@ function checkSamples(t: import('ava').ExecutionContext, r: Run): void {
 }
 
 test('--json on the captured 6.12 tree: 3 parents, 8 types with their counts, 3 instances', async (t) => {
-	checkSamples(t, await cli('--root', debian612, '--json'));
+	const r = await cli('--root', debian612, '--json');
+	checkSamples(t, r);
+	// Owners: unknown in a tree without a process table, with the reason on each instance.
+	const m = JSON.parse(r.stdout) as {instances: Array<{owners: unknown; ownersUnknown?: string}>};
+	for (const i of m.instances) {
+		t.is(i.owners, null);
+		t.regex(i.ownersUnknown ?? '', /^no process's open files could be read under .*debian-6\.12\/proc/);
+	}
 });
 
 test('--plain on the captured 6.12 tree, and the same table when stdout is not a terminal', async (t) => {
@@ -68,7 +75,9 @@ test('--plain on the captured 6.12 tree, and the same table when stdout is not a
 	t.is(out[1], `Source    tree ${debian612}`);
 	t.is(out[4], 'Found     3 parents, 8 types, 3 active instances, 0 defined, not active');
 	t.true(out.includes('  mbochs-small   mbochs-small   vfio-pci     48          0  virtual display, 4 MB video memory'));
-	t.true(out.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     -'));
+	t.true(out.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     -        ?'));
+	// A captured tree has no process table: who holds an instance is unknown, and the table says why.
+	t.true(out.includes(`Owners    ?: no process's open files could be read under ${debian612}/proc (a captured tree has no process table): who holds it is unknown here; run mdevscope on the host itself.`));
 	const piped = await cli('--root', debian612);
 	t.is(piped.code, 0, piped.stderr);
 	t.is(piped.stdout, plain.stdout);

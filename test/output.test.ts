@@ -6,6 +6,8 @@ import type {HostModel, Instance} from '../src/model/types.js';
 import {renderJson} from '../src/output/json.js';
 import {clean, renderPlain} from '../src/output/plain.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {joinOwners} from '../src/owners/join.js';
+import type {HolderScan} from '../src/owners/holders.js';
 
 const trees = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'trees');
 
@@ -61,14 +63,15 @@ test('plain: a PCI parent with names, NUMA node and a multi-line description on 
 test('plain: errors under their item, control characters stripped, nothing but ASCII', (t) => {
 	const text = renderPlain(scan('broken-garbage'));
 	const out = lines(text);
-	const at = out.indexOf('  mtty-4  Q?[31muad           vfio-pci      1          0  -');
-	t.true(at > 0, 'the name is shown without NUL and ESC, the byte 0xff as ?');
+	const at = out.indexOf('  mtty-4  Q?uad               vfio-pci      1          0  -');
+	t.true(at > 0, 'the name is shown without NUL and the whole ESC [31m, the byte 0xff as ?');
 	t.true(out[at + 1]!.startsWith('    ! EPARSE: Reading /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-4/name: it holds bytes that are not text'));
 	t.is(out[out.indexOf('  mtty-2  Dual port serial    vfio-pci      ?          0  -') + 1],
 		'    ! EPARSE: Reading /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2/available_instances: -3 is below 0, impossible for a count of instances; not shown.');
 	t.is(out[9], '  ! EPARSE: Reading /sys/devices/virtual/mtty/mtty/numa_node: expected a NUMA node number, found "zero".');
 	t.regex(text, /^[\n\u0020-\u007e]*$/);
-	t.is(clean('a\u0000b\u001b[1mc\u009bd\u00e9e\nf'), 'ab[1mcd?e; f');
+	t.is(clean('a\u0000b\u001b[1mc\u009bd\u00e9e\nf'), 'abcd?e; f');
+	t.is(clean('GRID \u001b]0;pwned\u0007T4-2Q\u001b[2J'), 'GRID T4-2Q');
 });
 
 test('plain: an unreadable mdevctl definition shows as invalid, not as manual', (t) => {
@@ -186,4 +189,75 @@ test('json: control characters from sysfs are escaped, not written raw', (t) => 
 	const text = renderJson(scan('broken-garbage'));
 	t.true(text.includes('"name": "Q\\u0000\ufffd\\u001b[31muad"'));
 	t.false(/[\u0000-\u0009\u000b-\u001f]/.test(text));
+});
+
+// ---- owners -------------------------------------------------------------------------------------
+
+/** A holder scan as src/owners/holders.ts returns it: QEMU holding group 2, pid 900 unreadable. */
+const heldScan = (unreadable: boolean): HolderScan => ({
+	holders: [
+		{
+			pid: 4242,
+			comm: 'qemu-system-x86',
+			cmdline: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=vdi-42,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000042'],
+			qemu: {name: 'vdi-42', uuid: 'c0ffee00-0000-4000-8000-000000000042'},
+			files: [{fd: 22, path: '/dev/vfio/2'}],
+			deviceFds: 1,
+		},
+	],
+	unknown: unreadable ? [{pid: 900, code: 'EACCES'}] : [],
+	scanned: 12,
+	error: null,
+});
+
+test('plain with owners: an OWNER column last (holder, - nobody, ? unknown) and why it is unknown', (t) => {
+	const m = scan('debian-6.12');
+	const out = lines(renderPlain(m, {owners: joinOwners(m, heldScan(false), '/proc')}));
+	t.true(out.includes('  INSTANCE                              TYPE          STATE   GROUP  DRIVER  VFIO-DEV  MDEVCTL  OWNER'));
+	t.true(out.includes('  33333333-3333-3333-3333-333333333333  mbochs-large  active      2  mbochs  vfio2     -        qemu pid 4242 vm=vdi-42'));
+	t.true(out.includes('  22222222-2222-2222-2222-222222222222  mdpy-hd  active      1  mdpy    vfio1     -        -'));
+	t.false(out.some((l) => l.startsWith('Owners')));
+	const hidden = lines(renderPlain(m, {probes, owners: joinOwners(m, heldScan(true), '/proc')}));
+	t.true(hidden.includes('  INSTANCE                              TYPE    STATE   GROUP  DRIVER  VFIO-DEV  MDEVCTL  REGION  DMABUF  MIGRATION  OWNER'));
+	t.true(hidden.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     -        busy    busy    busy       ?'));
+	t.true(hidden.includes("Owners    ?: 1 process's open files could not be read (EACCES: another user's, or /proc mounted with hidepid); run as root to see every holder."));
+});
+
+test('json with owners: `owners` on every instance, `ownersUnknown` only where they are null', (t) => {
+	const m = scan('debian-6.12');
+	const out = JSON.parse(renderJson(m, null, null, joinOwners(m, heldScan(true), '/proc'))) as {
+		instances: Array<Instance & {owners: unknown; ownersUnknown?: string}>;
+	};
+	t.deepEqual(out.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!.owners, [
+		{
+			pid: 4242,
+			comm: 'qemu-system-x86',
+			cmdline: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=vdi-42,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000042'],
+			vmName: 'vdi-42',
+			vmUuid: 'c0ffee00-0000-4000-8000-000000000042',
+			libvirtDomain: null,
+			files: ['/dev/vfio/2'],
+		},
+	]);
+	const mtty = out.instances.find((i) => i.uuid === '11111111-1111-1111-1111-111111111111')!;
+	t.is(mtty.owners, null);
+	t.regex(mtty.ownersUnknown ?? '', /run as root/);
+	t.false('ownersUnknown' in out.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!);
+	// Nothing else changes: without the two fields it is the model.
+	t.deepEqual({...out, instances: out.instances.map(({owners: _o, ownersUnknown: _u, ...i}) => i)}, m);
+});
+
+test('plain: an instance that vanished while it was read says gone, once, and is not counted as active', (t) => {
+	const m = scan('debian-6.12');
+	const uuid = '11111111-1111-1111-1111-111111111111';
+	const error = {path: `/sys/bus/mdev/devices/${uuid}`, code: 'ENOENT', message: `The instance ${uuid} was listed but disappeared while it was being read (removed during the scan); scan again to see the current state.`};
+	const vanished: HostModel = {
+		...m,
+		instances: m.instances.map((i) => (i.uuid === uuid ? {...i, iommuGroup: null, driver: null, vfioDev: null, gone: true, errors: [error]} : i)),
+	};
+	const out = lines(renderPlain(vanished));
+	t.is(out[4], 'Found     3 parents, 8 types, 2 active instances, 0 defined, not active, 1 gone while read');
+	const at = out.indexOf(`  ${uuid}  mtty-1  gone       -  -       -         -`);
+	t.true(at > 0, out.join('\n'));
+	t.deepEqual(out.slice(at + 1, at + 3), [`    ! ENOENT: ${error.path}: ${error.message}`, '']);
 });

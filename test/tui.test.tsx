@@ -4,7 +4,9 @@
 import anyTest from 'ava';
 import React from 'react';
 import {EventEmitter} from 'node:events';
-import {existsSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {render as inkRender} from 'ink';
@@ -760,6 +762,159 @@ test('p on a defined-but-inactive instance says why nothing is probed', async (t
 	t.true(lastFrame()!.includes('defined, not active'));
 	t.is(calls, 0);
 	unmount();
+});
+
+// ---- owners, the doctor (d) and advice (x) ---------------------------------------------------------
+
+/** A /proc with QEMU (started by libvirt) holding mbochs's group 2, and pid 1; returns its root. */
+function heldProc(): string {
+	const root = mkdtempSync(path.join(tmpdir(), 'mdevscope-tui-proc-'));
+	const pid = (n: number, comm: string, cmdline: string[], fds: Record<number, string>) => {
+		const dir = path.join(root, 'proc', String(n));
+		mkdirSync(path.join(dir, 'fd'), {recursive: true});
+		writeFileSync(path.join(dir, 'comm'), comm + '\n');
+		writeFileSync(path.join(dir, 'cmdline'), cmdline.join('\0') + '\0');
+		for (const [fd, target] of Object.entries(fds)) symlinkSync(target, path.join(dir, 'fd', fd));
+	};
+	pid(1, 'systemd', ['/sbin/init'], {0: '/dev/null'});
+	pid(
+		4242,
+		'qemu-system-x86',
+		[
+			'/usr/bin/qemu-system-x86_64',
+			'-name',
+			'guest=vdi-42,debug-threads=on',
+			'-object',
+			'{"qom-type":"secret","id":"masterKey0","format":"raw","file":"/var/lib/libvirt/qemu/domain-7-vdi-42/master-key.aes"}',
+			'-uuid',
+			'c0ffee00-0000-4000-8000-000000000042',
+		],
+		{21: '/dev/vfio/vfio', 22: '/dev/vfio/2'},
+	);
+	return root;
+}
+
+test('owners: the instances list names the holder, the detail its VM, uuid and libvirt domain; r reads them again', async (t) => {
+	const procRoot = heldProc();
+	t.teardown(() => rmSync(procRoot, {recursive: true, force: true}));
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {procRoot}), 100, 50);
+	await waitFor(() => lastFrame().includes('qemu pid 4242'), 'the owner column');
+	// The type's instances (no type column): room for all of it.
+	await press(stdin, KEY.tab, KEY.tab);
+	t.regex(lastFrame(), /33333333-3333-3333-3333-333333333333 +active +- +2 +- +- +qemu pid 4242 vm=vdi-42/);
+	await press(stdin, KEY.enter);
+	const frame = lastFrame();
+	t.regex(frame, /owner +qemu-system-x86 pid 4242, holds \/dev\/vfio\/2/);
+	t.regex(frame, /VM +vdi-42, uuid c0ffee00-0000-4000-8000-000000000042/);
+	t.regex(frame, /libvirt +domain vdi-42 \(virsh dumpxml vdi-42\)/);
+	t.regex(frame, /command +\/usr\/bin\/qemu-system-x86_64 -name guest=vdi-42,debug-threads=on/);
+	// The VM lets go; r reads /proc again.
+	rmSync(path.join(procRoot, 'proc', '4242'), {recursive: true});
+	await press(stdin, 'r');
+	await waitFor(() => /owner +none: no process has \/dev\/vfio\/2 or \/dev\/vfio\/devices\/vfio2 open/.test(lastFrame()), 'the owner gone after r');
+	t.false(lastFrame().includes('vm=vdi-42'));
+	unmount();
+});
+
+test('owners: read again when a probe batch ends, and unknown (with why) on a tree without processes', async (t) => {
+	const procRoot = heldProc();
+	t.teardown(() => rmSync(procRoot, {recursive: true, force: true}));
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {procRoot, probeFn: replayRecorded}), 100, 50);
+	await press(stdin, KEY.tab, KEY.tab);
+	await waitFor(() => lastFrame().includes('vm=vdi-42'), 'the owner column');
+	rmSync(path.join(procRoot, 'proc', '4242'), {recursive: true});
+	await press(stdin, 'P');
+	await waitFor(() => !lastFrame().includes('probing') && lastFrame().includes('DMABUF'), 'the end of the batch');
+	await waitFor(() => /33333333-3333-3333-3333-333333333333 +active +- +2 +DMABUF +no +-/.test(lastFrame()), 'the owners read again');
+	unmount();
+	// The captured tree itself has no process table.
+	const tree = renderSized(app(scan()), 100, 50);
+	await press(tree.stdin, KEY.tab, KEY.tab, KEY.enter);
+	await waitFor(() => tree.lastFrame().includes('owner '), 'the detail');
+	t.regex(tree.lastFrame(), /owner +unknown: no process's open files could be read under/);
+	t.true(tree.lastFrame().includes('(a captured tree has no process'));
+	t.regex(tree.lastFrame(), /33333333-3333-3333-3333-333333333333 +active +- +2 +- +- +\?/);
+	tree.unmount();
+});
+
+test('d opens the doctor view over the panes: the checks with their verdicts and fixes; Esc closes it', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 120, 40);
+	const footer = () => lastFrame().split('\n').at(-1)!;
+	t.true(footer().includes('d doctor'));
+	await press(stdin, 'd');
+	let frame = lastFrame();
+	t.true(frame.includes('[*] Doctor: d or Esc closes, r checks again'));
+	t.true(frame.includes('mdevscope doctor: 6 ok, 3 warn, 0 fail'));
+	t.regex(frame, /\[ OK \] IOMMU: 3 IOMMU groups in \/sys\/kernel\/iommu_groups/);
+	t.regex(frame, /\[WARN\] \/dev\/vfio\/vfio: the tree has no \/dev/);
+	t.true(frame.includes('fix: check on the host itself: ls -l /dev/vfio/vfio'));
+	t.false(frame.includes('[*] Parents'));
+	t.true(footer().includes('r refresh'));
+	t.false(footer().includes('p probe'));
+	await press(stdin, 'G');
+	t.true(lastFrame().includes('[ OK ] mdev parents: 3 parents'));
+	assertFits(t, lastFrame(), 120, 40);
+	// r reads the host again and checks again, in the view.
+	await press(stdin, 'r');
+	t.true(lastFrame().includes('[*] Doctor: d or Esc closes'));
+	t.true(footer().includes('rescanned'));
+	await press(stdin, KEY.escape);
+	frame = lastFrame();
+	t.false(frame.includes('Doctor:'));
+	t.true(frame.includes('[*] Parents'));
+	await press(stdin, 'd', 'd');
+	t.true(lastFrame().includes('[*] Parents'));
+	unmount();
+});
+
+test('d on a host without vfio: the failed checks with their fixes, also from the empty screen', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(EMPTY)), 100, 40);
+	t.true(lastFrame().includes('No mediated devices found.'));
+	await press(stdin, 'd');
+	const frame = lastFrame();
+	t.true(frame.includes('mdevscope doctor: 1 ok, 1 warn, 6 fail'));
+	t.true(frame.includes('[FAIL] vfio module: /sys/module/vfio is missing'));
+	t.true(frame.includes('fix: modprobe vfio'));
+	t.true(frame.includes('fix: modprobe vfio_iommu_type1'));
+	await press(stdin, KEY.escape);
+	t.true(lastFrame().includes('No mediated devices found.'));
+	unmount();
+});
+
+test('x shows the advice for the selected instance from its cached probe, and only where an instance is selected', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replayRecorded}), 120, 50);
+	const footer = () => lastFrame().split('\n').at(-1)!;
+	t.false(footer().includes('x advice'));
+	await press(stdin, 'j', KEY.enter, KEY.enter);
+	t.true(footer().includes('x advice'));
+	// Not probed yet: the advice says it cannot tell the display, and the footer says why.
+	await press(stdin, 'x');
+	t.true(lastFrame().includes('[*] Advice for 22222222-2222-2222-2222-222222222222: x or Esc closes'));
+	t.true(lastFrame().includes('advice for 22222222-2222-2222-2222-222222222222: display not determined'));
+	t.true(footer().includes('not probed'));
+	await press(stdin, 'x');
+	t.true(lastFrame().includes('[*] Instances of mdpy-hd'));
+	await press(stdin, 'p');
+	await waitFor(() => lastFrame().includes('REGION'), 'the probe result');
+	await press(stdin, 'x');
+	const frame = lastFrame();
+	t.true(frame.includes('advice for 22222222-2222-2222-2222-222222222222: display region'));
+	t.true(frame.includes('VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|REGION): supported'));
+	t.true(frame.includes('libvirt domain XML:'));
+	t.regex(frame, /<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on'/);
+	t.true(frame.includes("<address uuid='22222222-2222-2222-2222-222222222222'/>"));
+	t.true(frame.includes('QEMU:'));
+	t.true(frame.includes('sysfsdev=/sys/bus/mdev/devices/22222222-2222-2222-2222-222222222222'));
+	assertFits(t, frame, 120, 50);
+	await press(stdin, KEY.escape);
+	t.true(lastFrame().includes('[*] Instances of mdpy-hd'));
+	unmount();
+});
+
+test('the help lists d and x from the key table, with where they work', (t) => {
+	const lines = helpLines(118).map(lineText);
+	t.true(lines.some((line) => /^ +d +lists,no-mdev,doctor +the host doctor/.test(line)), lines.join('\n'));
+	t.true(lines.some((line) => /^ +x +instances,detail,advice +advice for the selected instance/.test(line)));
 });
 
 // ---- colour and the terminal ------------------------------------------------------------------

@@ -10,11 +10,16 @@ import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, 
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useProbes, type ProbeFn} from './hooks/use-probes.js';
+import {useOwners} from './hooks/use-owners.js';
+import {useDoctor} from './hooks/use-doctor.js';
+import {adviceFor} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
 import {Header} from './Header.js';
 import {Footer, type Status} from './Footer.js';
 import {FilterBar} from './FilterBar.js';
 import {HelpOverlay} from './HelpOverlay.js';
+import {TextOverlay} from './TextOverlay.js';
+import {adviceLines, doctorLines} from './panel-lines.js';
 import {EmptyHost} from './EmptyHost.js';
 import {ParentsPane} from './ParentsPane.js';
 import {TypesPane} from './TypesPane.js';
@@ -25,6 +30,7 @@ import {detailLines} from './detail-lines.js';
 import {helpLines} from './help-lines.js';
 import {seg} from './line.js';
 import {wrap} from './text.js';
+import {borrowQuestion} from './borrow-confirm.js';
 
 export interface AppProps {
 	model: HostModel;
@@ -38,6 +44,8 @@ export interface AppProps {
 	probeFn?: ProbeFn;
 	/** Colour on/off; by default off when NO_COLOR is set. */
 	color?: boolean;
+	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
+	procRoot?: string;
 }
 
 function clock(): string {
@@ -54,8 +62,12 @@ export function App(props: AppProps) {
 	const [state, dispatch] = useReducer(reducer, undefined, () => initialState(props.model, sizeOf(stdout)));
 	useResize((size) => dispatch({type: 'resize', ...size}));
 	const [status, setStatus] = useState<Status | null>(null);
+	// B's question, while it waits for y (yes) or any other key (no).
+	const [confirm, setConfirm] = useState<{uuid: string; ask: string} | null>(null);
 	const [rescan, setRescan] = useState<() => HostModel>(() => props.rescan);
 	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn});
+	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
+	const doctor = useDoctor();
 	const color = props.color ?? colorFromEnv(process.env);
 
 	const view = useMemo(() => viewOf(state), [state]);
@@ -68,14 +80,28 @@ export function App(props: AppProps) {
 			subject.kind === 'instance'
 				? {result: probes.results.get(subject.instance.uuid), running: probes.running.has(subject.instance.uuid)}
 				: {running: false};
-		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40);
+		const owner = subject.kind === 'instance' ? owners?.get(subject.instance.uuid) : undefined;
+		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40, owner);
 		// probes.version: the probe maps are mutated in place
-	}, [subject, state.model, detailBox?.width, probes.version]);
+	}, [subject, state.model, detailBox?.width, probes.version, owners]);
 	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2)), [layout.columns]);
+	// The doctor (`d`) or the selected instance's advice (`x`), over the panes like the help.
+	const panelKind = state.panel?.kind ?? null;
+	const panel = useMemo(() => {
+		const width = Math.max(20, layout.columns - 2);
+		if (panelKind === 'doctor') return doctor.view ? doctorLines(doctor.view, width) : [[seg('checking...', 'dim')]];
+		if (panelKind === 'advice' && subject.kind === 'instance') {
+			const {instance, row} = subject;
+			const type = row.parent?.types.find((t) => t.id === instance.mdevType) ?? null;
+			return adviceLines(adviceFor(instance, probes.results.get(instance.uuid) ?? null, row.parent, type), width);
+		}
+		return [];
+	}, [panelKind, doctor.view, subject, layout.columns, probes.version]);
 	const contexts = activeContexts({
 		empty,
 		sampleAvailable: !!props.openSample,
 		help: state.help.open,
+		panel: panelKind,
 		filterEditing: state.filter.editing,
 		focus: state.focus,
 	});
@@ -90,7 +116,7 @@ export function App(props: AppProps) {
 			type: 'move',
 			by,
 			dir,
-			contentLength: state.help.open ? help.length : detail.length,
+			contentLength: state.help.open ? help.length : state.panel ? panel.length : detail.length,
 		});
 		switch (action) {
 			case 'up':
@@ -127,6 +153,18 @@ export function App(props: AppProps) {
 				return dispatch({type: 'filter-input', text: input});
 			case 'help':
 				return dispatch({type: 'help'});
+			case 'doctor':
+				// Checked each time the view opens: the host may have changed since.
+				if (panelKind !== 'doctor') doctor.check(state.model);
+				return dispatch({type: 'panel', kind: 'doctor'});
+			case 'advice': {
+				if (panelKind === 'advice') return dispatch({type: 'panel', kind: 'advice', open: false});
+				if (subject.kind !== 'instance') return setStatus({text: 'select an instance for its advice', tone: 'warn'});
+				if (!probes.results.has(subject.instance.uuid)) {
+					setStatus({text: 'not probed: the advice cannot tell the display yet (p probes it)', tone: 'warn'});
+				}
+				return dispatch({type: 'panel', kind: 'advice', open: true});
+			}
 			case 'back':
 				return dispatch({type: 'back'});
 			case 'probe': {
@@ -138,6 +176,12 @@ export function App(props: AppProps) {
 				}
 				return probeUuids([subject.instance.uuid], 'no active instance');
 			}
+			case 'borrow': {
+				if (subject.kind !== 'instance') return setStatus({text: 'select a held instance to borrow its fd', tone: 'warn'});
+				const question = borrowQuestion(subject.instance, probes.results.get(subject.instance.uuid), owners?.get(subject.instance.uuid));
+				if (question.ask === null) return setStatus({text: question.why, tone: 'warn'});
+				return setConfirm({uuid: question.uuid, ask: question.ask});
+			}
 			case 'probeAll': {
 				const all = state.focus === 'parents';
 				const instances = all ? state.model.instances : (view.parent?.instances ?? []);
@@ -148,8 +192,9 @@ export function App(props: AppProps) {
 			}
 			case 'refresh':
 				try {
-					const fresh = rescan();
-					dispatch({type: 'set-model', model: {...fresh, source: state.model.source}});
+					const fresh = {...rescan(), source: state.model.source};
+					dispatch({type: 'set-model', model: fresh});
+					if (panelKind === 'doctor') doctor.check(fresh);
 					return setStatus({text: `rescanned ${clock()}`});
 				} catch (error) {
 					return setStatus({text: `rescan failed: ${message(error)}`, tone: 'error'});
@@ -174,6 +219,14 @@ export function App(props: AppProps) {
 	// reading the latest handler through a ref keeps keys from acting on the previous screen's state.
 	const onKey = useRef<(input: string, key: KeyPress) => void>(() => {});
 	onKey.current = (input, key) => {
+		if (confirm) {
+			// Only y borrows; any other key says no (Ctrl-C still quits).
+			setConfirm(null);
+			if (input === 'y' && !key.ctrl && !key.meta) probes.probe(state.model, [confirm.uuid], {probeHeld: true});
+			else if (resolveKey(['global'], input, key)?.action === 'quit') exit();
+			else setStatus({text: 'not borrowed'});
+			return;
+		}
 		const binding = resolveKey(contexts, input, key);
 		if (!binding) return;
 		// A status line answers the last key only; the action may set a new one.
@@ -190,7 +243,9 @@ export function App(props: AppProps) {
 		}, []),
 	);
 
-	const footerStatus: Status | null = probes.running.size > 0 && probes.progress
+	const footerStatus: Status | null = confirm
+		? {text: confirm.ask, tone: 'warn'}
+		: probes.running.size > 0 && probes.progress
 		? {text: `probing ${probes.progress.done}/${probes.progress.total}`, tone: 'warn'}
 		: probes.error
 			? {text: probes.error, tone: 'error'}
@@ -204,6 +259,12 @@ export function App(props: AppProps) {
 		body = wrap(text, columns).map((line, index) => <LineView key={index} line={[seg(line, 'warn')]} width={columns} />);
 	} else if (state.help.open) {
 		body = <HelpOverlay lines={help} scroll={state.help.scroll} width={columns} height={helpCapacity(layout) + 2} />;
+	} else if (state.panel) {
+		const title =
+			state.panel.kind === 'doctor'
+				? 'Doctor: d or Esc closes, r checks again'
+				: `Advice${subject.kind === 'instance' ? ` for ${subject.instance.uuid}` : ''}: x or Esc closes`;
+		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} width={columns} height={helpCapacity(layout) + 2} />;
 	} else if (empty) {
 		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={!!props.openSample} />;
 	} else {
@@ -245,6 +306,7 @@ export function App(props: AppProps) {
 							scroll={state.scroll.instances}
 							probes={probes.results}
 							running={probes.running}
+							owners={owners}
 						/>
 					);
 				case 'detail':
@@ -276,7 +338,7 @@ export function App(props: AppProps) {
 					{body}
 				</Box>
 				{filterShown ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}
-				<Footer hints={footerHints(contexts)} status={footerStatus} width={columns} />
+				<Footer hints={confirm ? [] : footerHints(contexts)} status={footerStatus} width={columns} />
 			</Box>
 		</ThemeProvider>
 	);

@@ -5,6 +5,8 @@ import type {Instance, MdevType} from '../model/types.js';
 import type {ProbeResult} from '../model/probe.js';
 import type {ParentRow} from '../state/views.js';
 import {migrationCell, probeCell} from './probe-text.js';
+import type {OwnersByInstance} from '../owners/join.js';
+import {ownersCell} from '../owners/text.js';
 
 export interface InstancesPaneProps extends ListWindow {
 	parent: ParentRow | null;
@@ -13,6 +15,8 @@ export interface InstancesPaneProps extends ListWindow {
 	instances: Instance[];
 	probes: ReadonlyMap<string, ProbeResult>;
 	running: ReadonlySet<string>;
+	/** Who holds each instance; null until the first look at /proc is done. */
+	owners: OwnersByInstance | null;
 }
 
 function columnsFor(
@@ -20,7 +24,9 @@ function columnsFor(
 	showType: boolean,
 	probes: ReadonlyMap<string, ProbeResult>,
 	running: ReadonlySet<string>,
+	owners: OwnersByInstance | null,
 ): Column<Instance>[] {
+	const owner = (i: Instance) => (owners ? ownersCell(owners.get(i.uuid)) : '..');
 	// NVIDIA's SR-IOV vGPUs are named by their VF's PCI address, not a UUID.
 	const idTitle = instances.some((i) => i.kind === 'nvidia-sriov') ? 'uuid / VF' : 'uuid';
 	const columns: Column<Instance>[] = [
@@ -59,18 +65,28 @@ function columnsFor(
 			value: (i) => migrationCell(probes.get(i.uuid)).text,
 			tone: (i) => migrationCell(probes.get(i.uuid)).tone,
 		},
+		{
+			// `qemu pid 4242 vm=vdi-42`; `-` nobody, `?` unknown (the detail says why).
+			key: 'owner',
+			title: 'owner',
+			priority: 3.5,
+			min: 5,
+			max: 40,
+			value: owner,
+			tone: (i) => (owner(i).length <= 2 ? 'dim' : undefined),
+		},
 	];
 	return showType ? columns : columns.filter((c) => c.key !== 'type');
 }
 
-export function InstancesPane({parent, type, instances, probes, running, ...window}: InstancesPaneProps) {
+export function InstancesPane({parent, type, instances, probes, running, owners, ...window}: InstancesPaneProps) {
 	const of = type ? type.id : parent ? `${parent.name}, all types` : '';
 	const title = `Instances${of ? ' of ' + of : ''} ${windowLabel(window.scroll, window.capacity, instances.length)}`;
 	return (
 		<ListPane
 			{...window}
 			title={title}
-			columns={columnsFor(instances, type === null, probes, running)}
+			columns={columnsFor(instances, type === null, probes, running, owners)}
 			rows={instances}
 			hasErrors={(i) => i.errors.length > 0}
 			emptyText={parent ? 'no instances' : 'no parent selected'}

@@ -4,10 +4,12 @@
 
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
 import type {ProbeResult} from '../model/probe.js';
+import type {InstanceOwners} from '../owners/join.js';
 import type {Subject} from '../state/reducer.js';
 import type {ParentRow} from '../state/views.js';
 import {seg, type Line, type Tone} from './line.js';
 import {answerText, displayCell, outcomeWord} from './probe-text.js';
+import {holderText} from './borrow-confirm.js';
 import {planColumns, rowLine, headerLine, type Column} from './table.js';
 import {bytes, hex, wrap} from './text.js';
 
@@ -152,7 +154,36 @@ function typeLines(row: ParentRow, type: MdevType, width: number): Line[] {
 	return lines;
 }
 
-function instanceLines(row: ParentRow, instance: Instance, probe: ProbeState, width: number): Line[] {
+/** A QEMU command line from libvirt runs to thousands of characters: the start says enough here. */
+const COMMAND_CHARS = 300;
+
+/** Who holds the instance (src/owners/join.ts): pid, command, QEMU's VM name and uuid, the libvirt domain. */
+function ownerLines(instance: Instance, entry: InstanceOwners | null | undefined, width: number): Line[] {
+	if (!entry) return field('owner', 'looking in /proc...', width, 'dim');
+	if (entry.owners === null) return field('owner', `unknown: ${entry.unknown ?? 'no reason given'}`, width, 'warn');
+	if (entry.owners.length === 0) {
+		const files = [
+			instance.iommuGroup === null ? null : `/dev/vfio/${instance.iommuGroup}`,
+			instance.vfioDev === null ? null : `/dev/vfio/devices/${instance.vfioDev}`,
+		].filter((f) => f !== null);
+		return field('owner', instance.active ? `none: no process has ${files.join(' or ')} open` : 'none (not active)', width);
+	}
+	const lines: Line[] = [];
+	for (const o of entry.owners) {
+		lines.push(...field('owner', `${o.comm ?? '(comm unreadable)'} pid ${o.pid}, holds ${o.files.join(' and ')}`, width, 'warn'));
+		if (o.vmName !== null || o.vmUuid !== null) {
+			lines.push(...field('  VM', `${o.vmName ?? '(no -name)'}, ${o.vmUuid === null ? 'no -uuid' : `uuid ${o.vmUuid}`}`, width));
+		}
+		if (o.libvirtDomain !== null) lines.push(...field('  libvirt', `domain ${o.libvirtDomain} (virsh dumpxml ${o.libvirtDomain})`, width));
+		const command = o.cmdline === null ? 'n/a (/proc/<pid>/cmdline unreadable)' : o.cmdline.join(' ');
+		lines.push(
+			...field('  command', command.length > COMMAND_CHARS ? `${command.slice(0, COMMAND_CHARS)} ... (all of it: --json)` : command, width),
+		);
+	}
+	return lines;
+}
+
+function instanceLines(row: ParentRow, instance: Instance, probe: ProbeState, width: number, owner?: InstanceOwners | null): Line[] {
 	const what = instance.kind === 'nvidia-sriov' ? 'vGPU on VF' : 'Instance';
 	const lines: Line[] = [title(`${what} ${instance.uuid}${instance.gone ? ' (gone: listed, but its directory is not there)' : ''}`)];
 	// The probe's answer first, so it is on screen without scrolling; the full panel follows below.
@@ -171,6 +202,7 @@ function instanceLines(row: ParentRow, instance: Instance, probe: ProbeState, wi
 			result ? (result.outcome === 'ok' ? 'ok' : 'warn') : 'dim',
 		),
 	);
+	lines.push(...ownerLines(instance, owner, width));
 	lines.push(
 		...field(
 			'state',
@@ -252,6 +284,22 @@ function table<T>(columns: Column<T>[], rows: T[], width: number): Line[] {
 	return [[seg('    '), ...headerLine(plan)], ...rows.map((r) => [seg('    '), ...rowLine(plan, r)])];
 }
 
+/** Whose fd answered (`--probe-held`, B), why none was borrowed, or that B could ask the holder. */
+function borrowLines(result: ProbeResult, width: number): Line[] {
+	const from = result.borrowedFrom;
+	if (from) {
+		return field(
+			'borrowed',
+			`from ${holderText(from)}: a duplicate of its fd ${from.fd} (found by ${from.foundBy}), asked read-only questions, closed at once`,
+			width,
+			'warn',
+		);
+	}
+	if (result.borrowRefused) return field('not borrowed', result.borrowRefused.message, width, 'warn');
+	if (result.outcome === 'busy') return field('borrow', "B probes it through its holder's own fd (read-only; asks first)", width, 'dim');
+	return [];
+}
+
 /** The full probe readout below an instance's facts (its one-line summary is at the top). */
 export function probeLines(probe: ProbeState, width: number): Line[] {
 	const {result, running} = probe;
@@ -265,6 +313,7 @@ export function probeLines(probe: ProbeState, width: number): Line[] {
 			width,
 		),
 	);
+	lines.push(...borrowLines(result, width));
 	const stopped = result.outcome === 'ok' ? undefined : result.summary;
 	const display = displayCell(result);
 	lines.push(...field('display', display.text, width, display.tone));
@@ -334,7 +383,8 @@ export function probeLines(probe: ProbeState, width: number): Line[] {
 	return lines;
 }
 
-export function detailLines(subject: Subject, model: HostModel, probe: ProbeState, width: number): Line[] {
+/** `owner`: who holds the instance subject (undefined or null: not looked up yet). */
+export function detailLines(subject: Subject, model: HostModel, probe: ProbeState, width: number, owner?: InstanceOwners | null): Line[] {
 	switch (subject.kind) {
 		case 'none':
 			return [[seg('Nothing selected', 'dim')], ...errorLines(model.errors, width, 'host problems')];
@@ -343,6 +393,6 @@ export function detailLines(subject: Subject, model: HostModel, probe: ProbeStat
 		case 'type':
 			return typeLines(subject.row, subject.type, width);
 		case 'instance':
-			return instanceLines(subject.row, subject.instance, probe, width);
+			return instanceLines(subject.row, subject.instance, probe, width, owner);
 	}
 }

@@ -1,24 +1,51 @@
 // The `--json` view: the HostModel as it is (field names are the schema, see src/model/types.ts),
 // with `probe` (a ProbeResult) added to an instance only when it was probed. Control characters in
-// sysfs strings are escaped by JSON itself.
+// sysfs strings are escaped: C0 by JSON itself, and here the ones JSON.stringify leaves raw (DEL,
+// C1 such as the 8-bit CSI U+009B, line/paragraph separators, bidi overrides), so the output is
+// as harmless on a terminal as it is to a parser.
+// With owners (src/owners/join.ts), every instance gets `owners`: the processes holding its
+// /dev/vfio group or device ({pid, comm, cmdline, vmName, vmUuid, libvirtDomain, files}), [] when
+// none does, or null when that could not be told, with `ownersUnknown` saying why.
 import type {Advice} from '../advice/index.js';
 import type {ProbeResult} from '../model/probe.js';
-import type {HostModel} from '../model/types.js';
+import type {HostModel, Instance} from '../model/types.js';
+import type {OwnersByInstance} from '../owners/join.js';
 
 export function renderJson(
 	model: HostModel,
 	probes?: ReadonlyMap<string, ProbeResult> | null,
 	advice?: ReadonlyMap<string, Advice> | null,
+	owners?: OwnersByInstance | null,
 ): string {
-	const out = probes
-		? {
-				...model,
-				instances: model.instances.map((i) => {
-					const probe = probes.get(i.uuid);
-					const advised = advice?.get(i.uuid);
-					return probe ? {...i, probe, ...(advised ? {advice: advised} : {})} : i;
-				}),
-			}
-		: model;
-	return `${JSON.stringify(out, null, 2)}\n`;
+	const owned = (i: Instance) => {
+		const o = owners?.get(i.uuid);
+		return o ? {owners: o.owners, ...(o.owners === null ? {ownersUnknown: o.unknown} : {})} : {};
+	};
+	const out =
+		probes || owners
+			? {
+					...model,
+					instances: model.instances.map((i) => {
+						const probe = probes?.get(i.uuid);
+						const advised = advice?.get(i.uuid);
+						return {...i, ...owned(i), ...(probe ? {probe, ...(advised ? {advice: advised} : {})} : {})};
+					}),
+				}
+			: model;
+	return `${jsonText(out)}\n`;
+}
+
+/**
+ * JSON.stringify(value, null, 2) with the characters it leaves raw escaped: for every JSON this
+ * tool prints (the doctor's, compare's and features' too), so none can act on a terminal.
+ */
+export function jsonText(value: unknown): string {
+	return escapeRaw(JSON.stringify(value, null, 2));
+}
+
+// These can only occur inside JSON strings, where `\uXXXX` stands for the same character.
+const RAW = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeRaw(json: string): string {
+	return json.replace(RAW, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -4,22 +4,28 @@
 // so a hostile or broken attribute cannot move the cursor or change colours.
 // The same outcome words as the interactive view (a pure module: no Ink behind it).
 import {outcomeWord} from '../components/probe-text.js';
+// The same cleaning as the interactive view: whole escape sequences go, not just their ESC byte.
+import {sanitize} from '../components/text.js';
 import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
+import type {OwnersByInstance} from '../owners/join.js';
+import {ownersCell, unknownReasons} from '../owners/text.js';
 
 export interface PlainOptions {
 	/** Probe results by instance uuid (`--probe`); adds REGION/DMABUF/MIGRATION columns and a summary. */
 	probes?: ReadonlyMap<string, ProbeResult> | null;
 	/** For the empty-host text: a captured tree to try, and whether it is there. */
 	tryRoot?: {path: string; exists: boolean} | null;
+	/** Who holds each instance (src/owners/join.ts); adds an OWNER column and, where unknown, why. */
+	owners?: OwnersByInstance | null;
 }
 
-/** Text safe for a terminal: newlines become `; `, control characters go, anything not ASCII becomes `?`. */
+/**
+ * Text safe for a terminal: newlines become `; `, escape sequences (`ESC ] 0;title BEL`, `ESC [2J`)
+ * and control characters go, anything not ASCII becomes `?`.
+ */
 export function clean(text: string): string {
-	return text
-		.replace(/\r?\n/g, '; ')
-		.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
-		.replace(/[^\u0020-\u007e]/g, '?');
+	return sanitize(text.replace(/\r?\n/g, '; '));
 }
 
 const show = (value: string | number | null | undefined, none = '-'): string =>
@@ -65,8 +71,9 @@ function hostHeader(model: HostModel): string[] {
 		model.source.kind === 'live'
 			? `this host (${clean(model.root)})`
 			: `${model.source.kind} ${show(model.source.label ?? model.root)}${model.source.recordedAt ? `, recorded ${clean(model.source.recordedAt)}` : ''}`;
-	const active = model.instances.filter((i) => i.active).length;
-	const defined = model.instances.length - active;
+	const active = model.instances.filter((i) => i.active && !i.gone).length;
+	const defined = model.instances.filter((i) => !i.active).length;
+	const gone = model.instances.length - active - defined;
 	const types = model.parents.reduce((n, p) => n + p.types.length, 0);
 	return [
 		`Host      ${show(h.hostname, 'unknown hostname')}, kernel ${show(h.kernelRelease, 'unknown')}`,
@@ -79,12 +86,23 @@ function hostHeader(model: HostModel): string[] {
 			defined,
 			'defined, not active',
 			'defined, not active',
-		)}`,
+		)}${gone > 0 ? `, ${gone} gone while read` : ''}`,
 	];
 }
 
+/** The SR-IOV line of an NVIDIA SR-IOV GPU: how many VFs are enabled and how many carry a vGPU. */
+function sriovLine(parent: Parent): string | null {
+	const s = parent.sriov;
+	if (s === null) return null;
+	const total = show(s.totalVfs, '?');
+	if (s.numVfs === 0) return `SR-IOV off: 0 of ${total} VFs enabled, so no vGPU can be created (/usr/lib/nvidia/sriov-manage -e ${clean(parent.name)})`;
+	const used = parent.types.reduce((n, t) => n + t.instances.length, 0);
+	return `SR-IOV ${show(s.numVfs, '?')} of ${total} VFs enabled, ${used} with a vGPU (nvidia/current_vgpu_type), ${s.vfs.length - used} free`;
+}
+
 function parentLines(parent: Parent): string[] {
-	const out = [`Parent ${show(parent.name)}`];
+	// The kind only where it is not mdev, so mdev hosts print as they always did.
+	const out = [`Parent ${show(parent.name)}${parent.kind === 'nvidia-sriov' ? '  (NVIDIA SR-IOV vGPU: vGPUs are VFs, not mdevs)' : ''}`];
 	const facts: string[] = [];
 	if (parent.pci) {
 		const p = parent.pci;
@@ -96,6 +114,8 @@ function parentLines(parent: Parent): string[] {
 		facts.push(`bus ${show(parent.bus, '?')}`, `driver ${show(parent.driver, 'none')}`);
 		if (parent.numaNode !== null) facts.push(`NUMA node ${parent.numaNode === -1 ? 'none (-1)' : parent.numaNode}`);
 		out.push(`  ${facts.join(', ')}`, `  ${clean(parent.devicePath)}`);
+		const sriov = sriovLine(parent);
+		if (sriov !== null) out.push(`  ${sriov}`);
 	}
 	out.push(...errorLines('  ', parent.errors));
 	return out;
@@ -123,12 +143,16 @@ function mdevctlCell(i: Instance): string {
 	return i.definition.autostart ? 'autostart' : 'manual';
 }
 
-function instanceRows(instances: readonly Instance[], probes: ReadonlyMap<string, ProbeResult> | null): Row[] {
+function instanceRows(
+	instances: readonly Instance[],
+	probes: ReadonlyMap<string, ProbeResult> | null,
+	owners: OwnersByInstance | null,
+): Row[] {
 	return instances.map((i) => {
 		const cells = [
 			show(i.uuid),
 			show(i.mdevType, '?'),
-			i.active ? 'active' : 'defined, not active',
+			i.gone ? 'gone' : i.active ? 'active' : 'defined, not active',
 			show(i.iommuGroup),
 			show(i.driver),
 			show(i.vfioDev),
@@ -144,6 +168,7 @@ function instanceRows(instances: readonly Instance[], probes: ReadonlyMap<string
 			);
 			if (r) after.push(`    probe: ${clean(r.summary)}`);
 		}
+		if (owners) cells.push(clean(ownersCell(owners.get(i.uuid))));
 		after.push(...errorLines('    ', i.errors));
 		return {cells, after};
 	});
@@ -154,13 +179,23 @@ const instanceAlign: Align[] = ['left', 'left', 'left', 'right', 'left', 'left',
 const probeHeader = ['REGION', 'DMABUF', 'MIGRATION'];
 const probeAlign: Align[] = ['left', 'left', 'left'];
 
-function instancesTable(instances: readonly Instance[], probes: ReadonlyMap<string, ProbeResult> | null): string[] {
+function instancesTable(
+	instances: readonly Instance[],
+	probes: ReadonlyMap<string, ProbeResult> | null,
+	owners: OwnersByInstance | null,
+): string[] {
+	// OWNER last: it is the longest cell and the last column is not padded.
 	return table(
 		'  ',
-		probes ? [...instanceHeader, ...probeHeader] : instanceHeader,
-		probes ? [...instanceAlign, ...probeAlign] : instanceAlign,
-		instanceRows(instances, probes),
+		[...instanceHeader, ...(probes ? probeHeader : []), ...(owners ? ['OWNER'] : [])],
+		[...instanceAlign, ...(probes ? probeAlign : []), ...(owners ? (['left'] as Align[]) : [])],
+		instanceRows(instances, probes, owners),
 	);
+}
+
+/** OWNER is `-` (nobody), `?` (unknown) or the holders; each reason for a `?` once. */
+function ownersSummary(owners: OwnersByInstance): string[] {
+	return unknownReasons(owners).map((reason, index) => `${index === 0 ? 'Owners   ' : '         '} ?: ${clean(reason)}`);
 }
 
 function probeSummary(probes: ReadonlyMap<string, ProbeResult>): string[] {
@@ -227,6 +262,7 @@ function emptyHost(model: HostModel, opts: PlainOptions): string[] {
 
 export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 	const probes = opts.probes ?? null;
+	const owners = opts.owners ?? null;
 	const out = hostHeader(model);
 	if (model.errors.length > 0) out.push(...errorLines('', model.errors));
 	out.push('');
@@ -249,7 +285,7 @@ export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 		}
 		const instances = model.instances.filter((i) => i.parent === parent.name);
 		if (instances.length > 0) {
-			out.push(...instancesTable(instances, probes));
+			out.push(...instancesTable(instances, probes, owners));
 			for (const i of instances) shown.add(i);
 		} else {
 			out.push('  (no instances)');
@@ -259,8 +295,10 @@ export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 	const orphans = model.instances.filter((i) => !shown.has(i));
 	if (orphans.length > 0) {
 		out.push('Instances whose parent is not in /sys/class/mdev_bus');
-		out.push(...instancesTable(orphans, probes), '');
+		out.push(...instancesTable(orphans, probes, owners), '');
 	}
+	const ownerNotes = owners ? ownersSummary(owners) : [];
+	if (ownerNotes.length > 0) out.push(...ownerNotes, '');
 	if (probes) out.push(...probeSummary(probes), '');
 	return `${out.join('\n').trimEnd()}\n`;
 }

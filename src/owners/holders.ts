@@ -27,6 +27,11 @@ export interface HolderScan {
 	holders: VfioHolder[];
 	/** Processes whose fd directory could not be read: what they hold is unknown. */
 	unknown: Array<{pid: number; code: string}>;
+	/**
+	 * Processes whose fd directory was read. 0 on a live /proc cannot happen (the reader itself is
+	 * listed), so 0 means there was no process table to read: a captured tree, or every pid hidden.
+	 */
+	scanned: number;
 	/** /proc itself could not be listed. */
 	error: ItemError | null;
 }
@@ -84,6 +89,18 @@ export function qemuIdentity(cmdline: string[]): {name: string | null; uuid: str
 }
 
 /**
+ * A /proc/<pid>/fd link target as a path under /dev/vfio seen from the root (`/dev/vfio/3`), or
+ * null when it is not one. With a root other than `/`, `<root>/dev/vfio/...` counts as /dev/vfio.
+ */
+export function vfioPathAsSeen(root: string, target: string): string | null {
+	const rootVfio = join(root, 'dev/vfio');
+	if (root !== '/' && (target === rootVfio || target.startsWith(rootVfio + '/'))) {
+		return '/dev/vfio' + target.slice(rootVfio.length);
+	}
+	return target === '/dev/vfio' || target.startsWith('/dev/vfio/') ? target : null;
+}
+
+/**
  * Scans `<root>/proc` for processes holding VFIO files. Link targets are read as the kernel shows
  * them; when `root` is not `/`, a target under `<root>/dev/vfio` is reported as `/dev/vfio/...`
  * (tests run the probe against a temporary dev tree).
@@ -91,7 +108,7 @@ export function qemuIdentity(cmdline: string[]): {name: string | null; uuid: str
 export function scanVfioHolders(opts: {root?: string} = {}): HolderScan {
 	const root = opts.root ?? '/';
 	const procDir = join(root, 'proc');
-	const scan: HolderScan = {holders: [], unknown: [], error: null};
+	const scan: HolderScan = {holders: [], unknown: [], scanned: 0, error: null};
 	let pids: number[];
 	try {
 		pids = readdirSync(procDir)
@@ -105,13 +122,7 @@ export function scanVfioHolders(opts: {root?: string} = {}): HolderScan {
 		};
 		return scan;
 	}
-	const rootVfio = join(root, 'dev/vfio');
-	const asSeen = (target: string): string | null => {
-		if (root !== '/' && (target === rootVfio || target.startsWith(rootVfio + '/'))) {
-			return '/dev/vfio' + target.slice(rootVfio.length);
-		}
-		return target === '/dev/vfio' || target.startsWith('/dev/vfio/') ? target : null;
-	};
+	const asSeen = (target: string): string | null => vfioPathAsSeen(root, target);
 	for (const pid of pids) {
 		const fdDir = join(procDir, String(pid), 'fd');
 		let fds: string[];
@@ -122,6 +133,7 @@ export function scanVfioHolders(opts: {root?: string} = {}): HolderScan {
 			if (codeOf(error) !== 'ENOENT') scan.unknown.push({pid, code: codeOf(error)});
 			continue;
 		}
+		scan.scanned++;
 		const files: VfioHolder['files'] = [];
 		let deviceFds = 0;
 		for (const fd of fds) {
@@ -172,4 +184,98 @@ export function describeHolder(h: VfioHolder): string {
 	const who = h.comm ? `${h.comm} pid ${h.pid}` : `pid ${h.pid}`;
 	const vm = [h.qemu?.name ? `VM ${h.qemu.name}` : null, h.qemu?.uuid ? `uuid ${h.qemu.uuid}` : null].filter(Boolean);
 	return vm.length > 0 ? `${who} (${vm.join(', ')})` : who;
+}
+
+// ---- one process's device fd, for borrowing it (src/probe/borrow.ts) ----------------------------
+
+/** The link of a device fd obtained through a group (VFIO_GROUP_GET_DEVICE_FD): an anonymous inode. */
+export const VFIO_DEVICE_ANON_LINK = 'anon_inode:[vfio-device]';
+
+/**
+ * Which fd of one process is a given instance's VFIO device fd, or why that cannot be told.
+ * - `found`: `fd` is it; `foundBy` says how that is certain.
+ * - `unreadable`: `<root>/proc/<pid>/fd` could not be listed (`code`: ENOENT when the process is
+ *   gone, EACCES when we may not look: another user's process without root, or an LSM).
+ * - `not-held`: neither the group nor the instance's cdev is among its fds.
+ * - `no-device-fd`: it holds the group but has no device fd open (yet).
+ * - `ambiguous`: several VFIO device fds and nothing that says which is which; `unreadableFds`
+ *   counts fds whose link could not be read (any of them might be one more).
+ * - `not-this-device`: fdinfo names the device of every candidate, and none is this instance.
+ */
+export type DeviceFdLookup =
+	| {kind: 'found'; fd: number; link: string; foundBy: 'cdev' | 'fdinfo' | 'only-device'}
+	| {kind: 'unreadable'; path: string; code: string}
+	| {kind: 'not-held'}
+	| {kind: 'no-device-fd'; groupFd: number}
+	| {kind: 'ambiguous'; deviceFds: number[]; groups: number[]; unreadableFds: number}
+	| {kind: 'not-this-device'; deviceFds: number[]; syspaths: string[]};
+
+/** The `vfio-device-syspath:` line of an fdinfo (Linux 6.18 and later; absent before), or null. */
+export function fdinfoSyspath(fdinfo: string): string | null {
+	const m = /^vfio-device-syspath:\s*(\S.*?)\s*$/m.exec(fdinfo);
+	return m ? m[1]! : null;
+}
+
+/**
+ * Finds, in `<root>/proc/<pid>/fd`, the fd by which process `pid` holds the instance `uuid`:
+ * its cdev `/dev/vfio/devices/<vfioDev>` when it opened that; else an `anon_inode:[vfio-device]`
+ * fd next to its `/dev/vfio/<iommuGroup>` fd. An mdev instance has a group of its own, and a group
+ * file can be open in one process only, so a process that holds this group and exactly one device
+ * fd holds this device. With several device fds, the kernels up to 6.17 say nothing that tells
+ * them apart (fdinfo has no device in it), and this answers `ambiguous` rather than guess; from
+ * 6.18 on, fdinfo's `vfio-device-syspath` names the device (its last component is the uuid).
+ * Reads only.
+ */
+export function findDeviceFd(opts: {root?: string; pid: number; uuid: string; iommuGroup: number | null; vfioDev?: string | null}): DeviceFdLookup {
+	const root = opts.root ?? '/';
+	const procDir = join(root, 'proc', String(opts.pid));
+	const fdDir = join(procDir, 'fd');
+	let entries: string[];
+	try {
+		entries = readdirSync(fdDir).filter((e) => /^\d+$/.test(e));
+	} catch (error) {
+		return {kind: 'unreadable', path: fdDir, code: codeOf(error)};
+	}
+	const groupPath = opts.iommuGroup === null ? null : `/dev/vfio/${opts.iommuGroup}`;
+	const cdevPath = opts.vfioDev ? `/dev/vfio/devices/${opts.vfioDev}` : null;
+	const cdevFds: number[] = [];
+	const deviceFds: number[] = [];
+	const groups = new Map<number, number>(); // group number -> fd
+	let unreadableFds = 0;
+	for (const entry of entries.map(Number).sort((a, b) => a - b)) {
+		let target: string;
+		try {
+			target = readlinkSync(join(fdDir, String(entry)));
+		} catch (error) {
+			// ENOENT: closed between the listing and now; anything else: we cannot tell what it is.
+			if (codeOf(error) !== 'ENOENT') unreadableFds++;
+			continue;
+		}
+		if (target === VFIO_DEVICE_ANON_LINK) {
+			deviceFds.push(entry);
+			continue;
+		}
+		const path = vfioPathAsSeen(root, target);
+		if (path === null) continue;
+		if (path === cdevPath) cdevFds.push(entry);
+		const group = /^\/dev\/vfio\/(\d+)$/.exec(path);
+		if (group && !groups.has(Number(group[1]))) groups.set(Number(group[1]), entry);
+	}
+	// The cdev's link names the device itself: certain.
+	if (cdevFds.length > 0) return {kind: 'found', fd: cdevFds[0]!, link: cdevPath!, foundBy: 'cdev'};
+	const groupFd = opts.iommuGroup === null ? undefined : groups.get(opts.iommuGroup);
+	if (groupPath === null || groupFd === undefined) return {kind: 'not-held'};
+	if (deviceFds.length === 0) return {kind: 'no-device-fd', groupFd};
+
+	// fdinfo naming the device (6.18+): decides whenever every candidate says what it is.
+	const syspaths = deviceFds.map((fd) => fdinfoSyspath(readOrNull(join(procDir, 'fdinfo', String(fd))) ?? ''));
+	if (syspaths.every((p): p is string => p !== null)) {
+		const index = syspaths.findIndex((p) => basename(p) === opts.uuid);
+		if (index >= 0) return {kind: 'found', fd: deviceFds[index]!, link: VFIO_DEVICE_ANON_LINK, foundBy: 'fdinfo'};
+		return {kind: 'not-this-device', deviceFds, syspaths};
+	}
+	if (deviceFds.length === 1 && groups.size === 1 && unreadableFds === 0) {
+		return {kind: 'found', fd: deviceFds[0]!, link: VFIO_DEVICE_ANON_LINK, foundBy: 'only-device'};
+	}
+	return {kind: 'ambiguous', deviceFds, groups: [...groups.keys()].sort((a, b) => a - b), unreadableFds};
 }

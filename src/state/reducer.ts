@@ -6,7 +6,7 @@
 // rescans, filter edits and focus changes; when the item is gone the index is clamped to the new list.
 
 import type {HostModel, Instance, MdevType} from '../model/types.js';
-import {PANES, type PaneId} from '../keymap.js';
+import {PANES, type PaneId, type Panel} from '../keymap.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
 import {clampIndex, deriveView, type ListPane, type ParentRow, type View} from './views.js';
 
@@ -21,6 +21,8 @@ export interface TuiState {
 	scroll: Record<PaneId, number>;
 	filter: {text: string; editing: boolean};
 	help: {open: boolean; scroll: number};
+	/** The doctor or advice view over the panes (like help), with its scroll; null when closed. */
+	panel: {kind: Panel; scroll: number} | null;
 }
 
 export type TuiAction =
@@ -34,6 +36,8 @@ export type TuiAction =
 	| {type: 'filter-keep'}
 	| {type: 'filter-clear'}
 	| {type: 'help'; open?: boolean}
+	/** Opens the doctor or advice view, or closes it when it is open (or `open` says so). */
+	| {type: 'panel'; kind: Panel; open?: boolean}
 	| {type: 'back'}
 	| {type: 'set-model'; model: HostModel}
 	| {type: 'resize'; columns: number; rows: number};
@@ -48,6 +52,7 @@ export function initialState(model: HostModel, viewport: Viewport): TuiState {
 		scroll: {parents: 0, types: 0, instances: 0, detail: 0},
 		filter: {text: '', editing: false},
 		help: {open: false, scroll: 0},
+		panel: null,
 	});
 }
 
@@ -213,6 +218,11 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 				const scroll = scrollText(state.help.scroll, action, helpCapacity(layoutOf(state)));
 				return scroll === state.help.scroll ? state : {...state, help: {...state.help, scroll}};
 			}
+			if (state.panel) {
+				// The same frame as the help screen, so the same capacity.
+				const scroll = scrollText(state.panel.scroll, action, helpCapacity(layoutOf(state)));
+				return scroll === state.panel.scroll ? state : {...state, panel: {...state.panel, scroll}};
+			}
 			if (state.focus === 'detail') {
 				const scroll = scrollText(state.scroll.detail, action, paneCapacity(layoutOf(state), 'detail'));
 				return scroll === state.scroll.detail ? state : {...state, scroll: {...state.scroll, detail: scroll}};
@@ -242,8 +252,13 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 			const open = action.open ?? !state.help.open;
 			return {...state, help: {open, scroll: 0}};
 		}
+		case 'panel': {
+			const open = action.open ?? state.panel?.kind !== action.kind;
+			return {...state, help: {open: false, scroll: 0}, panel: open ? {kind: action.kind, scroll: 0} : null};
+		}
 		case 'back':
 			if (state.help.open) return {...state, help: {open: false, scroll: 0}};
+			if (state.panel) return {...state, panel: null};
 			if (state.filter.text !== '' || state.filter.editing) return reducer(state, {type: 'filter-clear'});
 			return state;
 		case 'set-model':

@@ -9,7 +9,7 @@ import type {ProbeResult} from '../../model/probe.js';
 export type ProbeFn = (
 	model: HostModel,
 	uuids: string[],
-	opts?: {timeoutMs?: number; concurrency?: number; onResult?: (r: ProbeResult) => void; signal?: AbortSignal},
+	opts?: {timeoutMs?: number; concurrency?: number; onResult?: (r: ProbeResult) => void; signal?: AbortSignal; probeHeld?: boolean},
 ) => Promise<ProbeResult[]>;
 
 export interface ProbeOptions {
@@ -28,7 +28,8 @@ export interface Probes {
 	error: string | null;
 	/** Changes whenever results or running change, for memoized views. */
 	version: number;
-	probe: (model: HostModel, uuids: string[]) => void;
+	/** `probeHeld`: a held device is probed through its holder's fd (B, after the user confirmed). */
+	probe: (model: HostModel, uuids: string[], opts?: {probeHeld?: boolean}) => void;
 }
 
 async function defaultProbeFn(): Promise<ProbeFn> {
@@ -53,7 +54,7 @@ export function useProbes(options: ProbeOptions): Probes {
 		return () => current.abort();
 	}, []);
 
-	const probe = useCallback((model: HostModel, uuids: string[]) => {
+	const probe = useCallback((model: HostModel, uuids: string[], probeOpts: {probeHeld?: boolean} = {}) => {
 		const fresh = [...new Set(uuids)].filter((uuid) => !running.current.has(uuid));
 		if (fresh.length === 0) return;
 		if (running.current.size === 0 || batch.current === null) batch.current = {done: 0, total: 0};
@@ -75,7 +76,8 @@ export function useProbes(options: ProbeOptions): Probes {
 			try {
 				const run = optionsRef.current.probeFn ?? (await defaultProbeFn());
 				const {timeoutMs, concurrency} = optionsRef.current;
-				const final = await run(model, fresh, {timeoutMs, concurrency, signal, onResult: record});
+				const held = probeOpts.probeHeld ? {probeHeld: true} : {};
+				const final = await run(model, fresh, {timeoutMs, concurrency, signal, onResult: record, ...held});
 				// Results the runner returned without reporting them one by one.
 				for (const result of final) if (running.current.has(result.uuid)) record(result);
 			} catch (caught) {
