@@ -474,15 +474,17 @@ test('/ filters the lists as you type; Enter keeps the filter, Esc clears it', a
 
 test('keys that arrive together (a paste, tmux send-keys) act one by one', async (t) => {
 	const {lastFrame, stdin, unmount} = render(app(scan()));
+	// Each chunk is one write (as a paste arrives); on a loaded machine the frame may lag, so wait
+	// for it (a wrong result still fails: the wait times out).
 	await press(stdin, '/mdpy');
-	t.true(lastFrame()!.includes('filter /mdpy_'));
+	await waitFor(() => lastFrame()!.includes('filter /mdpy_'), 'the filter prompt with "mdpy"');
 	t.false(lastFrame()!.includes('mbochs'));
 	await press(stdin, '\r\tj');
+	await waitFor(() => selectedRows(lastFrame()!).some((row) => row.includes('mdpy-vga')), 'mdpy-vga selected');
 	t.true(lastFrame()!.includes('filter: mdpy'));
 	t.true(lastFrame()!.includes('[*] Types of mdpy'));
-	t.true(selectedRows(lastFrame()!).some((row) => row.includes('mdpy-vga')));
 	await press(stdin, KEY.escape, KEY.shiftTab, 'jj');
-	t.true(lastFrame()!.includes('Types of mtty (2)'));
+	await waitFor(() => lastFrame()!.includes('Types of mtty (2)'), 'the mtty parent selected');
 	unmount();
 });
 
