@@ -3,11 +3,12 @@
 // kernels (unpacked with links as they are), and hand-written trees that follow the kernel's
 // documented layout (Documentation/driver-api/vfio-mediated-device.rst,
 // Documentation/ABI/testing/sysfs-bus-vfio-mdev) for hosts we cannot capture here: an NVIDIA GRID
-// GPU, Intel GVT-g, s390 vfio_ccw/vfio_ap, a host with nothing set up, and broken trees.
+// GPU, Intel GVT-g, s390 vfio_ccw/vfio_ap, NVIDIA SR-IOV vGPU GPUs (vGPUs as VFs, no mdev), a host
+// with nothing set up, and broken trees.
 // Git cannot keep empty directories, symlinks to nowhere or mode 000 files, so they live here.
 // Plain Node, no dependencies; safe to run any number of times.
 import {execFileSync} from 'node:child_process';
-import {chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -430,6 +431,253 @@ function brokenUnreadable() {
 	t.file(`etc/mdevctl.d/mtty/${UUID1}`, '{"mdev_type": "mtty-1", "start": "auto", "attrs": [\n');
 }
 
+// Names and values with terminal escape sequences: an OSC that sets the window title
+// (ESC ] 0;pwned BEL), a CSI that clears the screen (ESC [2J), colours, an 8-bit CSI (U+009B), in a
+// type's name and description, a type's directory name, the hostname, a driver's name and an
+// mdevctl definition. Views must draw them harmless, JSON must escape them, the scan must say so.
+function hostileNames() {
+	const t = brokenBase('hostile-names');
+	t.attr('proc/sys/kernel/hostname', 'evil\x1b]0;pwned\x07host');
+	parent(t, {
+		name: 'mtty',
+		dev: MTTY,
+		subsystem: 'sys/class/mtty',
+		types: [
+			{
+				id: 'mtty-1',
+				name: 'GRID \x1b]0;pwned\x07T4-2Q\x1b[2J',
+				description: 'red \x1b[31malert\x1b[0m, \u009b2J eight-bit CSI',
+				deviceApi: 'vfio-pci',
+				available: 1,
+			},
+			{id: 'mtty-\x1b[2J', name: 'Dual port serial', deviceApi: 'vfio-pci', available: 2},
+		],
+	});
+	iommuGroup(t, 0);
+	instance(t, {uuid: UUID1, dev: MTTY, type: 'mtty-1', group: 0, driver: 'mtty\x1b]0;pwned\x07', vfioDev: 'vfio0'});
+	definition(t, 'mtty', UUID1, {type: 'mtty-1', start: 'auto', attrs: [{'\x1b[2Jkey': 'value\x07'}]});
+}
+
+// ---- NVIDIA SR-IOV vGPU (vendor-specific VFIO framework, vGPU 17+; FIELD-NOTES #11) -------------
+// Hand-written from the layout NVIDIA's driver shows (public reports: NVIDIA/gpu-operator#2594,
+// kubevirt/kubevirt#17642, bigstack-oss/cubecos#312, kernel/hypeman#327): the GPU (PF) bound to
+// `nvidia`, `virtfnN` links to its VFs, each VF with `physfn`, its own IOMMU group, `vfio-dev/vfioN`,
+// the `nvidia` driver, and `nvidia/{creatable_vgpu_types, current_vgpu_type, vgpu_params,
+// warm_update}` (the driver has gpu_instance_id and placement_id too; nothing here reads them). `creatable_vgpu_types` is a table with an `ID : vGPU Name`
+// header; once the GPU is full a VF prints the header alone. The type ids and VF counts are chosen
+// for the tests, the names follow NVIDIA's `<board>-<framebuffer><series>` pattern; 1414 is the line
+// the issue quotes. VFs that carry a vGPU print only the header here (what the driver prints on them
+// is not documented; the scanner names a carried type from the free VFs' lists only).
+
+const CREATABLE_HEADER = 'ID    : vGPU Name';
+
+/** A PCI function: its directory, ids, `subsystem`/`driver` links, and the sys/bus/pci/devices link. */
+function pciFunction(t, {bdf, dev, vendor, device, subVendor = vendor, subDevice = '0x0000', cls, driver, numa = '0', group, attrs = {}}) {
+	for (const [file, value] of Object.entries({vendor, device, subsystem_vendor: subVendor, subsystem_device: subDevice, class: cls, numa_node: numa, ...attrs})) {
+		t.attr(`${dev}/${file}`, value);
+	}
+	t.file(`${dev}/uevent`, driver ? `DRIVER=${driver}\nPCI_SLOT_NAME=${bdf}\n` : `PCI_SLOT_NAME=${bdf}\n`);
+	t.link(`${dev}/subsystem`, 'sys/bus/pci');
+	t.link(`sys/bus/pci/devices/${bdf}`, dev);
+	if (driver) {
+		t.link(`${dev}/driver`, `sys/bus/pci/drivers/${driver}`);
+		t.link(`sys/bus/pci/drivers/${driver}/${bdf}`, dev);
+	}
+	if (group !== undefined) {
+		if (!existsSync(t.abs(`sys/kernel/iommu_groups/${group}`))) iommuGroup(t, group, {emulated: false});
+		t.link(`${dev}/iommu_group`, `sys/kernel/iommu_groups/${group}`);
+		t.link(`sys/kernel/iommu_groups/${group}/devices/${bdf}`, dev);
+	}
+}
+
+/** The `nvidia` PCI driver with its `module` link, and sys/module/nvidia with a version. */
+function nvidiaDriver(t, version) {
+	t.attr('sys/module/nvidia/initstate', 'live');
+	t.attr('sys/module/nvidia/version', version);
+	t.link('sys/bus/pci/drivers/nvidia/module', 'sys/module/nvidia');
+}
+
+/** A VF's address: the PF's bus, devfn = first + index (VF offset and stride 1, as sriov_vf_offset/stride give). */
+function vfAddress(pf, first, index) {
+	const devfn = first + index;
+	const [domain, bus] = pf.split(':');
+	return `${domain}:${bus}:${String(devfn >> 3).padStart(2, '0')}.${devfn & 7}`;
+}
+
+/**
+ * An NVIDIA SR-IOV GPU: the PF (`sriov_totalvfs`, `sriov_numvfs`), and `vfs` VFs from function
+ * `first` on. `vf(i)` gives VF i's `{current, creatable: [[id, name], ...]}`; VF i gets IOMMU group
+ * `groupBase + i` and `vfio<vfioBase + i>`. Returns the VF addresses.
+ */
+function sriovGpu(t, {bdf, root, device, subDevice, numa = '0', group, totalVfs, vfs, first = 4, groupBase, vfioBase, vf}) {
+	const dev = `${root}/${bdf}`;
+	pciFunction(t, {bdf, dev, vendor: '0x10de', device, subDevice, cls: '0x030200', driver: 'nvidia', numa, group, attrs: {sriov_totalvfs: totalVfs, sriov_numvfs: vfs, sriov_offset: first, sriov_stride: 1}});
+	const addresses = [];
+	for (let i = 0; i < vfs; i++) {
+		const vfBdf = vfAddress(bdf, first, i);
+		const vfDev = `${root}/${vfBdf}`;
+		addresses.push(vfBdf);
+		pciFunction(t, {bdf: vfBdf, dev: vfDev, vendor: '0x10de', device, subDevice, cls: '0x030200', driver: 'nvidia', numa, group: groupBase + i});
+		t.link(`${dev}/virtfn${i}`, vfDev);
+		t.link(`${vfDev}/physfn`, dev);
+		const vfio = `vfio${vfioBase + i}`;
+		t.file(`${vfDev}/vfio-dev/${vfio}/uevent`);
+		t.link(`${vfDev}/vfio-dev/${vfio}/device`, vfDev);
+		t.link(`${vfDev}/vfio-dev/${vfio}/subsystem`, 'sys/class/vfio-dev');
+		t.file(`dev/vfio/${groupBase + i}`); // stands for the group's character device
+		const {current, creatable} = vf(i);
+		const table = [CREATABLE_HEADER, ...creatable.map(([id, name]) => `${String(id).padEnd(6)}: ${name}`)];
+		t.file(`${vfDev}/nvidia/creatable_vgpu_types`, `${table.join('\n')}\n`);
+		t.attr(`${vfDev}/nvidia/current_vgpu_type`, current);
+		t.file(`${vfDev}/nvidia/vgpu_params`, '\n');
+		t.attr(`${vfDev}/nvidia/warm_update`, 0);
+	}
+	return addresses;
+}
+
+function sriovHost(t, hostname) {
+	host(t, {
+		release: '6.8.0-60-generic',
+		hostname,
+		cmdline: 'BOOT_IMAGE=/boot/vmlinuz-6.8.0-60-generic root=/dev/mapper/vg0-root ro intel_iommu=on iommu=pt',
+	});
+	// No mdev: the vendor-specific VFIO framework does not use it.
+	modules(t, ['vfio', 'vfio_iommu_type1', 'vfio_pci_core', 'iommufd', 'kvm', 'kvm_intel']);
+	nvidiaDriver(t, '580.82.07');
+	t.dir('sys/class/iommu/dmar0');
+	t.dir('sys/class/iommu/dmar1');
+	t.dir('dev/vfio');
+	t.file('dev/vfio/vfio');
+	t.file('dev/kvm');
+	t.attr('proc/1/comm', 'systemd');
+	t.attr('proc/2202/comm', 'nvidia-vgpu-mgr');
+	t.attr('proc/2210/comm', 'nvidia-vgpud');
+	t.file(
+		'usr/share/misc/pci.ids',
+		[
+			'#',
+			"#\tList of PCI ID's (excerpt for a test tree)",
+			'#',
+			'10de  NVIDIA Corporation',
+			'\t2335  GH100 [H200 SXM 141GB]',
+			'\t26b9  AD102GL [L40S]',
+			'8086  Intel Corporation',
+			'\t1572  Ethernet Controller X710 for 10GbE SFP+',
+			'\t154c  Ethernet Virtual Function 700 Series',
+			'',
+		].join('\n'),
+	);
+}
+
+/** The L40S every SR-IOV tree has at 0000:41:00.0 (its VFs from 0000:41:00.4, IOMMU groups from 100). */
+const L40S_AT_41 = {bdf: '0000:41:00.0', root: 'sys/devices/pci0000:40/0000:40:01.1', device: '0x26b9', subDevice: '0x1851', group: 40, totalVfs: 16, groupBase: 100};
+
+const L40S_8 = [
+	[1155, 'NVIDIA L40S-8Q'],
+	[1156, 'NVIDIA L40S-8C'],
+];
+
+// Three GPUs: an L40S with 16 VFs, 3 of them carrying L40S-8Q, the other 13 offering the 8 GB types
+// (same size as what is there: heterogeneous mode is off); an H200 whose 7 MIG slices are all used
+// (7 VFs carry H200X-1-18C, the other 9 list nothing); an L40S with SR-IOV off (16 VFs possible,
+// none enabled). And an Intel X710 NIC with 2 VFs: SR-IOV, but nothing to do with vGPUs.
+function nvidiaSriov() {
+	const t = new Tree('nvidia-sriov');
+	sriovHost(t, 'sriov-host');
+	sriovGpu(t, {
+		...L40S_AT_41,
+		vfs: 16,
+		vfioBase: 0,
+		vf: (i) => (i < 3 ? {current: 1155, creatable: []} : {current: 0, creatable: L40S_8}),
+	});
+	sriovGpu(t, {
+		bdf: '0000:c1:00.0',
+		root: 'sys/devices/pci0000:c0/0000:c0:01.1',
+		device: '0x2335',
+		subDevice: '0x18be',
+		numa: '1',
+		group: 60,
+		totalVfs: 16,
+		vfs: 16,
+		groupBase: 200,
+		vfioBase: 16,
+		vf: (i) => (i < 7 ? {current: 1414, creatable: []} : {current: 0, creatable: []}),
+	});
+	pciFunction(t, {
+		bdf: '0000:81:00.0',
+		dev: 'sys/devices/pci0000:80/0000:80:01.1/0000:81:00.0',
+		vendor: '0x10de',
+		device: '0x26b9',
+		subDevice: '0x1851',
+		cls: '0x030200',
+		driver: 'nvidia',
+		numa: '1',
+		group: 80,
+		attrs: {sriov_totalvfs: 16, sriov_numvfs: 0, sriov_offset: 4, sriov_stride: 1},
+	});
+	const nic = 'sys/devices/pci0000:17/0000:17:02.0/0000:18:00.0';
+	pciFunction(t, {bdf: '0000:18:00.0', dev: nic, vendor: '0x8086', device: '0x1572', subVendor: '0x8086', subDevice: '0x0000', cls: '0x020000', driver: 'i40e', group: 30, attrs: {sriov_totalvfs: 64, sriov_numvfs: 2}});
+	for (const [i, vfBdf] of ['0000:18:02.0', '0000:18:02.1'].entries()) {
+		const vfDev = `sys/devices/pci0000:17/0000:17:02.0/${vfBdf}`;
+		pciFunction(t, {bdf: vfBdf, dev: vfDev, vendor: '0x8086', device: '0x154c', subVendor: '0x8086', cls: '0x020000', driver: 'iavf', group: 31 + i});
+		t.link(`${nic}/virtfn${i}`, vfDev);
+		t.link(`${vfDev}/physfn`, nic);
+	}
+}
+
+// A host with both kinds: Intel GVT-g on the iGPU (mdev) and an L40S with SR-IOV vGPUs (2 VFs, one used).
+function mixedSriovMdev() {
+	const t = new Tree('mixed-gvtg-sriov');
+	sriovHost(t, 'mixed-host');
+	t.attr('proc/cmdline', 'BOOT_IMAGE=/boot/vmlinuz-6.8.0-60-generic root=/dev/mapper/vg0-root ro intel_iommu=on iommu=pt i915.enable_gvt=1');
+	modules(t, ['mdev', 'kvmgt', 'i915']);
+	mdevBus(t);
+	const igd = 'sys/devices/pci0000:00/0000:00:02.0';
+	t.link('sys/bus/pci/devices/0000:00:02.0', igd);
+	parent(t, {
+		name: '0000:00:02.0',
+		dev: igd,
+		subsystem: 'sys/bus/pci',
+		driver: 'sys/bus/pci/drivers/i915',
+		attrs: {vendor: '0x8086', device: '0x3e92', subsystem_vendor: '0x1043', subsystem_device: '0x8694', class: '0x030000', numa_node: '-1'},
+		types: [{id: 'i915-GVTg_V5_4', name: 'GVTg_V5_4', description: 'low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\nweight: 4', deviceApi: 'vfio-pci', available: 1}],
+	});
+	iommuGroup(t, 1);
+	instance(t, {uuid: '4e8d2c1a-9b3f-4a6e-b5d7-0c2e4f6a8b1d', dev: igd, type: 'i915-GVTg_V5_4', group: 1, driver: 'intel_vgpu_mdev', vfioDev: 'vfio0'});
+	sriovGpu(t, {
+		...L40S_AT_41,
+		vfs: 2,
+		vfioBase: 1,
+		vf: (i) => (i === 0 ? {current: 1156, creatable: []} : {current: 0, creatable: L40S_8}),
+	});
+}
+
+// A broken SR-IOV GPU: a vGPU VF without an iommu_group link, a VF whose creatable_vgpu_types has a
+// line that is not `<id> : <name>` and names a type differently from another VF, a VF whose
+// current_vgpu_type is not a number, and a device with nvidia/creatable_vgpu_types but no physfn.
+function brokenSriov() {
+	const t = new Tree('broken-sriov');
+	sriovHost(t, 'broken-sriov-host');
+	const {root} = L40S_AT_41;
+	const vfs = sriovGpu(t, {
+		...L40S_AT_41,
+		vfs: 4,
+		vfioBase: 0,
+		vf: (i) =>
+			[
+				{current: 1155, creatable: []},
+				{current: 0, creatable: [...L40S_8, ['garbage', 'line'], [1157, 'NVIDIA L40S-8B']]},
+				{current: 0, creatable: [[1156, 'NVIDIA L40S-8X']]},
+				{current: 0, creatable: L40S_8},
+			][i],
+	});
+	rmSync(t.abs(`${root}/${vfs[0]}/iommu_group`));
+	t.attr(`${root}/${vfs[3]}/nvidia/current_vgpu_type`, 'none');
+	const stray = `${root}/0000:41:02.0`;
+	pciFunction(t, {bdf: '0000:41:02.0', dev: stray, vendor: '0x10de', device: '0x26b9', subDevice: '0x1851', cls: '0x030200', driver: 'nvidia', group: 120});
+	t.file(`${stray}/nvidia/creatable_vgpu_types`, `${CREATABLE_HEADER}\n`);
+}
+
 rmSync(trees, {recursive: true, force: true});
 mkdirSync(trees, {recursive: true});
 captures();
@@ -441,3 +689,7 @@ brokenMissing();
 brokenGarbage();
 brokenLinks();
 brokenUnreadable();
+nvidiaSriov();
+mixedSriovMdev();
+brokenSriov();
+hostileNames();

@@ -750,3 +750,33 @@ test('driverModule: the parent driver\'s module link with its version and srcver
 		],
 	);
 });
+
+// (An instance removed between the type's listing and the bus's is kept and marked gone: a race a
+// tree on disk cannot show; test/vm/races.vm.test.ts meets it on a live kernel.)
+test('a uuid a type lists but sys/bus/mdev/devices does not is an error on the type; gone from both, it is simply not there', (t) => {
+	const base = mkdtempSync(path.join(tmpdir(), 'mdevscope-listed-'));
+	t.teardown(() => rmSync(base, {recursive: true, force: true}));
+	const root = path.join(base, 'tree');
+	t.is(spawnSync('cp', ['-a', path.join(trees, 'debian-6.12'), root]).status, 0);
+	const typeLink = (uuid: string, type: string, parent: string) =>
+		path.join(root, `sys/devices/virtual/${parent}/${parent}/mdev_supported_types/${type}/devices/${uuid}`);
+	// mtty's instance: removed, both links (the kernel drops the type's link first, then the bus entry).
+	rmSync(path.join(root, 'sys/bus/mdev/devices', U1));
+	rmSync(typeLink(U1, 'mtty-1', 'mtty'));
+	// mdpy's: the type's link is still there, the bus has no entry: the tree disagrees with itself.
+	rmSync(path.join(root, 'sys/bus/mdev/devices', U2));
+	const m = scanHost(root);
+	const mtty1 = m.parents.find((p) => p.name === 'mtty')!.types.find((x) => x.id === 'mtty-1')!;
+	t.deepEqual(mtty1.instances, []);
+	t.deepEqual(mtty1.errors, []);
+	t.false(m.instances.some((i) => i.uuid === U1), 'no longer listed anywhere: simply not there');
+	const link = `/sys/devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/devices/${U2}`;
+	t.deepEqual(m.parents.find((p) => p.name === 'mdpy')!.types.find((x) => x.id === 'mdpy-hd')!.errors, [
+		err(
+			link,
+			'ENOENT',
+			`${link} lists the instance ${U2}, but /sys/bus/mdev/devices has no such entry; the tree is inconsistent (a partial capture?). Scan again; if it stays, the driver left a stale link.`,
+		),
+	]);
+	t.false(m.instances.some((i) => i.uuid === U2));
+});

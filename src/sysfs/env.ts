@@ -23,6 +23,8 @@ export interface Env {
 	readonly sysClassMdevBus: string;
 	/** `sys/bus/mdev/devices`: one link per mdev instance. */
 	readonly sysBusMdevDevices: string;
+	/** `sys/bus/pci/devices`: one link per PCI function, VFs included (Documentation/ABI/testing/sysfs-bus-pci). */
+	readonly sysBusPciDevices: string;
 	/** `sys/kernel/iommu_groups` (Documentation/ABI/testing/sysfs-kernel-iommu_groups). */
 	readonly iommuGroups: string;
 	/** `sys/module`: one directory per loaded (or built-in, with parameters) module. */
@@ -55,6 +57,7 @@ export function makeEnv(root: string): Env {
 		root: absRoot,
 		sysClassMdevBus: at('sys/class/mdev_bus'),
 		sysBusMdevDevices: at('sys/bus/mdev/devices'),
+		sysBusPciDevices: at('sys/bus/pci/devices'),
 		iommuGroups: at('sys/kernel/iommu_groups'),
 		sysModule: at('sys/module'),
 		mdevctlConfig: at('etc/mdevctl.d'),
@@ -127,35 +130,90 @@ const buffer = Buffer.alloc(ATTR_MAX_BYTES + 1);
 // libuv adds O_CLOEXEC itself.
 const openFlags = constants.O_RDONLY | constants.O_NONBLOCK;
 
-/** Reads a file's raw bytes (at most ATTR_MAX_BYTES). */
-export function readBytes(env: Env, file: string): Read<Buffer> {
+/**
+ * Where to open or list `file` so that a tree (any root but `/`) can never lead outside itself:
+ * a link that leaves the root (`../../../../etc/shadow`, `/sys/...`) is followed under the root
+ * instead, as if the root were `/`, and a device node inside a tree is refused, because opening
+ * one can act (a watchdog arms, a tape rewinds). On `/` this is the path itself: sysfs, /proc and
+ * /etc are the host's own.
+ */
+export function confine(env: Env, file: string): Read<string> {
+	if (env.root === '/') return ok(file);
+	let real: string;
+	try {
+		real = realpathSync.native(file);
+	} catch {
+		// Missing, a loop, unreadable: opening it fails the same way, with the usual message.
+		return ok(file);
+	}
+	if (!env.inside(real)) {
+		const under = resolveUnderRoot(env, file);
+		if (!under.ok) return under;
+		real = under.value;
+	}
+	try {
+		const st = statSync(real);
+		if (st.isCharacterDevice() || st.isBlockDevice()) {
+			return fail(
+				itemError(
+					env,
+					file,
+					'EUNSAFE',
+					`Opening ${env.shown(file)}: it is a device node (${env.shown(real)}), which a tree of files has no business holding; it was not opened, since opening a device can act on it.`,
+				),
+			);
+		}
+	} catch {
+		// gone, or not there under the root: the open says so
+	}
+	return ok(real);
+}
+
+/**
+ * Reads a file's raw bytes, at most `max` (default ATTR_MAX_BYTES); more is an ETOOBIG error,
+ * never a partial value. Opened O_RDONLY|O_NONBLOCK, so a FIFO reads as empty instead of hanging.
+ */
+export function readBytes(env: Env, file: string, opts: {max?: number} = {}): Read<Buffer> {
+	const max = opts.max ?? ATTR_MAX_BYTES;
+	const where = confine(env, file);
+	if (!where.ok) return where;
 	let fd: number;
 	try {
-		fd = openSync(file, openFlags);
+		fd = openSync(where.value, openFlags);
 	} catch (err) {
 		return fail(fsError(env, file, 'Opening', err));
 	}
 	try {
-		let length = 0;
+		const chunks: Buffer[] = [];
+		let total = 0;
 		for (;;) {
-			const wanted = buffer.length - length;
-			const n = readSync(fd, buffer, length, wanted, null);
-			length += n;
-			// sysfs hands over a whole attribute in one read, and a regular file reads short only
-			// at its end: a short read is the end, which saves a second read per attribute.
-			if (n === 0 || n < wanted) break;
-			if (length > ATTR_MAX_BYTES) {
+			let length = 0;
+			for (;;) {
+				const wanted = buffer.length - length;
+				const n = readSync(fd, buffer, length, wanted, null);
+				length += n;
+				// sysfs hands over a whole attribute in one read, and a regular file reads short only
+				// at its end: a short read is the end, which saves a second read per attribute.
+				if (n === 0 || n < wanted || length === buffer.length) break;
+			}
+			total += length;
+			if (total > max) {
 				return fail(
 					itemError(
 						env,
 						file,
 						'ETOOBIG',
-						`Reading ${env.shown(file)}: more than ${ATTR_MAX_BYTES} bytes, which no sysfs attribute has; it was not read. Check what this file is.`,
+						max === ATTR_MAX_BYTES
+							? `Reading ${env.shown(file)}: more than ${ATTR_MAX_BYTES} bytes, which no sysfs attribute has; it was not read. Check what this file is.`
+							: `Reading ${env.shown(file)}: more than ${max} bytes, far more than this file ever holds; it was not read. Check what this file is.`,
 					),
 				);
 			}
+			chunks.push(Buffer.from(buffer.subarray(0, length)));
+			// A full buffer: only a file bigger than one (pci.ids) gets here; read on.
+			if (length < buffer.length) break;
 		}
-		return ok(Buffer.from(buffer.subarray(0, length)));
+		return ok(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
 	} catch (err) {
 		return fail(fsError(env, file, 'Reading', err));
 	} finally {
@@ -165,7 +223,10 @@ export function readBytes(env: Env, file: string): Read<Buffer> {
 
 const utf8Strict = new TextDecoder('utf-8', {fatal: true});
 
-/** True when the bytes are not clean text: invalid UTF-8, NUL, or control characters other than tab/newline. */
+// C1 controls (U+0080-U+009F) are valid UTF-8 but not text: U+009B is an 8-bit CSI to some terminals.
+const C1_CONTROL = /[\u0080-\u009f]/;
+
+/** True when the bytes are not clean text: invalid UTF-8, NUL, or control characters (C0 other than tab/newline, DEL, C1). */
 export function isBinary(bytes: Uint8Array): boolean {
 	let high = false;
 	for (const b of bytes) {
@@ -174,8 +235,7 @@ export function isBinary(bytes: Uint8Array): boolean {
 	}
 	if (!high) return false;
 	try {
-		utf8Strict.decode(bytes);
-		return false;
+		return C1_CONTROL.test(utf8Strict.decode(bytes));
 	} catch {
 		return true;
 	}
@@ -310,8 +370,10 @@ export function readLinkTarget(env: Env, link: string): Read<string> {
 
 /** Entry names of a directory, sorted by code unit (stable across locales). */
 export function listDir(env: Env, dir: string): Read<string[]> {
+	const where = confine(env, dir);
+	if (!where.ok) return where;
 	try {
-		return ok(readdirSync(dir).sort(byCodeUnit));
+		return ok(readdirSync(where.value).sort(byCodeUnit));
 	} catch (err) {
 		return fail(fsError(env, dir, 'Listing', err));
 	}

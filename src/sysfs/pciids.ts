@@ -1,7 +1,6 @@
 // PCI vendor and device names from the pci.ids database under the root (the `pci.ids` package on
 // Debian, `hwdata` elsewhere). Absent or unreadable database: names are null, the ids still show.
-import {readFileSync} from 'node:fs';
-import type {Env} from './env.js';
+import {readBytes, type Env} from './env.js';
 
 export interface PciDb {
 	/** Vendor id (4 lowercase hex digits) -> its name and its devices (id -> name). */
@@ -45,16 +44,21 @@ export function parsePciIds(text: string): PciDb {
 
 const cache = new Map<string, PciDb | null>();
 
+// pci.ids is about 1.5 MB today; a cap keeps a tree whose pci.ids is a link to /dev/zero, or just
+// something else, from taking all memory.
+const PCI_IDS_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The parsed database under env's root, or null when there is none; parsed once per root. */
 export function loadPciIds(env: Env): PciDb | null {
 	if (cache.has(env.root)) return cache.get(env.root)!;
 	let db: PciDb | null = null;
 	for (const file of env.pciIdsFiles) {
-		try {
-			db = parsePciIds(readFileSync(file, 'utf8'));
+		// Through the same reader as sysfs: confined to the root, O_NONBLOCK (a FIFO cannot hang
+		// the scan), capped. Not there or unreadable: try the next location, else go without names.
+		const read = readBytes(env, file, {max: PCI_IDS_MAX_BYTES});
+		if (read.ok) {
+			db = parsePciIds(read.value.toString('utf8'));
 			break;
-		} catch {
-			// not there or unreadable: try the next location, else go without names
 		}
 	}
 	cache.set(env.root, db);

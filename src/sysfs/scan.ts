@@ -469,7 +469,7 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 	const instances: Instance[] = [];
 	if (present(env.sysBusMdevDevices)) {
 		const names = listDir(env, env.sysBusMdevDevices);
-		if (names.ok) for (const name of names.value) instances.push(readInstance(env, name, parentByPath));
+		if (names.ok) for (const name of names.value) instances.push(readSettled(env, name, parentByPath));
 		else errors.push(names.error);
 	}
 
@@ -558,6 +558,18 @@ function listedByTypesOnly(env: Env, parents: Parent[], known: Map<string, Insta
 		}
 	}
 	return out;
+}
+
+/**
+ * readInstance, and on this host (root `/`) once more when that found problems: the kernel makes
+ * an mdev's directory before its mdev_type and iommu_group links and removes the links first, so
+ * a scan can meet one halfway. The second read is the later truth (often clean, or gone); a tree
+ * on disk does not change, so there the first read stands.
+ */
+function readSettled(env: Env, name: string, parentByPath: Map<string, string>): Instance {
+	const first = readInstance(env, name, parentByPath);
+	if (env.root !== '/' || first.gone || first.errors.length === 0) return first;
+	return readInstance(env, name, parentByPath);
 }
 
 /** One entry of sys/bus/mdev/devices (exported so tests can read an entry that vanished after listing). */

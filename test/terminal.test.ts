@@ -1,0 +1,156 @@
+// The interactive view in a real terminal (tmux, 80x24, a plain `sh` whose echo is the terminal's
+// own, not readline's): after SIGINT, SIGTERM or an uncaught error the terminal must be as it was:
+// input echoed again, canonical mode, no alternate screen, the cursor visible. A process killed
+// with SIGKILL (no chance to restore anything) shows that these checks do see a broken terminal.
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import anyTest, {type ExecutionContext} from 'ava';
+import {bundle} from './safety/bundle.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const project = path.join(here, '..');
+const TREE = path.join(here, 'fixtures', 'trees', 'debian-6.12');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+// One terminal at a time: they share two cores with everything else.
+const test = hasTmux ? anyTest.serial : anyTest.skip;
+if (!hasTmux) console.log('test/terminal.test.ts: tmux is not installed, so the terminal-restore tests are skipped (CI installs it).');
+
+const socket = `mdevscope-terminal-${process.pid}`;
+const work = mkdtempSync(path.join(tmpdir(), 'mdevscope-terminal-'));
+// An uncaught error on demand, inside the real CLI: preloaded, it throws from the event loop when
+// the test sends SIGUSR2 (not SIGUSR1, which would start node's inspector).
+const crash = path.join(work, 'crash-on-usr2.cjs');
+writeFileSync(crash, `process.on('SIGUSR2', () => setImmediate(() => { throw new Error('mdevscope terminal test: an uncaught error'); }));\n`);
+// A process that leaves the terminal broken: raw mode and the alternate screen, then SIGKILL.
+const breaker = path.join(work, 'breaker.cjs');
+writeFileSync(breaker, `process.stdin.setRawMode(true); process.stdout.write('\\x1b[?1049h\\x1b[?25lbroken here\\n'); setInterval(() => {}, 1000);\n`);
+
+function tmux(...args: string[]): string {
+	const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'});
+	if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+	return r.stdout;
+}
+
+anyTest.after.always(async () => {
+	if (hasTmux) {
+		spawnSync('tmux', ['-L', socket, 'kill-server']);
+		(await bundle()).remove();
+	}
+	rmSync(work, {recursive: true, force: true});
+});
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const screen = (session: string) => tmux('capture-pane', '-p', '-t', session);
+const flags = (session: string) => tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag}').trim();
+
+async function waitFor(what: string, check: () => boolean, ms = 60_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+		await delay(100);
+	}
+}
+
+/** A fresh 80x24 terminal running `sh` in the project directory, with `$ ` as its prompt. */
+async function terminal(session: string): Promise<void> {
+	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', project, 'env', 'PS1=$ ', 'sh');
+	await waitFor('the shell prompt', () => screen(session).includes('$'));
+}
+
+/** The pid of the one command the pane's shell is running (the CLI renames itself `mdevscope`). */
+function commandPid(session: string): number | null {
+	const shell = tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim();
+	const children = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+	return children.length === 1 ? Number(children[0]) : null;
+}
+
+async function startTui(t: ExecutionContext, session: string, node = 'node'): Promise<number> {
+	const {cli} = await bundle();
+	await terminal(session);
+	tmux('send-keys', '-t', session, `${node} ${cli} --root ${TREE}`, 'Enter');
+	await waitFor('the TUI on the alternate screen', () => flags(session).startsWith('1') && screen(session).includes('Parents'));
+	const pid = commandPid(session);
+	t.truthy(pid, 'the TUI process');
+	return pid!;
+}
+
+async function gone(pid: number): Promise<void> {
+	await waitFor(`pid ${pid} to exit`, () => {
+		try {
+			process.kill(pid, 0);
+			return false;
+		} catch {
+			return true;
+		}
+	});
+}
+
+/** The terminal as a shell user finds it: typed text echoed, a command runs, modes and screen back. */
+async function assertRestored(t: ExecutionContext, session: string): Promise<void> {
+	// (capture-pane drops trailing blanks: the empty prompt line reads `$`.)
+	await waitFor('the prompt after the TUI', () => /^\$ ?$/m.test(screen(session)));
+	t.is(flags(session), '0 1', 'alternate screen off, cursor visible');
+	const token = `ok-${Math.floor(Math.random() * 1e9)}`;
+	tmux('send-keys', '-t', session, '-l', `echo ${token}`);
+	await waitFor('the typed text echoed', () => screen(session).includes(`$ echo ${token}`), 5000).catch(() => {});
+	t.true(screen(session).includes(`$ echo ${token}`), `input is not echoed:\n${screen(session)}`);
+	tmux('send-keys', '-t', session, 'Enter');
+	await waitFor('the command output', () => new RegExp(`^${token}$`, 'm').test(screen(session)), 5000).catch(() => {});
+	t.regex(screen(session), new RegExp(`^${token}$`, 'm'), 'a command runs (Enter is a newline again)');
+	tmux('send-keys', '-t', session, '-l', "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon -e -echo -e -icanon | tr '\\n' ' '; echo '=st''ty'");
+	tmux('send-keys', '-t', session, 'Enter');
+	// (the marker is quoted in two halves, so the command line itself never matches)
+	await waitFor('stty', () => /^\S.* =stty$/m.test(screen(session)), 5000).catch(() => {});
+	t.regex(screen(session), /^(icanon echo|echo icanon) =stty$/m, 'canonical mode and echo are on');
+}
+
+test('SIGINT while the TUI runs: the terminal is restored', async (t) => {
+	t.timeout(120_000);
+	const session = 'sigint';
+	const pid = await startTui(t, session);
+	process.kill(pid, 'SIGINT');
+	await gone(pid);
+	await assertRestored(t, session);
+});
+
+test('SIGTERM while the TUI runs: the terminal is restored', async (t) => {
+	t.timeout(120_000);
+	const session = 'sigterm';
+	const pid = await startTui(t, session);
+	process.kill(pid, 'SIGTERM');
+	await gone(pid);
+	await assertRestored(t, session);
+});
+
+test('an uncaught error while the TUI runs: the terminal is restored and the error is shown', async (t) => {
+	t.timeout(120_000);
+	const session = 'crash';
+	const pid = await startTui(t, session, `node --require ${crash}`);
+	process.kill(pid, 'SIGUSR2');
+	await gone(pid);
+	await assertRestored(t, session);
+	t.true(screen(session).includes('mdevscope terminal test: an uncaught error'), screen(session));
+});
+
+test('the checks see a broken terminal: a process killed before it can restore anything', async (t) => {
+	t.timeout(120_000);
+	const session = 'broken';
+	await terminal(session);
+	tmux('send-keys', '-t', session, `node ${breaker}`, 'Enter');
+	await waitFor('the breaker on the alternate screen', () => flags(session) === '1 0' && screen(session).includes('broken here'));
+	const pid = commandPid(session);
+	t.truthy(pid);
+	process.kill(pid!, 'SIGKILL');
+	await gone(pid!);
+	await delay(300);
+	t.is(flags(session), '1 0', 'still on the alternate screen, cursor hidden');
+	const token = `ok-${Math.floor(Math.random() * 1e9)}`;
+	tmux('send-keys', '-t', session, '-l', `echo ${token}`);
+	tmux('send-keys', '-t', session, 'Enter');
+	await delay(1000);
+	t.false(screen(session).includes(`echo ${token}`), 'raw mode: the input is not echoed');
+	t.false(new RegExp(`^${token}$`, 'm').test(screen(session)), 'raw mode: Enter is no newline, the command does not run');
+});
