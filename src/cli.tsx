@@ -194,7 +194,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
 	const {probeInstances} = await import('./probe/runner.js');
-	const uuids = model.instances.filter((i) => i.active).map((i) => i.uuid);
+	// A gone instance vanished during the scan: nothing to open.
+	const uuids = model.instances.filter((i) => i.active && !i.gone).map((i) => i.uuid);
 	const results = await probeInstances(model, uuids, {timeoutMs: timeout, concurrency, probeHeld});
 	return new Map(results.map((r: ProbeResult) => [r.uuid, r]));
 }

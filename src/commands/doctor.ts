@@ -3,10 +3,11 @@
 import process from 'node:process';
 import {doctorExitCode, doctorReport, formatDoctor, readDoctorEnv, runDoctor} from '../doctor/index.js';
 import type {HostModel} from '../model/types.js';
+import {jsonText} from '../output/json.js';
 
 export function runDoctorCommand(model: HostModel, root: string, opts: {json: boolean}): number {
 	const checks = runDoctor(model, readDoctorEnv(root));
-	if (opts.json) process.stdout.write(`${JSON.stringify(doctorReport(checks), null, 2)}\n`);
+	if (opts.json) process.stdout.write(`${jsonText(doctorReport(checks))}\n`);
 	else process.stdout.write(`${formatDoctor(checks).join('\n')}\n`);
 	return doctorExitCode(checks);
 }

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import {clean} from '../output/plain.js';
 import {exitCode, type Comparison, type InstanceVerdict, type SideSummary, type Verdict} from './compare.js';
+import {jsonText} from '../output/json.js';
 
 function side(s: SideSummary): string {
 	const what =
@@ -49,5 +50,5 @@ export function renderComparePlain(c: Comparison): string {
 }
 
 export function renderCompareJson(c: Comparison): string {
-	return `${JSON.stringify({...c, exitCode: exitCode(c)}, null, 2)}\n`;
+	return `${jsonText({...c, exitCode: exitCode(c)})}\n`;
 }

@@ -2,6 +2,7 @@
 import type {HostModel, Instance} from '../model/types.js';
 import {clean} from '../output/plain.js';
 import {FEATURES, type FeatureBits, type FeatureName, hexBits, setNames} from './bits.js';
+import {jsonText} from '../output/json.js';
 
 /**
  * `22222222-… mdpy-hd bits=0x1 known=0x7 display_region`, then what is unknown and why:
@@ -73,11 +74,7 @@ export function featuresJson(model: HostModel, rows: Array<{instance: Instance; 
 	};
 }
 
-// Only possible inside JSON strings, where `\uXXXX` is the same character: DEL, C1 (the 8-bit CSI
-// U+009B), line/paragraph separators, bidi controls. Escaped so the output is harmless on a terminal.
-const RAW = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 export function renderFeaturesJson(model: HostModel, rows: Array<{instance: Instance; bits: FeatureBits}>): string {
-	const json = JSON.stringify(featuresJson(model, rows), null, 2);
-	return `${json.replace(RAW, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+	// jsonText escapes what JSON.stringify leaves raw (DEL, C1 controls, bidi), harmless on a terminal.
+	return `${jsonText(featuresJson(model, rows))}\n`;
 }
