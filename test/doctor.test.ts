@@ -367,3 +367,78 @@ test('doctorReport: the JSON shape carries the summary, the exit code and every 
 	t.deepEqual(report.checks, JSON.parse(JSON.stringify(run.checks)));
 	t.is(doctorReport(fixture('debian-6.12').checks).exitCode, 0);
 });
+
+// ---- NVIDIA SR-IOV vGPU hosts (vGPUs as VFs; FIELD-NOTES #11) ----
+
+const SRIOV_GPU = '0000:41:00.0';
+const SRIOV_OFF = '0000:81:00.0';
+const SRIOV_FULL = '0000:c1:00.0';
+
+test('nvidia-sriov: the SR-IOV-off GPU fails with sriov-manage -e; mdev is not needed; no mdev checks on the GPUs or their VFs', (t) => {
+	const run = fixture('nvidia-sriov');
+	const off = byId(run, `sriov-vfs:${SRIOV_OFF}`);
+	t.is(off.verdict, 'fail');
+	t.regex(off.seen, /SR-IOV is off on 0000:81:00\.0 .*sriov_numvfs is 0 of sriov_totalvfs 16/);
+	t.is(off.fix, `/usr/lib/nvidia/sriov-manage -e ${SRIOV_OFF} (as root, from NVIDIA's vGPU host driver; again after every boot, e.g. from a systemd unit before the VMs start)`);
+	t.is(off.fieldNote, 11);
+	t.is(off.parent, SRIOV_OFF);
+	for (const pf of [SRIOV_GPU, SRIOV_FULL]) {
+		const c = byId(run, `sriov-vfs:${pf}`);
+		t.is(c.verdict, 'ok', pf);
+		t.regex(c.seen, /16 of 16 VFs enabled/);
+	}
+	t.regex(byId(run, `sriov-vfs:${SRIOV_FULL}`).seen, /7 with a vGPU/);
+	for (const id of ['module-mdev', 'mdev-parents', 'nvidia-vgpu-mgr', 'iommu']) t.is(byId(run, id).verdict, 'ok', id);
+	t.regex(byId(run, 'mdev-parents').seen, /none is needed here: 3 NVIDIA SR-IOV GPUs/);
+	// The mdev-side checks do not apply: no nvidia_vgpu_vfio, no mdev_supported_types, no per-VF "GPU without mdev".
+	t.false(ids(run).some((id) => id === 'module-nvidia_vgpu_vfio' || id.startsWith('parent-types:') || id.startsWith('type-available:') || id.startsWith('nvidia-gpu:')));
+	t.is(doctorExitCode(run.checks), 1);
+});
+
+test('nvidia-sriov: free VFs that offer only the size in use explain heterogeneous mode; a GPU whose free VFs offer nothing is full', (t) => {
+	const run = fixture('nvidia-sriov');
+	const mixed = byId(run, `sriov-types:${SRIOV_GPU}`);
+	t.is(mixed.verdict, 'warn');
+	t.is(mixed.title, `mixed vGPU sizes on ${SRIOV_GPU}`);
+	t.regex(mixed.seen, /carries 1155 \(NVIDIA L40S-8Q\) on 0000:41:00\.4, 0000:41:00\.5, 0000:41:00\.6; its 13 free VFs offer only 1155 \(NVIDIA L40S-8Q\) on 13 VFs, 1156 \(NVIDIA L40S-8C\) on 13 VFs/);
+	t.regex(mixed.seen, /sysfs does not say which mode is on/);
+	t.regex(mixed.fix!, /sriov-manage -e 0000:41:00\.0, then nvidia-smi vgpu -i 00000000:41:00\.0 -shm 1/);
+	t.deepEqual(mixed.instances, ['0000:41:00.4', '0000:41:00.5', '0000:41:00.6']);
+
+	const full = byId(run, `sriov-types:${SRIOV_FULL}`);
+	t.is(full.verdict, 'warn');
+	t.regex(full.seen, /the 9 free VFs of 0000:c1:00\.0 list no type .*1414 on 0000:c1:00\.4, .*0000:c1:01\.2\)/);
+	t.regex(full.fix!, /echo 0 > \/sys\/bus\/pci\/devices\/<VF>\/nvidia\/current_vgpu_type/);
+	t.is(full.instances?.length, 7);
+	t.false(ids(run).includes(`sriov-types:${SRIOV_OFF}`));
+});
+
+test('nvidia-sriov: a stopped vGPU manager fails, and a GPU with no vGPU and nothing creatable blames it', (t) => {
+	const root = copyTree(t, 'nvidia-sriov');
+	rmSync(path.join(root, 'proc/2202'), {recursive: true});
+	// Nothing on the H200 any more, and nothing its VFs could take.
+	for (let i = 0; i < 7; i++) {
+		const vf = `0000:c1:0${(4 + i) >> 3}.${(4 + i) & 7}`;
+		write(root, `sys/bus/pci/devices/${vf}/nvidia/current_vgpu_type`, '0\n');
+	}
+	const run = doctor(root);
+	const mgr = byId(run, 'nvidia-vgpu-mgr');
+	t.is(mgr.verdict, 'fail');
+	t.regex(mgr.seen, /no nvidia-vgpu-mgr among 2 processes/);
+	t.regex(mgr.fix!, /systemctl enable --now nvidia-vgpu-mgr/);
+	const c = byId(run, `sriov-types:${SRIOV_FULL}`);
+	t.is(c.verdict, 'fail');
+	t.regex(c.seen, /none of the 16 VFs of 0000:c1:00\.0 carries a vGPU, and none lists a type .*no nvidia-vgpu-mgr/);
+	t.is(c.fix, 'systemctl enable --now nvidia-vgpu-mgr');
+	t.is(c.fieldNote, 6);
+});
+
+test('mixed-gvtg-sriov: mdev parents and SR-IOV GPUs are both counted; the mdev module is needed again', (t) => {
+	const run = fixture('mixed-gvtg-sriov');
+	const parents = byId(run, 'mdev-parents');
+	t.is(parents.verdict, 'ok');
+	t.regex(parents.seen, /1 parent in \/sys\/class\/mdev_bus: 0000:00:02\.0 \(i915, 1 type\); also 1 NVIDIA SR-IOV GPU with vGPUs as VFs, not mdevs \(0000:41:00\.0\)/);
+	t.regex(byId(run, 'module-mdev').seen, /present/);
+	t.is(byId(run, `sriov-vfs:${SRIOV_GPU}`).verdict, 'ok');
+	t.is(byId(run, 'gvtg-enable_gvt').verdict, 'ok');
+});
