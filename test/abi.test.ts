@@ -27,6 +27,9 @@ const tsConstants: Record<string, number> = {
 	O_RDONLY: libc.O_RDONLY,
 	O_RDWR: libc.O_RDWR,
 	O_CLOEXEC: libc.O_CLOEXEC,
+	// The pidfd syscalls the borrowed probe makes, for this machine's architecture (<sys/syscall.h>).
+	...(libc.SYS_pidfd_open === null ? {} : {SYS_pidfd_open: libc.SYS_pidfd_open}),
+	...(libc.SYS_pidfd_getfd === null ? {} : {SYS_pidfd_getfd: libc.SYS_pidfd_getfd}),
 };
 
 type CType = {size: number; signed: boolean};
@@ -49,7 +52,7 @@ const sampleValue = (structIndex: number, fieldIndex: number, type: keyof typeof
 
 function cProgram(header: string, names: string[]): string {
 	const lines: string[] = [];
-	lines.push('#include <stdio.h>', '#include <stddef.h>', '#include <string.h>', '#include <fcntl.h>');
+	lines.push('#include <stdio.h>', '#include <stddef.h>', '#include <string.h>', '#include <fcntl.h>', '#include <sys/syscall.h>');
 	lines.push('#include <linux/ioctl.h>', `#include "${header}"`, '');
 	lines.push('int main(void) {', '\tint first = 1;', '\tprintf("{\\"constants\\": {");');
 	for (const name of names) {
@@ -237,3 +240,12 @@ if (newer) {
 	// Reported as skipped, not passed: nothing here checked them.
 	test.skip(`constants newer than Linux 6.1 (${vfio.NEWER_THAN_LINUX_6_1.join(', ')}): no newer vfio.h under /usr/src`, () => {});
 }
+
+test(`the pidfd syscall numbers for this architecture (${process.arch}) match <sys/syscall.h>`, (t) => {
+	if (!system) return t.fail(`${SYSTEM_HEADER} is missing: install linux-libc-dev`);
+	// Known here (x64, arm64): a build for another architecture has no numbers and refuses to borrow.
+	t.not(libc.SYS_pidfd_open, null, `no pidfd syscall numbers for ${process.arch} in src/ffi/libc.ts`);
+	t.is(system.constants.SYS_pidfd_open, libc.SYS_pidfd_open);
+	t.is(system.constants.SYS_pidfd_getfd, libc.SYS_pidfd_getfd);
+	t.is(libc.pidfdSyscalls('mips'), null);
+});

@@ -19,6 +19,26 @@ export const O_RDONLY = 0o0;
 export const O_RDWR = 0o2;
 export const O_CLOEXEC = 0o2000000;
 
+// Syscall numbers of the pidfd calls, per architecture. Since Linux 5.1 every architecture but
+// alpha and ia64 numbers new syscalls alike (424 onwards): x86_64's <asm/unistd_64.h> and the
+// generic table (<asm-generic/unistd.h>, arm64) both say pidfd_open 434 (Linux 5.3) and
+// pidfd_getfd 438 (Linux 5.6). test/abi.test.ts compares the running architecture's pair with
+// SYS_pidfd_open/SYS_pidfd_getfd from <sys/syscall.h>.
+const PIDFD_SYSCALLS: Readonly<Partial<Record<NodeJS.Architecture, {pidfd_open: number; pidfd_getfd: number}>>> = {
+	x64: {pidfd_open: 434, pidfd_getfd: 438},
+	arm64: {pidfd_open: 434, pidfd_getfd: 438},
+};
+
+/** The pidfd syscall numbers for `arch` (default: this process's), or null for an architecture not in the table. */
+export function pidfdSyscalls(arch: string = process.arch): {pidfd_open: number; pidfd_getfd: number} | null {
+	return PIDFD_SYSCALLS[arch as NodeJS.Architecture] ?? null;
+}
+
+/** This architecture's number of pidfd_open(2), or null when it is not known here (see pidfdSyscalls). */
+export const SYS_pidfd_open: number | null = pidfdSyscalls()?.pidfd_open ?? null;
+/** This architecture's number of pidfd_getfd(2), or null when it is not known here. */
+export const SYS_pidfd_getfd: number | null = pidfdSyscalls()?.pidfd_getfd ?? null;
+
 /** A value for a variadic `long` argument of syscall(2): a number, or a Buffer passed by address. */
 export type SyscallArg = number | bigint | Buffer;
 

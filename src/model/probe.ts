@@ -75,8 +75,12 @@ export interface ProbeResult {
 	summary: string;
 	probedAt: string;
 	durationMs: number;
-	/** How the device fd was obtained: `direct` (container+group) or `cdev` (/dev/vfio/devices/vfioN). */
-	via: 'direct' | 'cdev' | null;
+	/**
+	 * How the device fd was obtained: `direct` (container+group), `cdev` (/dev/vfio/devices/vfioN),
+	 * or `borrowed`: a duplicate of the fd a running process (the VM's QEMU) holds, taken with
+	 * pidfd_getfd(2) and asked read-only questions only (`--probe-held`; see `borrowedFrom`).
+	 */
+	via: 'direct' | 'cdev' | 'borrowed' | null;
 	steps: ProbeStep[];
 	device: {flags: number; flagNames: string[]; numRegions: number; numIrqs: number} | null;
 	regions: RegionInfo[];
@@ -90,4 +94,49 @@ export interface ProbeResult {
 	};
 	migration: FeatureAnswer & {flags: number | null; flagNames: string[]};
 	dmaLogging: FeatureAnswer;
+	/**
+	 * When the device was found held (a `busy` result, and a result borrowed from its holder): the
+	 * processes that hold the group or device, as /proc shows them. Absent otherwise.
+	 */
+	holders?: HolderRef[];
+	/**
+	 * On a result with via `borrowed`: whose fd answered. Absent or null otherwise. (Not named
+	 * `borrowed`: src/features reads that name loosely, as true or a description.)
+	 */
+	borrowedFrom?: BorrowedFrom | null;
+	/** With `--probe-held`, when the held device could not be borrowed: why (absent or null otherwise). */
+	borrowRefused?: BorrowRefusal | null;
+}
+
+/** A process that holds a VFIO group or device (its QEMU command line gives the VM's name and uuid). */
+export interface HolderRef {
+	pid: number;
+	/** /proc/<pid>/comm (`qemu-system-x86`), null when unreadable. */
+	comm: string | null;
+	/** QEMU's `-name` (guest=) and `-uuid`, null when not given or not QEMU. */
+	vmName: string | null;
+	vmUuid: string | null;
+}
+
+export interface BorrowedFrom extends HolderRef {
+	/** The fd number in the holder's process whose duplicate was queried (closed right after). */
+	fd: number;
+	/**
+	 * How that fd was known to be this instance's: `cdev` (its link is /dev/vfio/devices/vfioN of
+	 * this instance), `fdinfo` (its fdinfo's vfio-device-syspath names this instance, Linux 6.18+),
+	 * `only-device` (the process holds this instance's group and exactly one VFIO device fd).
+	 */
+	foundBy: 'cdev' | 'fdinfo' | 'only-device';
+}
+
+export interface BorrowRefusal {
+	/** The holder asked, when one was found. */
+	pid: number | null;
+	/**
+	 * An errno name (EPERM, EACCES, ENOSYS, ESRCH, EBADF, ...) or AMBIGUOUS, NO-HOLDER, NO-DEVICE-FD,
+	 * NOT-HELD, NOT-THIS-DEVICE, CHANGED (the fd number was reused meanwhile), UNSUPPORTED-ARCH.
+	 */
+	code: string;
+	/** In plain words: what was tried, what happened, what to do. */
+	message: string;
 }

@@ -7,6 +7,7 @@
 import {writeSync} from 'node:fs';
 import {isMainThread} from 'node:worker_threads';
 import {preload} from '../ffi/libc.js';
+import {probeHeldInstance} from './borrow.js';
 import {probeInstance} from './engine.js';
 import type {ChildMessage, ChildRequest} from './protocol.js';
 
@@ -28,6 +29,7 @@ function parseRequest(text: string): ChildRequest {
 	const req = JSON.parse(text) as Partial<ChildRequest>;
 	if (typeof req.devRoot !== 'string') throw new Error('devRoot is not a string');
 	if (!Array.isArray(req.instances)) throw new Error('instances is not an array');
+	if (req.probeHeld !== undefined && typeof req.probeHeld !== 'boolean') throw new Error('probeHeld is not a boolean');
 	for (const i of req.instances) {
 		if (typeof i?.uuid !== 'string' || !Number.isInteger(i.iommuGroup) || i.iommuGroup < 0 || !(typeof i.vfioDev === 'string' || i.vfioDev == null)) {
 			throw new Error(`bad instance entry ${JSON.stringify(i)}`);
@@ -57,7 +59,8 @@ async function main(): Promise<number> {
 	}
 	for (const instance of req.instances) {
 		emit({type: 'start', uuid: instance.uuid});
-		const result = probeInstance(instance, {
+		const probe = req.probeHeld ? probeHeldInstance : probeInstance;
+		const result = probe(instance, {
 			devRoot: req.devRoot,
 			onStep: (step) => emit({type: 'step', uuid: instance.uuid, step}),
 		});

@@ -8,11 +8,11 @@
 // set the IOMMU → device fd by name (the uuid) → device, region and irq info → display queries →
 // device features (migration, DMA logging) → close.
 import {join} from 'node:path';
-import type {FeatureAnswer, IrqInfo, PlaneInfo, ProbeOutcome, ProbeResult, ProbeStep, RegionInfo} from '../model/probe.js';
+import type {FeatureAnswer, HolderRef, IrqInfo, PlaneInfo, ProbeOutcome, ProbeResult, ProbeStep, RegionInfo} from '../model/probe.js';
 import {errnoName, meaningOf} from '../ffi/errno.js';
 import {close, ioctlPointer, ioctlString, ioctlUlong, O_CLOEXEC, O_RDWR, open, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
-import {describeHolder, holdersOfCdev, holdersOfGroup, scanVfioHolders} from '../owners/holders.js';
+import {describeHolder, holdersOfCdev, holdersOfGroup, scanVfioHolders, type VfioHolder} from '../owners/holders.js';
 
 export interface ProbeRequest {
 	uuid: string;
@@ -81,18 +81,16 @@ function featureAnswer(r: CallResult, step: string): FeatureAnswer {
 	return {supported: null, code, reason: `${step} failed: ${meaningOf(r.errno)}`};
 }
 
-export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): ProbeResult {
-	const devRoot = opts.devRoot ?? '/';
-	const started = performance.now();
-	const steps: ProbeStep[] = [];
-	const result: ProbeResult = {
-		uuid: req.uuid,
+/** A result before anything was asked: outcome `error`, every answer "not asked". */
+export function unaskedResult(uuid: string): ProbeResult {
+	return {
+		uuid,
 		outcome: 'error',
 		summary: '',
 		probedAt: new Date().toISOString(),
 		durationMs: 0,
 		via: null,
-		steps,
+		steps: [],
 		device: null,
 		regions: [],
 		irqs: [],
@@ -105,11 +103,15 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		migration: {supported: null, reason: 'not asked: the device was not opened', flags: null, flagNames: []},
 		dmaLogging: {supported: null, reason: 'not asked: the device was not opened'},
 	};
+}
 
-	// Runs one call and records it as a step. `record: false` leaves recording to the caller
-	// (region and irq info are many calls summed up in one step).
-	const call = (step: string, f: () => CallResult, meaning?: (errno: number) => string, record = true): CallResult => {
-		opts.onStep?.(step);
+/**
+ * A Call that runs one call and records it in `steps`, telling `onStep` first. `record: false`
+ * leaves recording to the caller (region and irq info are many calls summed up in one step).
+ */
+export function stepRecorder(steps: ProbeStep[], onStep?: (step: string) => void): Call {
+	return (step, f, meaning, record = true) => {
+		onStep?.(step);
 		const r = f();
 		if (record) {
 			if (r.ret === -1) {
@@ -119,6 +121,14 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		}
 		return r;
 	};
+}
+
+export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): ProbeResult {
+	const devRoot = opts.devRoot ?? '/';
+	const started = performance.now();
+	const result = unaskedResult(req.uuid);
+	const steps = result.steps;
+	const call = stepRecorder(steps, opts.onStep);
 	const failStep = (step: string, meaning: string): void => void steps.push({step, ok: false, meaning});
 	const lastMeaning = (): string => steps.at(-1)?.meaning ?? 'failed';
 
@@ -171,7 +181,7 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		r = call(step, () => open(groupPath, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('group', groupPath, e).meaning);
 		if (r.ret === -1) {
 			const m = meaningForOpen('group', groupPath, r.errno);
-			if (m.outcome === 'busy') throw new Stop('busy', busySummary(devRoot, req));
+			if (m.outcome === 'busy') throw busyStop(devRoot, req, result);
 			throw new Stop(m.outcome, m.meaning);
 		}
 		group = r.ret;
@@ -191,7 +201,7 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		const containerFd = Buffer.alloc(4);
 		containerFd.writeInt32LE(container);
 		r = call('VFIO_GROUP_SET_CONTAINER', () => ioctlPointer(group, v.VFIO_GROUP_SET_CONTAINER, containerFd));
-		if (r.ret === -1) throw errnoName(r.errno) === 'EBUSY' ? new Stop('busy', busySummary(devRoot, req)) : new Stop('error', lastMeaning());
+		if (r.ret === -1) throw errnoName(r.errno) === 'EBUSY' ? busyStop(devRoot, req, result) : new Stop('error', lastMeaning());
 
 		const iommuName = iommuType === v.VFIO_TYPE1v2_IOMMU ? 'VFIO_TYPE1v2_IOMMU' : 'VFIO_TYPE1_IOMMU';
 		r = call(`VFIO_SET_IOMMU(${iommuName})`, () => ioctlUlong(container, v.VFIO_SET_IOMMU, iommuType));
@@ -205,30 +215,14 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 			const m = meaningForDeviceFd(r.errno);
 			// EBUSY here: the device itself is open elsewhere (through its cdev, or by a driver that
 			// allows one user).
-			throw new Stop(m.outcome, m.outcome === 'busy' ? busySummary(devRoot, req) : m.meaning);
+			throw m.outcome === 'busy' ? busyStop(devRoot, req, result) : new Stop(m.outcome, m.meaning);
 		}
 		device = r.ret;
 		result.via = 'direct';
 
-		const infoBuf = v.vfioDeviceInfo.encode({argsz: v.vfioDeviceInfo.size});
-		r = call('VFIO_DEVICE_GET_INFO', () => ioctlPointer(device, v.VFIO_DEVICE_GET_INFO, infoBuf));
-		const info = r.ret === -1 ? null : v.vfioDeviceInfo.decode(infoBuf);
-		if (info) {
-			result.device = {
-				flags: info.flags,
-				flagNames: v.flagNames(info.flags, v.DEVICE_FLAGS),
-				numRegions: info.num_regions,
-				numIrqs: info.num_irqs,
-			};
-			result.regions = regionInfos(device, info.flags, info.num_regions, call, steps);
-			result.irqs = irqInfos(device, info.flags, info.num_irqs, call, steps);
+		if (!queryDevice(device, result, call, {io: ioctlPointer, planeQuery: true})) {
+			throw new Stop('error', `the device opened but VFIO_DEVICE_GET_INFO failed: ${lastFailure(steps)}`);
 		}
-
-		result.display = displayAnswers(device, call);
-		result.migration = migrationAnswer(device, call);
-		result.dmaLogging = dmaLoggingAnswer(device, call);
-
-		if (!info) throw new Stop('error', `the device opened but VFIO_DEVICE_GET_INFO failed: ${lastFailure(steps)}`);
 		result.outcome = 'ok';
 		result.summary = okSummary(result);
 	} catch (thrown) {
@@ -268,17 +262,34 @@ const labels: Record<ProbeOutcome, string> = {
 	error: 'error',
 };
 
-function lastFailure(steps: ProbeStep[]): string {
+export function lastFailure(steps: ProbeStep[]): string {
 	const s = [...steps].reverse().find((x) => !x.ok);
 	return s ? `${s.code ?? ''} ${s.meaning ?? ''}`.trim() : 'unknown';
 }
 
-/** "in use by qemu-system-x86 pid 1234 (VM vm1)", or what is known when /proc does not say. */
-function busySummary(devRoot: string, req: ProbeRequest): string {
+/** The pid, comm and VM identity of a holder, as a result carries it. */
+export function holderRef(h: VfioHolder): HolderRef {
+	return {pid: h.pid, comm: h.comm, vmName: h.qemu?.name ?? null, vmUuid: h.qemu?.uuid ?? null};
+}
+
+/** The processes holding the instance's group or cdev in `<devRoot>/proc`, and the scan they come from. */
+export function heldBy(devRoot: string, req: ProbeRequest): {holders: VfioHolder[]; scan: ReturnType<typeof scanVfioHolders>} {
 	const scan = scanVfioHolders({root: devRoot});
 	const holders = [...holdersOfGroup(scan, req.iommuGroup), ...(req.vfioDev ? holdersOfCdev(scan, req.vfioDev) : [])].filter(
 		(h, i, all) => all.findIndex((o) => o.pid === h.pid) === i,
 	);
+	return {holders, scan};
+}
+
+/** A busy stop: its summary names the holders, and the result keeps them as a list. */
+function busyStop(devRoot: string, req: ProbeRequest, result: ProbeResult): Stop {
+	const {holders, scan} = heldBy(devRoot, req);
+	result.holders = holders.map(holderRef);
+	return new Stop('busy', busySummary(holders, scan));
+}
+
+/** "in use by qemu-system-x86 pid 1234 (VM vm1)", or what is known when /proc does not say. */
+function busySummary(holders: VfioHolder[], scan: ReturnType<typeof scanVfioHolders>): string {
 	if (holders.length > 0) return `in use by ${holders.map(describeHolder).join(', ')}`;
 	const why = scan.error
 		? `${scan.error.path} could not be read (${scan.error.code})`
@@ -288,7 +299,38 @@ function busySummary(devRoot: string, req: ProbeRequest): string {
 	return `in use by another process (holder unknown: ${why})`;
 }
 
-type Call = (step: string, f: () => CallResult, meaning?: (errno: number) => string, record?: boolean) => CallResult;
+export type Call = (step: string, f: () => CallResult, meaning?: (errno: number) => string, record?: boolean) => CallResult;
+/** ioctl(2) with a pointer argument: libc's, or the borrowed path's guarded one (src/probe/borrow.ts). */
+export type IoctlPointer = (fd: number, request: number, arg: Buffer) => CallResult;
+
+/**
+ * The read-only questions to an open device fd, filling `result`'s device, regions, irqs,
+ * display, migration and DMA-logging answers (its `steps` get one step per call). `planeQuery`:
+ * after a PROBE says a display kind is supported, ask for the primary plane itself; never on a
+ * borrowed fd (for a dmabuf device that query makes the driver create kernel objects).
+ * Returns false when VFIO_DEVICE_GET_INFO failed.
+ */
+export function queryDevice(device: number, result: ProbeResult, call: Call, opts: {io: IoctlPointer; planeQuery: boolean}): boolean {
+	const {io} = opts;
+	const steps = result.steps;
+	const infoBuf = v.vfioDeviceInfo.encode({argsz: v.vfioDeviceInfo.size});
+	const r = call('VFIO_DEVICE_GET_INFO', () => io(device, v.VFIO_DEVICE_GET_INFO, infoBuf));
+	const info = r.ret === -1 ? null : v.vfioDeviceInfo.decode(infoBuf);
+	if (info) {
+		result.device = {
+			flags: info.flags,
+			flagNames: v.flagNames(info.flags, v.DEVICE_FLAGS),
+			numRegions: info.num_regions,
+			numIrqs: info.num_irqs,
+		};
+		result.regions = regionInfos(device, info.flags, info.num_regions, call, steps, io);
+		result.irqs = irqInfos(device, info.flags, info.num_irqs, call, steps, io);
+	}
+	result.display = displayAnswers(device, call, io, opts.planeQuery);
+	result.migration = migrationAnswer(device, call, io);
+	result.dmaLogging = dmaLoggingAnswer(device, call, io);
+	return info !== null;
+}
 
 /** Records many calls of one ioctl as one ok step plus one failing step per failed index. */
 function summarise(steps: ProbeStep[], name: string, count: number, failures: ProbeStep[]): void {
@@ -297,13 +339,13 @@ function summarise(steps: ProbeStep[], name: string, count: number, failures: Pr
 	steps.push(...failures);
 }
 
-function regionInfos(device: number, deviceFlags: number, count: number, call: Call, steps: ProbeStep[]): RegionInfo[] {
+function regionInfos(device: number, deviceFlags: number, count: number, call: Call, steps: ProbeStep[], io: IoctlPointer): RegionInfo[] {
 	const regions: RegionInfo[] = [];
 	const failures: ProbeStep[] = [];
 	for (let index = 0; index < count; index++) {
 		const name = `VFIO_DEVICE_GET_REGION_INFO index ${index}`;
 		let buf = v.vfioRegionInfo.encode({argsz: v.vfioRegionInfo.size, index});
-		let r = call(name, () => ioctlPointer(device, v.VFIO_DEVICE_GET_REGION_INFO, buf), undefined, false);
+		let r = call(name, () => io(device, v.VFIO_DEVICE_GET_REGION_INFO, buf), undefined, false);
 		if (r.ret !== -1) {
 			// The capability chain does not fit in the bare struct: the kernel says in argsz how much
 			// room it needs; ask again with that much.
@@ -311,7 +353,7 @@ function regionInfos(device: number, deviceFlags: number, count: number, call: C
 			if (wanted > v.vfioRegionInfo.size) {
 				buf = v.vfioRegionInfo.encode({argsz: wanted, index}, wanted);
 				const again = buf;
-				r = call(name, () => ioctlPointer(device, v.VFIO_DEVICE_GET_REGION_INFO, again), undefined, false);
+				r = call(name, () => io(device, v.VFIO_DEVICE_GET_REGION_INFO, again), undefined, false);
 			}
 		}
 		if (r.ret === -1) {
@@ -347,13 +389,13 @@ function regionInfos(device: number, deviceFlags: number, count: number, call: C
 	return regions;
 }
 
-function irqInfos(device: number, deviceFlags: number, count: number, call: Call, steps: ProbeStep[]): IrqInfo[] {
+function irqInfos(device: number, deviceFlags: number, count: number, call: Call, steps: ProbeStep[], io: IoctlPointer): IrqInfo[] {
 	const irqs: IrqInfo[] = [];
 	const failures: ProbeStep[] = [];
 	for (let index = 0; index < count; index++) {
 		const name = `VFIO_DEVICE_GET_IRQ_INFO index ${index}`;
 		const buf = v.vfioIrqInfo.encode({argsz: v.vfioIrqInfo.size, index});
-		const r = call(name, () => ioctlPointer(device, v.VFIO_DEVICE_GET_IRQ_INFO, buf), undefined, false);
+		const r = call(name, () => io(device, v.VFIO_DEVICE_GET_IRQ_INFO, buf), undefined, false);
 		if (r.ret === -1) {
 			failures.push({step: name, ok: false, errno: r.errno, code: errnoName(r.errno), meaning: meaningOf(r.errno)});
 			continue;
@@ -374,11 +416,11 @@ function irqInfos(device: number, deviceFlags: number, count: number, call: Call
 const notSupported = (e: number): string =>
 	errnoName(e) === 'ENOTTY' || errnoName(e) === 'EINVAL' ? 'not supported by this device' : meaningOf(e);
 
-function displayAnswers(device: number, call: Call): ProbeResult['display'] {
+function displayAnswers(device: number, call: Call, io: IoctlPointer, planeQuery: boolean): ProbeResult['display'] {
 	const ask = (kind: number, name: string): FeatureAnswer => {
 		const step = `VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|${name})`;
 		const buf = v.vfioDeviceGfxPlaneInfo.encode({argsz: v.vfioDeviceGfxPlaneInfo.size, flags: v.VFIO_GFX_PLANE_TYPE_PROBE | kind});
-		return featureAnswer(call(step, () => ioctlPointer(device, v.VFIO_DEVICE_QUERY_GFX_PLANE, buf), notSupported), step);
+		return featureAnswer(call(step, () => io(device, v.VFIO_DEVICE_QUERY_GFX_PLANE, buf), notSupported), step);
 	};
 	const region = ask(v.VFIO_GFX_PLANE_TYPE_REGION, 'REGION');
 	const dmabuf = ask(v.VFIO_GFX_PLANE_TYPE_DMABUF, 'DMABUF');
@@ -392,6 +434,10 @@ function displayAnswers(device: number, call: Call): ProbeResult['display'] {
 				: 'no plane query: the display probes did not answer (see steps)';
 		return display;
 	}
+	if (!planeQuery) {
+		display.planeNote = `not asked: the primary plane is never queried through a borrowed fd (for a dmabuf device the query creates kernel objects); only the ${kind} PROBE was made`;
+		return display;
+	}
 	// A real query of the primary plane. For DMABUF this only describes the plane and returns a
 	// dmabuf id; the fd itself (VFIO_DEVICE_GET_GFX_DMABUF) is never asked for.
 	const step = `VFIO_DEVICE_QUERY_GFX_PLANE(${kind}, DRM_PLANE_TYPE_PRIMARY)`;
@@ -400,7 +446,7 @@ function displayAnswers(device: number, call: Call): ProbeResult['display'] {
 		flags: kind === 'REGION' ? v.VFIO_GFX_PLANE_TYPE_REGION : v.VFIO_GFX_PLANE_TYPE_DMABUF,
 		drm_plane_type: v.DRM_PLANE_TYPE_PRIMARY,
 	});
-	const r = call(step, () => ioctlPointer(device, v.VFIO_DEVICE_QUERY_GFX_PLANE, buf), (e) =>
+	const r = call(step, () => io(device, v.VFIO_DEVICE_QUERY_GFX_PLANE, buf), (e) =>
 		`no plane yet: the driver has no primary plane to describe (${meaningOf(e)})`,
 	);
 	if (r.ret === -1) {
@@ -431,19 +477,19 @@ function displayAnswers(device: number, call: Call): ProbeResult['display'] {
 	return display;
 }
 
-function migrationAnswer(device: number, call: Call): ProbeResult['migration'] {
+function migrationAnswer(device: number, call: Call, io: IoctlPointer): ProbeResult['migration'] {
 	const data = v.vfioDeviceFeatureMigration.encode({});
 	const probeStep = 'VFIO_DEVICE_FEATURE(PROBE|GET|MIGRATION)';
 	const probe = v.vfioDeviceFeatureBuffer(
 		v.VFIO_DEVICE_FEATURE_PROBE | v.VFIO_DEVICE_FEATURE_GET | v.VFIO_DEVICE_FEATURE_MIGRATION,
 		data,
 	);
-	const answer = featureAnswer(call(probeStep, () => ioctlPointer(device, v.VFIO_DEVICE_FEATURE, probe), notSupported), probeStep);
+	const answer = featureAnswer(call(probeStep, () => io(device, v.VFIO_DEVICE_FEATURE, probe), notSupported), probeStep);
 	if (!answer.supported) return {...answer, flags: null, flagNames: []};
 	// PROBE only says the GET would work; the GET itself returns the flags (read-only).
 	const getStep = 'VFIO_DEVICE_FEATURE(GET|MIGRATION)';
 	const get = v.vfioDeviceFeatureBuffer(v.VFIO_DEVICE_FEATURE_GET | v.VFIO_DEVICE_FEATURE_MIGRATION, data);
-	const r = call(getStep, () => ioctlPointer(device, v.VFIO_DEVICE_FEATURE, get));
+	const r = call(getStep, () => io(device, v.VFIO_DEVICE_FEATURE, get));
 	if (r.ret === -1) {
 		return {supported: true, code: errnoName(r.errno), reason: `${getStep} failed: ${meaningOf(r.errno)}`, flags: null, flagNames: []};
 	}
@@ -451,14 +497,14 @@ function migrationAnswer(device: number, call: Call): ProbeResult['migration'] {
 	return {supported: true, flags, flagNames: v.flagNames(flags, v.MIGRATION_FLAGS)};
 }
 
-function dmaLoggingAnswer(device: number, call: Call): FeatureAnswer {
+function dmaLoggingAnswer(device: number, call: Call, io: IoctlPointer): FeatureAnswer {
 	// PROBE|SET asks whether DMA_LOGGING_START would be accepted without starting anything.
 	const step = 'VFIO_DEVICE_FEATURE(PROBE|SET|DMA_LOGGING_START)';
 	const buf = v.vfioDeviceFeatureBuffer(
 		v.VFIO_DEVICE_FEATURE_PROBE | v.VFIO_DEVICE_FEATURE_SET | v.VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
 		v.vfioDeviceFeatureDmaLoggingControl.encode({}),
 	);
-	return featureAnswer(call(step, () => ioctlPointer(device, v.VFIO_DEVICE_FEATURE, buf), notSupported), step);
+	return featureAnswer(call(step, () => io(device, v.VFIO_DEVICE_FEATURE, buf), notSupported), step);
 }
 
 /** "REGION display (XR24 1920x1080), no migration, no DMA logging". */
@@ -471,7 +517,11 @@ export function okSummary(r: Pick<ProbeResult, 'display' | 'migration' | 'dmaLog
 			: region.supported === false && dmabuf.supported === false
 				? 'no display'
 				: 'display unknown';
-	if (kinds.length > 0) display += plane ? ` (${plane.drmFormat} ${plane.width}x${plane.height})` : ' (no plane yet)';
+	if (kinds.length > 0) {
+		// A borrowed fd is never asked for the plane (planeNote says so): not "no plane yet".
+		const unasked = r.display.planeNote?.startsWith('not asked') ?? false;
+		display += plane ? ` (${plane.drmFormat} ${plane.width}x${plane.height})` : unasked ? ' (plane not asked)' : ' (no plane yet)';
+	}
 	const m = r.migration;
 	const migration =
 		m.supported === true

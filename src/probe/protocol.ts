@@ -5,6 +5,11 @@ import type {ProbeResult} from '../model/probe.js';
 export interface ChildRequest {
 	/** Where dev/vfio (and proc) are found: `/` on a host. */
 	devRoot: string;
+	/**
+	 * `--probe-held`: a device found held is probed through its holder's own fd (borrowed with
+	 * pidfd_getfd, read-only queries only; src/probe/borrow.ts). Absent: false.
+	 */
+	probeHeld?: boolean;
 	/** Probed one after the other, in this order. */
 	instances: Array<{uuid: string; iommuGroup: number; vfioDev: string | null}>;
 }

@@ -23,6 +23,12 @@ export interface ProbeOptions {
 	devRoot?: string;
 	/** Longest a child may take to start and say anything (default 60000 ms: node under emulation is slow). */
 	startTimeoutMs?: number;
+	/**
+	 * `--probe-held`: probe a device that a process holds through that process's own fd, borrowed
+	 * with pidfd_getfd and asked read-only questions only (src/probe/borrow.ts). Default false:
+	 * a held device is reported busy, with its holder named.
+	 */
+	probeHeld?: boolean;
 }
 
 type Job = {uuid: string; iommuGroup: number; vfioDev: string | null};
@@ -217,7 +223,7 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 				finish(left);
 			});
 
-			const request: ChildRequest = {devRoot, instances: list};
+			const request: ChildRequest = {devRoot, instances: list, ...(opts.probeHeld ? {probeHeld: true} : {})};
 			child.stdin!.on('error', () => {}); // a child that died early closes its stdin; 'close' reports it
 			child.stdin!.end(JSON.stringify(request));
 		});

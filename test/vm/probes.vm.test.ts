@@ -5,7 +5,7 @@
 import test from 'ava';
 import type {ProbeResult} from '../../src/model/probe.js';
 import type {HostModel, Instance} from '../../src/model/types.js';
-import {runInVm, vmKernelRelease, type VmSeries} from './vm.js';
+import {RUN_SH, runInVm, sections, vmKernelRelease, type Section, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -34,25 +34,7 @@ set -u
 cli="node --import tsx src/cli.tsx --json --probe"
 fds="node --import tsx --input-type=module -e"
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
-# run NAME CMD...: the command's stdout and stderr as sections, then its exit code.
-# node itself dies by SIGSEGV now and then in these guests under TCG, with or without --probe
-# (measured on 6.12: 2 of 12 plain --json runs): such a run is repeated, at most twice, and reported.
-run() {
-	name=$1; shift
-	tries=0
-	while :; do
-		tries=$((tries + 1))
-		"$@" >/tmp/$name.out 2>/tmp/$name.err
-		rc=$?
-		if [ $tries -lt 3 ] && { [ $rc = 139 ] || grep -q 'killed by SIGSEGV' /tmp/$name.out; }; then
-			echo "@@@ retry $name rc=$rc"
-			continue
-		fi
-		break
-	done
-	echo "@@@ begin $name"; cat /tmp/$name.out; echo; echo "@@@ end $name rc=$rc"
-	echo "@@@ begin $name.stderr"; cat /tmp/$name.err; echo "@@@ end $name.stderr rc=0"
-}
+${RUN_SH}
 fdjs='${fdScript.trim()}'
 
 run free $cli
@@ -79,18 +61,6 @@ run after $cli
 run nonroot $nobody $cli
 run nonrootfds $nobody $fds "$fdjs"
 `;
-
-interface Section {
-	text: string;
-	rc: number;
-}
-
-function sections(stdout: string): Map<string, Section> {
-	const out = new Map<string, Section>();
-	const re = /^@@@ begin (\S+)\n([\s\S]*?)\n?@@@ end \1 rc=(\d+)$/gm;
-	for (const m of stdout.matchAll(re)) out.set(m[1]!, {text: m[2]!, rc: Number(m[3])});
-	return out;
-}
 
 type Probed = Instance & {probe?: ProbeResult};
 const probesOf = (json: string): Map<string, ProbeResult> => {

@@ -88,3 +88,64 @@ export async function runInVm(
 		if (!process.env.MDEVSCOPE_VM_KEEP) rmSync(outdir, {recursive: true, force: true});
 	}
 }
+
+// ---- sections of a guest script's output ----------------------------------------------------------
+
+/**
+ * `run NAME CMD...` for guest scripts (interpolate RUN_SH into the script): runs CMD and prints
+ * its stdout and stderr as sections, `@@@ begin NAME` ... `@@@ end NAME rc=<its exit code>` and
+ * the same for `NAME.stderr`, which sections() reads back. node itself dies by SIGSEGV now and then
+ * in these guests under TCG, with or without --probe (measured on 6.12: 2 of 12 plain --json
+ * runs), and so may a probe child (its result says "killed by SIGSEGV"): such a run is repeated,
+ * at most twice, and reported on an `@@@ retry NAME rc=N` line (retriesIn()).
+ */
+export const RUN_SH = `run() {
+	name=$1; shift
+	tries=0
+	while :; do
+		tries=$((tries + 1))
+		"$@" >/tmp/$name.out 2>/tmp/$name.err
+		rc=$?
+		if [ $tries -lt 3 ] && { [ $rc = 139 ] || grep -q 'killed by SIGSEGV' /tmp/$name.out; }; then
+			echo "@@@ retry $name rc=$rc"
+			continue
+		fi
+		break
+	done
+	echo "@@@ begin $name"; cat /tmp/$name.out; echo; echo "@@@ end $name rc=$rc"
+	echo "@@@ begin $name.stderr"; cat /tmp/$name.err; echo "@@@ end $name.stderr rc=0"
+}`;
+
+export interface Section {
+	text: string;
+	rc: number;
+}
+
+/** The `@@@ begin NAME` ... `@@@ end NAME rc=N` sections of a guest script's stdout, by name. */
+export function sections(stdout: string): Map<string, Section> {
+	const out = new Map<string, Section>();
+	const re = /^@@@ begin (\S+)\n([\s\S]*?)\n?@@@ end \1 rc=(\d+)$/gm;
+	for (const m of stdout.matchAll(re)) out.set(m[1]!, {text: m[2]!, rc: Number(m[3])});
+	return out;
+}
+
+/** The `@@@ retry NAME rc=N` lines: runs that RUN_SH repeated after a crash. */
+export function retriesIn(stdout: string): string[] {
+	return stdout.match(/^@@@ retry .*$/gm) ?? [];
+}
+
+/**
+ * A guest run's sections by name (`get` throws, showing all the output, when one is missing) and
+ * the runs RUN_SH repeated.
+ */
+export function sectionReader(vm: VmResult): {get: (name: string) => Section; retries: string[]} {
+	const all = sections(vm.stdout);
+	return {
+		retries: retriesIn(vm.stdout),
+		get: (name) => {
+			const sec = all.get(name);
+			if (!sec) throw new Error(`no section ${name} in the guest's output:\n${vm.stdout}\n${vm.stderr}`);
+			return sec;
+		},
+	};
+}
