@@ -78,13 +78,13 @@ export interface FeatureBits {
 
 /**
  * Whether the answers came through a file descriptor borrowed from the process that holds the
- * device (a later probe mode). Left open on purpose: `via: 'borrowed'`, or a `borrowed` field
- * (true or a description of the lender), both count.
+ * device (`--probe-held`: via `borrowed`, with `borrowedFrom` naming the holder). A loose
+ * `borrowed` field (true, or a description of the lender) counts too.
  */
 export function isBorrowed(result: ProbeResult): boolean {
-	const extra = result as ProbeResult & {borrowed?: unknown};
-	if ((result.via as string | null) === 'borrowed') return true;
-	return extra.borrowed !== undefined && extra.borrowed !== null && extra.borrowed !== false;
+	const loose = (result as ProbeResult & {borrowed?: unknown}).borrowed;
+	if (result.via === 'borrowed' || (result.borrowedFrom !== undefined && result.borrowedFrom !== null)) return true;
+	return loose !== undefined && loose !== null && loose !== false;
 }
 
 function answerOf(result: ProbeResult, name: FeatureName): FeatureAnswer {

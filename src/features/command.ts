@@ -17,6 +17,8 @@ export interface FeaturesArgs {
 	root: string;
 	timeoutMs: number;
 	concurrency: number;
+	/** `--probe-held`: ask a held device through its holder's fd (answers marked `borrowed`). */
+	probeHeld?: boolean;
 }
 
 export interface ExportArgs {
@@ -24,6 +26,7 @@ export interface ExportArgs {
 	root: string;
 	timeoutMs: number;
 	concurrency: number;
+	probeHeld?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,7 +73,7 @@ export async function runFeaturesCommand(argv: FeaturesArgs): Promise<number> {
 	const results = await probeInstances(
 		model,
 		selected.map((i) => i.uuid),
-		{timeoutMs: argv.timeoutMs, concurrency: argv.concurrency},
+		{timeoutMs: argv.timeoutMs, concurrency: argv.concurrency, probeHeld: argv.probeHeld ?? false},
 	);
 	const rows = selected.map((instance, k) => ({instance, bits: featureBits(instance.uuid, results[k])}));
 	process.stdout.write(argv.json ? renderFeaturesJson(model, rows) : renderFeaturesPlain(rows));
@@ -144,7 +147,7 @@ async function exportOnce(model: HostModel, dir: string, argv: ExportArgs): Prom
 	const results = await probeInstances(
 		model,
 		active.map((i) => i.uuid),
-		{timeoutMs: argv.timeoutMs, concurrency: argv.concurrency},
+		{timeoutMs: argv.timeoutMs, concurrency: argv.concurrency, probeHeld: argv.probeHeld ?? false},
 	);
 	const byUuid = new Map<string, ProbeResult>(results.map((r) => [r.uuid, r]));
 	const plan = active.filter((i) => exportable(i, byUuid.get(i.uuid) ?? null)).map((i) => planInstance(model, i, byUuid.get(i.uuid) ?? null));
