@@ -50,7 +50,7 @@ const help = `
 	  --json             Print everything as JSON (the schema is in the README)
 	  --plain            Print a plain table, even on a terminal
 	  --probe            Ask the kernel, live, about each active instance (display, migration);
-	                     in the interactive view, press p or P instead
+	                     (in the interactive view: shown from the start; p or P probe again)
 	  --probe-held       With --probe and --json or --plain: probe a device a running VM holds
 	                     through the VM's own fd (root; Linux 5.6+): a duplicate of QEMU's device
 	                     fd (pidfd_getfd) is asked read-only questions and closed at once; the
@@ -279,7 +279,9 @@ async function main(): Promise<void> {
 	}
 	const {runTui} = await import('./tui.js');
 	// A snapshot cannot be read again: `r` shows it as it was.
-	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : () => scanHost(root), sampleRoot});
+	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
+	const initialProbes = snapshot ? snapshot.probes : probe ? await probeAll(model) : undefined;
+	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : () => scanHost(root), sampleRoot, initialProbes});
 }
 
 main().catch((err: unknown) => {

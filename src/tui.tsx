@@ -11,6 +11,7 @@ import type {HostModel} from './model/types.js';
 import {scanHost} from './sysfs/scan.js';
 import {App} from './components/App.js';
 import type {ProbeFn} from './components/hooks/use-probes.js';
+import type {ProbeResult} from './model/probe.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -30,6 +31,8 @@ export interface RunTuiOptions {
 	stdout?: NodeJS.WriteStream;
 	stderr?: NodeJS.WriteStream;
 	probeFn?: ProbeFn;
+	/** Probe results to show from the start: a snapshot's recorded ones, or those of `--probe`. */
+	initialProbes?: ReadonlyMap<string, ProbeResult>;
 }
 
 /** The sample host is a recording, never this machine: marked RECORDED in the header. */
@@ -97,6 +100,7 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
 				probeTimeoutMs={opts.probeTimeoutMs}
 				concurrency={opts.concurrency}
 				probeFn={opts.probeFn}
+				initialProbes={opts.initialProbes}
 			/>,
 			{stdout, stdin, stderr, exitOnCtrlC: false},
 		);

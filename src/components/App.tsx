@@ -10,6 +10,7 @@ import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, 
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useProbes, type ProbeFn} from './hooks/use-probes.js';
+import type {ProbeResult} from '../model/probe.js';
 import {useOwners} from './hooks/use-owners.js';
 import {useDoctor} from './hooks/use-doctor.js';
 import {adviceFor} from '../advice/index.js';
@@ -42,6 +43,8 @@ export interface AppProps {
 	concurrency?: number;
 	/** The probe runner; by default src/probe/runner.ts, loaded on first probe. */
 	probeFn?: ProbeFn;
+	/** Probe results known at start (a snapshot's recorded ones, or those of `--probe`). */
+	initialProbes?: ReadonlyMap<string, ProbeResult>;
 	/** Colour on/off; by default off when NO_COLOR is set. */
 	color?: boolean;
 	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
@@ -65,7 +68,7 @@ export function App(props: AppProps) {
 	// B's question, while it waits for y (yes) or any other key (no).
 	const [confirm, setConfirm] = useState<{uuid: string; ask: string} | null>(null);
 	const [rescan, setRescan] = useState<() => HostModel>(() => props.rescan);
-	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn});
+	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn, initialResults: props.initialProbes});
 	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
 	const doctor = useDoctor();
 	const color = props.color ?? colorFromEnv(process.env);

@@ -17,6 +17,8 @@ export interface ProbeOptions {
 	concurrency?: number;
 	/** The runner to use; by default src/probe/runner.ts's probeInstances. */
 	probeFn?: ProbeFn;
+	/** Results known before the TUI started: a snapshot's recorded probes, or `--probe`'s. */
+	initialResults?: ReadonlyMap<string, ProbeResult>;
 }
 
 export interface Probes {
@@ -38,7 +40,7 @@ async function defaultProbeFn(): Promise<ProbeFn> {
 }
 
 export function useProbes(options: ProbeOptions): Probes {
-	const results = useRef(new Map<string, ProbeResult>());
+	const results = useRef(new Map<string, ProbeResult>(options.initialResults ?? []));
 	const running = useRef(new Set<string>());
 	const batch = useRef<{done: number; total: number} | null>(null);
 	const [version, bump] = useReducer((n: number) => n + 1, 0);
