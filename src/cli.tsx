@@ -277,7 +277,14 @@ async function main(): Promise<void> {
 		process.env.NO_COLOR = '1';
 		process.env.FORCE_COLOR = '0';
 	}
-	const {runTui} = await import('./tui.js');
+	// Ink (through is-in-ci, read once when Ink loads) draws nothing until exit when CI or
+	// CONTINUOUS_INTEGRATION is set. On a terminal the user asked for the live screen: hide them
+	// while Ink loads, then put them back for whatever this process starts later.
+	const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].map((name) => [name, process.env[name]] as const);
+	for (const [name] of ciVars) delete process.env[name];
+	const {runTui} = await import('./tui.js').finally(() => {
+		for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
+	});
 	// A snapshot cannot be read again: `r` shows it as it was.
 	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
 	const initialProbes = snapshot ? snapshot.probes : probe ? await probeAll(model) : undefined;

@@ -56,7 +56,8 @@ async function waitFor(what: string, check: () => boolean, ms = 60_000): Promise
 
 /** A fresh 80x24 terminal running `sh` in the project directory, with `$ ` as its prompt. */
 async function terminal(session: string): Promise<void> {
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', project, 'env', 'PS1=$ ', 'sh');
+	// CI=true as in CI itself: Ink alone would then draw nothing until exit (the CLI must not let it).
+	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', project, 'env', 'PS1=$ ', 'CI=true', 'sh');
 	await waitFor('the shell prompt', () => screen(session).includes('$'));
 }
 
@@ -71,7 +72,9 @@ async function startTui(t: ExecutionContext, session: string, node = 'node'): Pr
 	const {cli} = await bundle();
 	await terminal(session);
 	tmux('send-keys', '-t', session, `${node} ${cli} --root ${TREE}`, 'Enter');
-	await waitFor('the TUI on the alternate screen', () => flags(session).startsWith('1') && screen(session).includes('Parents'));
+	await waitFor('the TUI on the alternate screen', () => flags(session).startsWith('1') && screen(session).includes('Parents')).catch((err: Error) => {
+		throw new Error(`${err.message}; the terminal shows:\n${screen(session)}`);
+	});
 	const pid = commandPid(session);
 	t.truthy(pid, 'the TUI process');
 	return pid!;
