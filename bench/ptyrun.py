@@ -18,6 +18,7 @@ PLAN-JSON (a string) is {"cols": 160, "rows": 48, "timeout": 20, "steps": [...]}
   {"do": "sleep", "seconds": 0.5}
   {"do": "mark", "name": "x"}               note the wall-clock time (epoch seconds) under marks.x
   {"do": "rss"}                             VmHWM / VmRSS of the program from /proc/<pid>/status
+                                            (with "label": also kept under rssAt.<label>)
 Prints one JSON object: {"firstFrameMs", "firstFrameCpuMs" (CPU time the program had used by
 then), "exitMs", "cpuMs" (its CPU time, at exit), "keys": {label: [ms...]}, "keyCpu": {label:
 {"cpuMs", "keys"}} (CPU the program spent over those keys), "rss": {...},
@@ -187,6 +188,8 @@ def main():
                         if k in ("VmHWM", "VmRSS"):
                             fields[k] = int(v.split()[0])
                 out["rss"] = {"hwmKb": fields.get("VmHWM"), "rssKb": fields.get("VmRSS")}
+                if "label" in step:
+                    out.setdefault("rssAt", {})[step["label"]] = out["rss"]
             else:
                 raise RuntimeError(f"unknown step {kind!r}")
     except Exception as e:  # reported in the JSON: a failed measurement is never a number

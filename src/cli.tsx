@@ -5,9 +5,10 @@
 import {existsSync, statSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
+import v8 from 'node:v8';
 import {fileURLToPath} from 'node:url';
 import meow from 'meow';
-import {footerHints} from './keymap.js';
+import {footerHints, type Context} from './keymap.js';
 import type {ProbeResult} from './model/probe.js';
 import type {HostModel} from './model/types.js';
 import {renderJson} from './output/json.js';
@@ -15,18 +16,21 @@ import {renderPlain} from './output/plain.js';
 import {ownersByInstance, recordedOwners} from './owners/join.js';
 import {errCode, errnoMeaning} from './sysfs/env.js';
 import {scanHost} from './sysfs/scan.js';
+import {rescanHost} from './sysfs/rescan.js';
 
 // The same defaults as src/probe/runner.ts, stated here so --help can show them.
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_CONCURRENCY = 2;
 
 // The key summary comes from the TUI's one key table, so --help cannot disagree with the keys.
-const keyHints = footerHints(['parents', 'types', 'instances', 'detail', 'lists', 'global']).map((h) => `${h.keys} ${h.label}`);
-const keyLines: string[] = [];
-for (const hint of keyHints) {
-	const last = keyLines.length - 1;
-	if (last >= 0 && keyLines[last]!.length + hint.length + 3 <= 76) keyLines[last] += `   ${hint}`;
-	else keyLines.push(hint);
+function keyLines(contexts: Context[]): string[] {
+	const lines: string[] = [];
+	for (const hint of footerHints(contexts).map((h) => `${h.keys} ${h.label}`)) {
+		const last = lines.length - 1;
+		if (last >= 0 && lines[last]!.length + hint.length + 3 <= 76) lines[last] += `   ${hint}`;
+		else lines.push(hint);
+	}
+	return lines.map((line) => `	  ${line}`);
 }
 
 const help = `
@@ -51,7 +55,7 @@ const help = `
 	  --plain            Print a plain table, even on a terminal
 	  --probe            Ask the kernel, live, about each active instance (display, migration);
 	                     (in the interactive view: shown from the start; p or P probe again)
-	  --probe-held       With --probe and --json or --plain: probe a device a running VM holds
+	  --probe-held       With --probe (--json, --plain), features or export: probe a device a VM holds
 	                     through the VM's own fd (root; Linux 5.6+): a duplicate of QEMU's device
 	                     fd (pidfd_getfd) is asked read-only questions and closed at once; the
 	                     result says whose fd it was. Without it a held device shows as busy.
@@ -75,6 +79,8 @@ const help = `
 	                     free instance, migration unsupported or its flags differ (from the
 	                     probes), vendor driver or kernel versions differ.
 	                     --uuid UUID (repeatable) compares only those instances.
+	                     On a terminal: an interactive view (instances, each one's reasons),
+	                     then on q the report is printed; --plain prints it straight away.
 	                     Exit 0 all ok, 1 any risky, 2 any blocked (the report is on stdout);
 	                     a wrong argument or unreadable snapshot also exits 2, with only a
 	                     "mdevscope: ..." message on stderr.
@@ -89,7 +95,9 @@ const help = `
 	                     cannot be written.
 
 	Keys in the interactive view (? there lists them all)
-${keyLines.map((line) => `	  ${line}`).join('\n')}
+${keyLines(['parents', 'types', 'instances', 'detail', 'lists', 'global']).join('\n')}
+	Keys in the compare view
+${keyLines(['compare', 'global']).join('\n')}
 
 	Examples
 	  $ mdevscope
@@ -165,10 +173,12 @@ if (from !== undefined) {
 	if (command !== undefined) usageError(`--from opens a snapshot in the views; ${command} does not read snapshots${command === 'compare' ? ' through --from (give the files as SOURCE and DEST)' : ''}.`);
 	if (root !== '/') usageError('--from and --root both say where to read from; give one.');
 }
-if (probeHeld && (!probe || from !== undefined || command !== undefined)) {
-	usageError('--probe-held goes with --probe (and --json or --plain) on a live host: it changes how a held device is probed.');
+// features and export always probe: --probe-held goes with them as it goes with --probe.
+const alwaysProbes = command === 'features' || command === 'export';
+if (probeHeld && !alwaysProbes && (!probe || from !== undefined || command !== undefined)) {
+	usageError('--probe-held goes with --probe (and --json or --plain), features or export on a live host: it changes how a held device is probed.');
 }
-if (probeHeld && !json && !plain && process.stdout.isTTY) {
+if (probeHeld && !alwaysProbes && !json && !plain && process.stdout.isTTY) {
 	usageError('--probe-held is for --json and --plain; in the interactive view press B on a held instance (it asks first, naming the VM).');
 }
 if (advice && !probe && from === undefined) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
@@ -200,20 +210,55 @@ async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
 	return new Map(results.map((r: ProbeResult) => [r.uuid, r]));
 }
 
+/**
+ * The TUI's live data is small (20-30 MB on a host of 8,192 instances), but each frame Ink draws
+ * allocates ~5 MB that dies at once (Output.get: an object per cell of the screen, then styled
+ * strings), and the scan before it far more. With V8's defaults the young generation grows to
+ * 16 MB semi-spaces and the old one grows by large factors to hold what they promote: 185 MB RSS
+ * on the benchmark's `huge` tree. Young generation kept at its start size, old generation grown in
+ * 10 % steps: about 110 MB, for ~10 ms more CPU per key (bench/tui-memory.mjs measures both).
+ * Set before the scan, so that its garbage is held to the same limits.
+ */
+function keepTuiHeapSmall(): void {
+	v8.setFlagsFromString('--semi-space-growth-factor=1');
+	v8.setFlagsFromString('--heap-growing-percent=10');
+}
+
 /** A snapshot (--from) that cannot be read: exit 2 with what is wrong with the file; no usage hint. */
 function snapshotError(message: string): never {
 	process.stderr.write(`mdevscope: ${message}\n`);
 	process.exit(2);
 }
 
+/**
+ * Loads an interactive view's module (and with it Ink). Colour is decided first: chalk, inside Ink,
+ * reads NO_COLOR / FORCE_COLOR when it loads.
+ */
+async function loadInteractive<T>(load: () => Promise<T>): Promise<T> {
+	if (!color || process.env.NO_COLOR) {
+		process.env.NO_COLOR = '1';
+		process.env.FORCE_COLOR = '0';
+	}
+	// Ink (through is-in-ci, read once when Ink loads) draws nothing until exit when CI or
+	// CONTINUOUS_INTEGRATION is set. On a terminal the user asked for the live screen: hide them
+	// while Ink loads, then put them back for whatever this process starts later.
+	const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].map((name) => [name, process.env[name]] as const);
+	for (const [name] of ciVars) delete process.env[name];
+	return load().finally(() => {
+		for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
+	});
+}
+
 async function runCompare(): Promise<void> {
 	const {runCompareCommand, CompareInputError} = await import('./compare/command.js');
+	const interactive = !json && !plain && process.stdout.isTTY;
 	try {
 		process.exitCode = await runCompareCommand({
 			source: commandArgs[0]!,
 			dest: commandArgs[1]!,
 			uuids,
 			json,
+			show: interactive ? async (comparison) => (await loadInteractive(() => import('./compare/tui.js'))).runCompareTui(comparison) : undefined,
 			// This host is probed now (as root, read-only: the probe opens devices, never writes).
 			local: async () => {
 				checkRoot(root);
@@ -234,8 +279,8 @@ async function main(): Promise<void> {
 		const {runFeaturesCommand, runExportCommand} = await import('./features/command.js');
 		process.exitCode =
 			command === 'features'
-				? await runFeaturesCommand({uuids: commandArgs, json, root, timeoutMs: timeout, concurrency})
-				: await runExportCommand({dir: cli.flags.dir, root, timeoutMs: timeout, concurrency});
+				? await runFeaturesCommand({uuids: commandArgs, json, root, timeoutMs: timeout, concurrency, probeHeld})
+				: await runExportCommand({dir: cli.flags.dir, root, timeoutMs: timeout, concurrency, probeHeld});
 		return;
 	}
 	// --from: a recorded host, shown like a live one; its probe results are the recorded ones.
@@ -248,6 +293,7 @@ async function main(): Promise<void> {
 		}
 	});
 	if (snapshot === null) checkRoot(root);
+	if (command === undefined && !json && !plain && process.stdout.isTTY) keepTuiHeapSmall();
 	const model = snapshot?.model ?? scanHost(root);
 	if (command === 'doctor') {
 		const {runDoctorCommand} = await import('./commands/doctor.js');
@@ -272,23 +318,11 @@ async function main(): Promise<void> {
 		}
 		return;
 	}
-	if (!color || process.env.NO_COLOR) {
-		// Read by chalk's colour detection inside Ink, which is loaded only after this.
-		process.env.NO_COLOR = '1';
-		process.env.FORCE_COLOR = '0';
-	}
-	// Ink (through is-in-ci, read once when Ink loads) draws nothing until exit when CI or
-	// CONTINUOUS_INTEGRATION is set. On a terminal the user asked for the live screen: hide them
-	// while Ink loads, then put them back for whatever this process starts later.
-	const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].map((name) => [name, process.env[name]] as const);
-	for (const [name] of ciVars) delete process.env[name];
-	const {runTui} = await import('./tui.js').finally(() => {
-		for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
-	});
+	const {runTui} = await loadInteractive(() => import('./tui.js'));
 	// A snapshot cannot be read again: `r` shows it as it was.
 	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
 	const initialProbes = snapshot ? snapshot.probes : probe ? await probeAll(model) : undefined;
-	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : () => scanHost(root), sampleRoot, initialProbes});
+	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sampleRoot, initialProbes});
 }
 
 main().catch((err: unknown) => {

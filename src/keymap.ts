@@ -11,10 +11,10 @@ export const PANES: readonly PaneId[] = ['parents', 'types', 'instances', 'detai
  * Where a binding works. `lists`: the four panes of the main screen (whichever has focus);
  * a pane id: only while that pane has focus; `filter`: while typing a filter; `help`: the `?` screen;
  * `empty`: the screen for a host without mdev support; `sample`: that screen when a sample host is
- * bundled; `doctor` / `advice`: the doctor view (`d`) and an instance's advice (`x`); `global`:
- * always, even while typing.
+ * bundled; `doctor` / `advice`: the doctor view (`d`) and an instance's advice (`x`); `compare`: the
+ * view of `mdevscope compare` (its instances list and reasons pane); `global`: always, even while typing.
  */
-export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample' | Panel;
+export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample' | Panel | 'compare';
 
 /** The views that cover the panes like the help screen does. */
 export type Panel = 'doctor' | 'advice';
@@ -108,56 +108,56 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'up',
 		keys: [special('up'), char('k')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: {keys: 'j/k', label: 'move'},
-		help: 'move the selection up (scrolls the detail pane, this help and the doctor and advice views)',
+		help: 'move the selection up (scrolls the detail or reasons pane, this help and the doctor and advice views)',
 	},
 	{
 		action: 'down',
 		keys: [special('down'), char('j')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
-		help: 'move the selection down (scrolls the detail pane, this help and the doctor and advice views)',
+		help: 'move the selection down (scrolls the detail or reasons pane, this help and the doctor and advice views)',
 	},
 	{
 		action: 'pageUp',
 		keys: [special('pageUp')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'one page up',
 	},
 	{
 		action: 'pageDown',
 		keys: [special('pageDown')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'one page down',
 	},
 	{
 		action: 'top',
 		keys: [char('g'), special('home')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'go to the first line',
 	},
 	{
 		action: 'bottom',
 		keys: [char('G'), special('end')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'go to the last line',
 	},
 	{
 		action: 'nextPane',
 		keys: [special('tab', false)],
-		scope: ['lists'],
+		scope: ['lists', 'compare'],
 		footer: {keys: 'Tab', label: 'pane'},
-		help: 'focus the next pane (parents, types, instances, detail, then around)',
+		help: 'focus the next pane (parents, types, instances, detail, then around; compare: instances, reasons)',
 	},
 	{
 		action: 'prevPane',
 		keys: [special('tab', true)],
-		scope: ['lists'],
+		scope: ['lists', 'compare'],
 		footer: null,
 		help: 'focus the previous pane',
 	},
@@ -220,16 +220,16 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'filter',
 		keys: [char('/')],
-		scope: ['lists'],
+		scope: ['lists', 'compare'],
 		footer: {label: 'filter'},
-		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids',
+		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids (compare: also verdicts)',
 	},
 	{
 		action: 'refresh',
 		keys: [char('r')],
 		scope: ['lists', 'empty', 'doctor'],
 		footer: {label: 'refresh'},
-		help: 'read the host again, and who holds each instance (probe results are kept, with their time); in the doctor view, check again',
+		help: 'read the host again (only what changed), and who holds each instance (probe results are kept for the same devices); in the doctor view, check again',
 	},
 	{
 		action: 'sample',
@@ -241,23 +241,23 @@ export const BINDINGS: readonly Binding[] = [
 	{
 		action: 'back',
 		keys: [special('escape')],
-		scope: ['lists', 'help', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'close this help or the doctor or advice view; clear the filter',
 	},
 	{
 		action: 'help',
 		keys: [char('?')],
-		scope: ['lists', 'help', 'empty'],
+		scope: ['lists', 'help', 'empty', 'compare'],
 		footer: {label: 'help'},
 		help: 'show or close this help',
 	},
 	{
 		action: 'quit',
 		keys: [char('q')],
-		scope: ['lists', 'help', 'empty', 'doctor', 'advice'],
+		scope: ['lists', 'help', 'empty', 'doctor', 'advice', 'compare'],
 		footer: {label: 'quit'},
-		help: 'quit (the terminal is restored)',
+		help: 'quit (the terminal is restored; compare then prints its report and exits 0/1/2)',
 	},
 	{
 		action: 'quit',
@@ -422,6 +422,13 @@ export function activeContexts(screen: {
 	return [screen.focus, 'lists', 'global'];
 }
 
+/** The contexts of the compare view: its help, its filter being typed, or its two panes. */
+export function compareContexts(screen: {help: boolean; filterEditing: boolean}): Context[] {
+	if (screen.help) return ['help', 'global'];
+	if (screen.filterEditing) return ['filter', 'global'];
+	return ['compare', 'global'];
+}
+
 export interface FooterHint {
 	keys: string;
 	label: string;
@@ -448,6 +455,7 @@ const CONTEXT_WORDS: Record<Context, string> = {
 	sample: 'no-mdev',
 	doctor: 'doctor',
 	advice: 'advice',
+	compare: 'compare',
 };
 
 export interface HelpEntry {
@@ -457,11 +465,15 @@ export interface HelpEntry {
 	dangerous: boolean;
 }
 
-/** Every binding, once, for the `?` screen. */
-export function helpEntries(): HelpEntry[] {
-	return BINDINGS.map((b) => ({
+/**
+ * Every binding, once, for the `?` screen; with `only`, the bindings that work in one of those
+ * contexts, each saying where among them (the compare view's help).
+ */
+export function helpEntries(only?: readonly Context[]): HelpEntry[] {
+	const shown = (s: Context) => only === undefined || only.includes(s);
+	return BINDINGS.filter((b) => b.scope.some(shown)).map((b) => ({
 		keys: keysLabel(b),
-		where: b.scope.map((s) => CONTEXT_WORDS[s]).join(','),
+		where: b.scope.filter(shown).map((s) => CONTEXT_WORDS[s]).join(','),
 		help: b.help,
 		dangerous: !!b.dangerous,
 	}));

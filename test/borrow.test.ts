@@ -402,7 +402,7 @@ test('the plain and JSON outputs mark a borrowed result with its lender', (t) =>
 	t.like(json.instances.find((i) => i.uuid === uuid)!.probe, {via: 'borrowed', borrowedFrom: {pid: 4242, vmName: 'vdi-42', fd: 31, foundBy: 'only-device'}});
 });
 
-test('--probe-held is opt-in with --probe, for --json and --plain; --help describes it', (t) => {
+test('--probe-held is opt-in with --probe (--json, --plain), features or export; --help describes it', (t) => {
 	const here = dirname(fileURLToPath(import.meta.url));
 	const cli = (...args: string[]) =>
 		spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, '../src/cli.tsx'), ...args], {encoding: 'utf8'});
@@ -416,7 +416,12 @@ test('--probe-held is opt-in with --probe, for --json and --plain; --help descri
 	const model = JSON.parse(tree.stdout) as {instances: Array<{probe?: ProbeResult}>};
 	t.true(model.instances.every((i) => i.probe?.outcome === 'not-live' && i.probe.via === null));
 	const help = cli('--help').stdout;
-	t.regex(help, /--probe-held +With --probe and --json or --plain: probe a device a running VM holds/);
+	t.regex(help, /--probe-held +With --probe \(--json, --plain\), features or export: probe a device a VM holds/);
+	// features and export always probe: there it needs no --probe, and a tree is still not probed.
+	const features = cli('features', '--root', TREE, '--probe-held');
+	t.is(features.status, 0, features.stderr);
+	t.regex(features.stdout, /bits=0x0 known=0x0 unknown: not-live/);
+	t.regex(cli('doctor', '--probe-held').stderr, /--probe-held goes with --probe .*, features or export/);
 	t.regex(help, /B borrow/);
 });
 

@@ -3,12 +3,14 @@ import test from 'ava';
 import {
 	BINDINGS,
 	activeContexts,
+	compareContexts,
 	footerHints,
 	helpEntries,
 	keyMatches,
 	keyName,
 	resolveKey,
 	splitKeys,
+	type Action,
 	type Context,
 	type KeyPress,
 	type KeySpec,
@@ -59,6 +61,7 @@ test('every binding resolves to itself where it is in scope: no key is taken twi
 		filtering,
 		activeContexts({empty: false, help: true, filterEditing: false, focus: 'parents'}),
 		activeContexts({empty: true, sampleAvailable: true, help: false, filterEditing: false, focus: 'parents'}),
+		compareContexts({help: false, filterEditing: false}),
 	];
 	for (const binding of BINDINGS) {
 		for (const spec of binding.keys) {
@@ -185,4 +188,36 @@ test('keys that arrive in one read are split into single presses', (t) => {
 	t.deepEqual(splitKeys('j', {}), [{input: 'j', key: {}}]);
 	t.deepEqual(splitKeys('', {upArrow: true}), [{input: '', key: {upArrow: true}}]);
 	t.is(resolveKey(lists('parents'), splitKeys('\x03q', {})[0]!.input, splitKeys('\x03q', {})[0]!.key)?.action, 'quit');
+});
+
+test('the compare view: moving, Tab, filter, help and quit from the one table; nothing of the main screen', (t) => {
+	const compare = compareContexts({help: false, filterEditing: false});
+	for (const [input, key, action] of [
+		['j', {}, 'down'],
+		['k', {}, 'up'],
+		['', {pageDown: true}, 'pageDown'],
+		['G', {shift: true}, 'bottom'],
+		['g', {}, 'top'],
+		['', {tab: true}, 'nextPane'],
+		['/', {}, 'filter'],
+		['?', {}, 'help'],
+		['', {escape: true}, 'back'],
+		['q', {}, 'quit'],
+		['c', {ctrl: true}, 'quit'],
+	] as Array<[string, KeyPress, Action]>) {
+		t.is(actionFor(compare, input, key), action, `${input} ${JSON.stringify(key)}`);
+	}
+	for (const input of ['p', 'P', 'd', 'x', 'B', 'r', 's']) t.is(actionFor(compare, input), undefined, input);
+	t.is(actionFor(compare, '', {return: true}), undefined);
+	t.deepEqual(compareContexts({help: true, filterEditing: false}), ['help', 'global']);
+	t.deepEqual(compareContexts({help: false, filterEditing: true}), ['filter', 'global']);
+	t.deepEqual(
+		footerHints(compare).map((h) => `${h.keys} ${h.label}`),
+		['j/k move', 'Tab pane', '/ filter', '? help', 'q quit'],
+	);
+	// The compare help lists only what works there, each with where among those.
+	const entries = helpEntries(['compare', 'help', 'filter', 'global']);
+	t.true(entries.every((e) => !/lists|instances|doctor/.test(e.where)));
+	t.true(entries.some((e) => e.keys === '/' && e.where === 'compare'));
+	t.false(entries.some((e) => e.keys === 'p'));
 });

@@ -13,6 +13,7 @@ import {
 	viewOf,
 	type TuiAction,
 	type TuiState,
+	staleProbes,
 } from '../src/state/reducer.js';
 import {computeLayout, paneCapacity} from '../src/state/layout.js';
 import {isEmptyHost, parentRows} from '../src/state/views.js';
@@ -261,4 +262,19 @@ test('scrollWindow keeps the index inside the window and the window inside the l
 	t.is(scrollWindow(3, 10, 5, 100), 3);
 	t.is(scrollWindow(99, 0, 5, 100), 95);
 	t.is(scrollWindow(2, 50, 5, 3), 0);
+});
+
+test('a rescan outdates the probe results of instances gone, stopped, or another device under the same uuid', (t) => {
+	const before = scan();
+	const [a, b, c] = before.instances.filter((i) => i.active);
+	const after: HostModel = {
+		...before,
+		instances: before.instances
+			.filter((i) => i.uuid !== a!.uuid)
+			.map((i) => (i.uuid === b!.uuid ? {...i, iommuGroup: (i.iommuGroup ?? 0) + 100} : i)),
+	};
+	t.deepEqual(staleProbes(before, after, [a!.uuid, b!.uuid, c!.uuid, 'not-in-any-scan']), [a!.uuid, b!.uuid, 'not-in-any-scan']);
+	const stopped: HostModel = {...before, instances: before.instances.map((i) => (i.uuid === c!.uuid ? {...i, active: false} : i))};
+	t.deepEqual(staleProbes(before, stopped, [c!.uuid]), [c!.uuid]);
+	t.deepEqual(staleProbes(before, scan(), [a!.uuid, b!.uuid, c!.uuid]), [], 'the same devices keep their results');
 });

@@ -3,13 +3,11 @@
 // (Ink lays out to stdout.columns, and the TUI sizes itself from columns/rows and 'resize' events).
 import anyTest from 'ava';
 import React from 'react';
-import {EventEmitter} from 'node:events';
 import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {render as inkRender} from 'ink';
 import {render} from 'ink-testing-library';
 import type {HostModel} from '../src/model/types.js';
 import type {ProbeResult} from '../src/model/probe.js';
@@ -23,6 +21,7 @@ import {sanitize, truncate, truncateMiddle, wrap} from '../src/components/text.j
 import {BINDINGS, keysLabel} from '../src/keymap.js';
 import {parentRows} from '../src/state/views.js';
 import {runTui, sampleSource} from '../src/tui.js';
+import {delay, FakeStdin, frameInChildProcess, KEY, press, renderSized, SizedStdout, waitFor} from './helpers/ink.js';
 
 // Serial: several Ink apps typing at once on two shared cores make key timing flaky.
 const test = anyTest.serial;
@@ -36,91 +35,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 function scan(root = TREE): HostModel {
 	if (!existsSync(root)) throw new Error(`${root} is missing: run npm run fixtures`);
 	return scanHost(root);
-}
-
-const KEY = {
-	down: '\x1b[B',
-	up: '\x1b[A',
-	right: '\x1b[C',
-	tab: '\t',
-	shiftTab: '\x1b[Z',
-	enter: '\r',
-	escape: '\x1b',
-	backspace: '\x7f',
-	ctrlC: '\x03',
-};
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function press(stdin: {write: (s: string) => void}, ...keys: string[]) {
-	for (const key of keys) {
-		stdin.write(key);
-		await delay(25);
-	}
-	await delay(25);
-}
-
-async function waitFor(check: () => boolean, what: string, ms = 10_000) {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-		await delay(20);
-	}
-}
-
-/** A stdout with a size, like a terminal's, for Ink (it lays out to `columns`) and for the TUI. */
-class SizedStdout extends EventEmitter {
-	frames: string[] = [];
-	constructor(
-		public columns: number,
-		public rows: number,
-	) {
-		super();
-	}
-	write = (frame: string) => {
-		this.frames.push(frame);
-		return true;
-	};
-	lastFrame = () => this.frames.at(-1) ?? '';
-	resize(columns: number, rows: number) {
-		this.columns = columns;
-		this.rows = rows;
-		this.emit('resize');
-	}
-}
-
-class FakeStdin extends EventEmitter {
-	isTTY = true;
-	private data: string | null = null;
-	write = (data: string) => {
-		this.data = data;
-		this.emit('readable');
-		this.emit('data', data);
-	};
-	read = () => {
-		const data = this.data;
-		this.data = null;
-		return data;
-	};
-	setEncoding() {}
-	setRawMode() {}
-	resume() {}
-	pause() {}
-	ref() {}
-	unref() {}
-}
-
-function renderSized(node: React.ReactElement, columns: number, rows: number) {
-	const stdout = new SizedStdout(columns, rows);
-	const stdin = new FakeStdin();
-	const instance = inkRender(node, {
-		stdout: stdout as unknown as NodeJS.WriteStream,
-		stdin: stdin as unknown as NodeJS.ReadStream,
-		debug: true,
-		exitOnCtrlC: false,
-		patchConsole: false,
-	});
-	return {stdout, stdin, lastFrame: stdout.lastFrame, unmount: instance.unmount, waitUntilExit: instance.waitUntilExit};
 }
 
 function app(model: HostModel, props: Partial<AppProps> = {}) {
@@ -927,29 +841,14 @@ test('the help lists d and x from the key table, with where they work', (t) => {
 
 /** Renders the App in a child process (chalk reads FORCE_COLOR when it loads) and returns the frame. */
 function frameInChild(env: NodeJS.ProcessEnv): Promise<string> {
-	const script = `
-		const React = (await import('react')).default;
-		const {render} = await import('ink');
-		const {EventEmitter} = await import('node:events');
-		const {App} = await import(${JSON.stringify(new URL('../src/components/App.tsx', import.meta.url).href)});
-		const {scanHost} = await import(${JSON.stringify(new URL('../src/sysfs/scan.ts', import.meta.url).href)});
-		class Out extends EventEmitter { columns = 100; rows = 30; last = ''; write = (s) => { this.last = s; return true; }; }
-		class In extends EventEmitter { isTTY = true; read() { return null; } setEncoding() {} setRawMode() {} resume() {} pause() {} ref() {} unref() {} }
-		const out = new Out();
-		const model = scanHost(${JSON.stringify(TREE)});
-		const app = render(React.createElement(App, {model, rescan: () => model}), {stdout: out, stdin: new In(), debug: true, exitOnCtrlC: false, patchConsole: false});
-		await new Promise((r) => setTimeout(r, 100));
-		const frame = out.last; // before unmount: in CI, Ink writes a bare newline when unmounting
-		app.unmount();
-		process.stdout.write(JSON.stringify(frame));
-	`;
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], {cwd: ROOT, env});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-		child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as string) : reject(new Error(stderr))));
+	return frameInChildProcess(env, {
+		setup: `
+			const {App} = await import(${JSON.stringify(new URL('../src/components/App.tsx', import.meta.url).href)});
+			const {scanHost} = await import(${JSON.stringify(new URL('../src/sysfs/scan.ts', import.meta.url).href)});
+			const model = scanHost(${JSON.stringify(TREE)});`,
+		element: 'React.createElement(App, {model, rescan: () => model})',
+		columns: 100,
+		rows: 30,
 	});
 }
 

@@ -1,12 +1,13 @@
 // `mdevscope compare SOURCE DEST`: reads both sides (a snapshot file, or `-`/`local` for this host,
 // scanned and probed now), compares them, prints the report and returns the exit code
-// (0 all ok, 1 any risky, 2 any blocked). Problems with the arguments or files are thrown as
+// (0 all ok, 1 any risky, 2 any blocked); on a terminal the CLI passes `show`, the interactive view,
+// which comes first. Problems with the arguments or files are thrown as
 // CompareInputError, which the CLI prints as `mdevscope: ...` on stderr with exit 2 and no report.
 import process from 'node:process';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';
 import {loadSnapshot, SnapshotError} from '../snapshot/load.js';
-import {compareHosts, exitCode, unknownUuids, type Side} from './compare.js';
+import {compareHosts, exitCode, unknownUuids, type Comparison, type Side} from './compare.js';
 import {renderCompareJson, renderComparePlain} from './format.js';
 
 /** Words that mean "this host" instead of a file. */
@@ -28,6 +29,11 @@ export interface CompareCommand {
 	dest: string;
 	uuids: readonly string[];
 	json: boolean;
+	/**
+	 * The interactive view, on a terminal without --json or --plain: shown first, then the plain
+	 * report is printed (the answer stays in the scrollback) and the exit code is the same.
+	 */
+	show?: (comparison: Comparison) => Promise<void>;
 	/** This host (or --root tree): scanned and probed by the CLI, only when a side asks for it. */
 	local: () => Promise<{name: string; model: HostModel; probes: ReadonlyMap<string, ProbeResult>}>;
 }
@@ -60,6 +66,7 @@ export async function runCompareCommand(cmd: CompareCommand): Promise<number> {
 		);
 	}
 	const comparison = compareHosts(source, dest, {uuids: cmd.uuids});
+	if (cmd.show && !cmd.json) await cmd.show(comparison);
 	process.stdout.write(cmd.json ? renderCompareJson(comparison) : renderComparePlain(comparison));
 	return exitCode(comparison);
 }

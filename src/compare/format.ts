@@ -15,19 +15,32 @@ function side(s: SideSummary): string {
 	return `${what}, kernel ${s.kernelRelease === null ? 'unknown' : clean(s.kernelRelease)}`;
 }
 
-const where = (v: InstanceVerdict): string => `${clean(v.parent ?? '?')}/${clean(v.mdevType ?? '?')}`;
+/** `parent/type` on SOURCE. */
+export const where = (v: InstanceVerdict): string => `${clean(v.parent ?? '?')}/${clean(v.mdevType ?? '?')}`;
 
-function onDest(v: InstanceVerdict): string {
+/** Where it would go on DEST: `parent/type (N free)`, or `-` when DEST has no such type. */
+export function onDest(v: InstanceVerdict): string {
 	if (v.dest === null) return '-';
 	const free = v.dest.availableInstances === null ? '? free' : `${v.dest.availableInstances} free`;
 	return `${clean(v.dest.parent)}/${clean(v.dest.mdevType)} (${free})`;
 }
 
+/** `3 instances, 0 ok, 1 risky, 2 blocked`, or that there is nothing to compare. */
+export function tally(c: Comparison): string {
+	const n = c.instances.length;
+	if (n === 0) return 'SOURCE has no mdev instance to compare';
+	return `${n} instance${n === 1 ? '' : 's'}, ${VERDICTS.map((v) => `${c.counts[v]} ${v}`).join(', ')}`;
+}
+
+export const VERDICTS: readonly Verdict[] = ['ok', 'risky', 'blocked'];
+
+/** What the verdicts mean, as the plain report's footer says it. */
+export const VERDICT_MEANING = 'ok: nothing found against it. risky: it may work; check what is named. blocked: it cannot work as recorded.';
+
 export function renderComparePlain(c: Comparison): string {
 	const out = [`SOURCE  ${side(c.source)}`, `DEST    ${side(c.dest)}`];
 	const n = c.instances.length;
-	const tally = (['ok', 'risky', 'blocked'] as Verdict[]).map((v) => `${c.counts[v]} ${v}`).join(', ');
-	out.push(`Result  ${c.verdict} (exit ${exitCode(c)}): ${n === 0 ? 'SOURCE has no mdev instance to compare' : `${n} instance${n === 1 ? '' : 's'}, ${tally}`}`);
+	out.push(`Result  ${c.verdict} (exit ${exitCode(c)}): ${tally(c)}`);
 	if (n > 0) {
 		out.push('');
 		const header = ['INSTANCE', 'TYPE', 'STATE', 'ON DEST', 'VERDICT'];
@@ -43,7 +56,7 @@ export function renderComparePlain(c: Comparison): string {
 	}
 	out.push(
 		'',
-		'ok: nothing found against it. risky: it may work; check what is named. blocked: it cannot work as recorded.',
+		VERDICT_MEANING,
 		'Exit 0 when all are ok, 1 when any is risky, 2 when any is blocked.',
 	);
 	return `${out.join('\n')}\n`;

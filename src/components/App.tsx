@@ -1,11 +1,11 @@
 // The TUI's root: wires the navigation reducer, the probe hook and the key table to the panes.
 // Effects live in hooks and in the key actions below; the panes only receive data.
 
-import React, {useCallback, useMemo, useReducer, useRef, useState} from 'react';
-import {Box, useApp, useInput, useStdout} from 'ink';
+import React, {useMemo, useReducer, useState} from 'react';
+import {Box, useApp, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
-import {activeContexts, footerHints, resolveKey, splitKeys, type Action, type KeyPress} from '../keymap.js';
-import {detailSubject, initialState, layoutOf, reducer, viewOf, type TuiAction} from '../state/reducer.js';
+import {activeContexts, footerHints, resolveKey, type Action} from '../keymap.js';
+import {detailSubject, initialState, layoutOf, reducer, sharedAction, staleProbes, viewOf} from '../state/reducer.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
@@ -13,6 +13,7 @@ import {useProbes, type ProbeFn} from './hooks/use-probes.js';
 import type {ProbeResult} from '../model/probe.js';
 import {useOwners} from './hooks/use-owners.js';
 import {useDoctor} from './hooks/use-doctor.js';
+import {useKeys} from './hooks/use-keys.js';
 import {adviceFor} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
 import {Header} from './Header.js';
@@ -35,8 +36,8 @@ import {borrowQuestion} from './borrow-confirm.js';
 
 export interface AppProps {
 	model: HostModel;
-	/** Reads the host again (`r`); the new model keeps the current one's source marker. */
-	rescan: () => HostModel;
+	/** Reads the host again (`r`), given the model shown now; the new model keeps its source marker. */
+	rescan: (shown: HostModel) => HostModel;
 	/** Reads the bundled sample host (`s` on the empty screen); absent when there is none. */
 	openSample?: () => HostModel;
 	probeTimeoutMs?: number;
@@ -67,7 +68,7 @@ export function App(props: AppProps) {
 	const [status, setStatus] = useState<Status | null>(null);
 	// B's question, while it waits for y (yes) or any other key (no).
 	const [confirm, setConfirm] = useState<{uuid: string; ask: string} | null>(null);
-	const [rescan, setRescan] = useState<() => HostModel>(() => props.rescan);
+	const [rescan, setRescan] = useState<(shown: HostModel) => HostModel>(() => props.rescan);
 	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn, initialResults: props.initialProbes});
 	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
 	const doctor = useDoctor();
@@ -115,47 +116,15 @@ export function App(props: AppProps) {
 	};
 
 	const perform = (action: Action, input: string) => {
-		const move = (by: 'line' | 'page' | 'edge', dir: 1 | -1): TuiAction => ({
-			type: 'move',
-			by,
-			dir,
-			contentLength: state.help.open ? help.length : state.panel ? panel.length : detail.length,
-		});
+		const shared = sharedAction(action, input, state.help.open ? help.length : state.panel ? panel.length : detail.length);
+		if (shared) return dispatch(shared);
 		switch (action) {
-			case 'up':
-				return dispatch(move('line', -1));
-			case 'down':
-				return dispatch(move('line', 1));
-			case 'pageUp':
-				return dispatch(move('page', -1));
-			case 'pageDown':
-				return dispatch(move('page', 1));
-			case 'top':
-				return dispatch(move('edge', -1));
-			case 'bottom':
-				return dispatch(move('edge', 1));
-			case 'nextPane':
-				return dispatch({type: 'focus', to: 'next'});
-			case 'prevPane':
-				return dispatch({type: 'focus', to: 'prev'});
 			case 'paneRight':
 				return dispatch({type: 'focus', to: 'right'});
 			case 'paneLeft':
 				return dispatch({type: 'focus', to: 'left'});
 			case 'drill':
 				return dispatch({type: 'drill'});
-			case 'filter':
-				return dispatch({type: 'filter-start'});
-			case 'filterKeep':
-				return dispatch({type: 'filter-keep'});
-			case 'filterClear':
-				return dispatch({type: 'filter-clear'});
-			case 'filterErase':
-				return dispatch({type: 'filter-erase'});
-			case 'filterText':
-				return dispatch({type: 'filter-input', text: input});
-			case 'help':
-				return dispatch({type: 'help'});
 			case 'doctor':
 				// Checked each time the view opens: the host may have changed since.
 				if (panelKind !== 'doctor') doctor.check(state.model);
@@ -168,8 +137,6 @@ export function App(props: AppProps) {
 				}
 				return dispatch({type: 'panel', kind: 'advice', open: true});
 			}
-			case 'back':
-				return dispatch({type: 'back'});
 			case 'probe': {
 				if (subject.kind !== 'instance') {
 					return setStatus({text: 'select an instance to probe (P probes all)', tone: 'warn'});
@@ -195,7 +162,9 @@ export function App(props: AppProps) {
 			}
 			case 'refresh':
 				try {
-					const fresh = {...rescan(), source: state.model.source};
+					const fresh = {...rescan(state.model), source: state.model.source};
+					// Results are kept only for the devices that are still the same ones.
+					probes.forget(staleProbes(state.model, fresh, probes.results.keys()));
 					dispatch({type: 'set-model', model: fresh});
 					if (panelKind === 'doctor') doctor.check(fresh);
 					return setStatus({text: `rescanned ${clock()}`});
@@ -218,10 +187,7 @@ export function App(props: AppProps) {
 		}
 	};
 
-	// Ink re-subscribes useInput's handler in an effect, which may run after the next key arrives;
-	// reading the latest handler through a ref keeps keys from acting on the previous screen's state.
-	const onKey = useRef<(input: string, key: KeyPress) => void>(() => {});
-	onKey.current = (input, key) => {
+	useKeys((input, key) => {
 		if (confirm) {
 			// Only y borrows; any other key says no (Ctrl-C still quits).
 			setConfirm(null);
@@ -235,16 +201,7 @@ export function App(props: AppProps) {
 		// A status line answers the last key only; the action may set a new one.
 		setStatus(null);
 		perform(binding.action, input);
-	};
-	useInput(
-		useCallback((input: string, key: KeyPress) => {
-			// Several keys in one read are taken one by one, each after the screen has caught up with
-			// the one before (`/` opens the filter, then `m` is text).
-			const [first, ...rest] = splitKeys(input, key);
-			onKey.current(first!.input, first!.key);
-			for (const next of rest) setTimeout(() => onKey.current(next.input, next.key), 0);
-		}, []),
-	);
+	});
 
 	const footerStatus: Status | null = confirm
 		? {text: confirm.ask, tone: 'warn'}

@@ -17,7 +17,12 @@ const mark = (present: boolean) => (present ? '+' : '-');
 const ORIGIN_MIN = 34;
 
 export function sourceMarker(model: HostModel): string {
-	return model.source.kind === 'live' ? 'LIVE' : model.source.kind === 'tree' ? 'TREE' : 'RECORDED';
+	return sourceKindMarker(model.source.kind);
+}
+
+/** LIVE (this host now), TREE (a sysfs tree on disk) or RECORDED (a snapshot or the sample). */
+export function sourceKindMarker(kind: HostModel['source']['kind']): string {
+	return kind === 'live' ? 'LIVE' : kind === 'tree' ? 'TREE' : 'RECORDED';
 }
 
 function origin(model: HostModel): string {

@@ -1,7 +1,7 @@
 // The `?` screen's text, generated from the key table (src/keymap.ts) plus a legend of the screen's
 // markers. Pure; HelpOverlay only frames and scrolls it.
 
-import {helpEntries} from '../keymap.js';
+import {helpEntries, type Context} from '../keymap.js';
 import {seg, type Line} from './line.js';
 import {wrap} from './text.js';
 
@@ -45,12 +45,22 @@ function columns(entries: Array<{left: string; mid?: string; text: string}>, wid
 	return lines;
 }
 
-export function helpLines(width: number): Line[] {
-	const entries = helpEntries();
+export interface HelpScreen {
+	/** Only the bindings that work in these contexts (the compare view); default: every binding. */
+	contexts?: readonly Context[];
+	/** What the screen's markers mean; default: the main screen's. */
+	legend?: ReadonlyArray<readonly [string, string]>;
+	/** What the `where` words mean. */
+	where?: string;
+}
+
+export function helpLines(width: number, screen: HelpScreen = {}): Line[] {
+	const entries = helpEntries(screen.contexts);
+	const legend = screen.legend ?? LEGEND;
 	const keyWidth = Math.min(18, Math.max(...entries.map((e) => e.keys.length)));
 	const whereWidth = Math.min(24, Math.max(...entries.map((e) => e.where.length)));
 	const lines: Line[] = [
-		[seg('Keys', 'title'), seg('  (where: lists = any pane of the main screen; filter = while typing one)', 'dim')],
+		[seg('Keys', 'title'), seg(`  (where: ${screen.where ?? 'lists = any pane of the main screen; filter = while typing one'})`, 'dim')],
 	];
 	lines.push(
 		...columns(
@@ -62,7 +72,7 @@ export function helpLines(width: number): Line[] {
 	);
 	lines.push([]);
 	lines.push([seg('Screen', 'title')]);
-	const legendWidth = Math.max(...LEGEND.map(([left]) => left.length));
-	lines.push(...columns(LEGEND.map(([left, text]) => ({left, text})), width, legendWidth, 0));
+	const legendWidth = Math.max(...legend.map(([left]) => left.length));
+	lines.push(...columns(legend.map(([left, text]) => ({left, text})), width, legendWidth, 0));
 	return lines;
 }

@@ -4,9 +4,10 @@
 // Lists only render their visible window (`scroll` .. `scroll + capacity`), so thousands of instances
 // cost no more to draw than ten. Selections are kept by identity (parent name, type id, uuid) across
 // rescans, filter edits and focus changes; when the item is gone the index is clamped to the new list.
+// Probe results live in the probe hook, not here; `staleProbes` says which of them a rescan outdates.
 
 import type {HostModel, Instance, MdevType} from '../model/types.js';
-import {PANES, type PaneId, type Panel} from '../keymap.js';
+import {PANES, type Action, type PaneId, type Panel} from '../keymap.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
 import {clampIndex, deriveView, type ListPane, type ParentRow, type View} from './views.js';
 
@@ -41,6 +42,23 @@ export type TuiAction =
 	| {type: 'back'}
 	| {type: 'set-model'; model: HostModel}
 	| {type: 'resize'; columns: number; rows: number};
+
+/** What a probe result describes: the device behind a uuid, in its parent, of its type, in its group. */
+function probedIdentity(instance: Instance): string {
+	return JSON.stringify([instance.kind, instance.parent, instance.mdevType, instance.iommuGroup]);
+}
+
+/**
+ * The probed uuids whose results no longer describe a device of the rescanned model: the instance
+ * is gone, no longer active, or is another device under the same uuid (removed and created again in
+ * another parent, type or IOMMU group). The others' results are kept, with their time.
+ */
+export function staleProbes(before: HostModel, after: HostModel, probed: Iterable<string>): string[] {
+	const live = (model: HostModel) => new Map(model.instances.filter((i) => i.active && !i.gone).map((i) => [i.uuid, probedIdentity(i)]));
+	const was = live(before);
+	const now = live(after);
+	return [...probed].filter((uuid) => now.get(uuid) === undefined || now.get(uuid) !== was.get(uuid));
+}
 
 export function initialState(model: HostModel, viewport: Viewport): TuiState {
 	return normalize({
@@ -180,7 +198,7 @@ function moveList(state: TuiState, pane: ListPane, action: Extract<TuiAction, {t
 }
 
 /** Scroll a text of `length` lines shown `capacity` at a time. */
-function scrollText(current: number, action: Extract<TuiAction, {type: 'move'}>, capacity: number): number {
+export function scrollText(current: number, action: Extract<TuiAction, {type: 'move'}>, capacity: number): number {
 	const max = action.contentLength === undefined ? Number.POSITIVE_INFINITY : Math.max(0, action.contentLength - capacity);
 	const from = Math.min(current, max);
 	const target =
@@ -268,3 +286,48 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 			return normalize({...state, viewport: {columns: action.columns, rows: action.rows}});
 	}
 }
+
+/** The navigation both views share: moving, the next or previous pane, the filter, help and Esc. */
+export type SharedAction =
+	| Extract<TuiAction, {type: 'move'}>
+	| {type: 'focus'; to: 'next' | 'prev'}
+	| {type: 'filter-start'}
+	| {type: 'filter-input'; text: string}
+	| {type: 'filter-erase'}
+	| {type: 'filter-keep'}
+	| {type: 'filter-clear'}
+	| {type: 'help'}
+	| {type: 'back'};
+
+const MOVES: Partial<Record<Action, ['line' | 'page' | 'edge', 1 | -1]>> = {
+	up: ['line', -1],
+	down: ['line', 1],
+	pageUp: ['page', -1],
+	pageDown: ['page', 1],
+	top: ['edge', -1],
+	bottom: ['edge', 1],
+};
+
+const SHARED: Partial<Record<Action, SharedAction>> = {
+	nextPane: {type: 'focus', to: 'next'},
+	prevPane: {type: 'focus', to: 'prev'},
+	filter: {type: 'filter-start'},
+	filterKeep: {type: 'filter-keep'},
+	filterClear: {type: 'filter-clear'},
+	filterErase: {type: 'filter-erase'},
+	help: {type: 'help'},
+	back: {type: 'back'},
+};
+
+/**
+ * The reducer action for a key action of the shared navigation (the main screen's reducer and the
+ * compare view's take the same ones); null for the others, which each view handles itself.
+ * `contentLength`: lines of the text a move would scroll (detail, reasons, help).
+ */
+export function sharedAction(action: Action, input: string, contentLength: number): SharedAction | null {
+	const move = MOVES[action];
+	if (move) return {type: 'move', by: move[0], dir: move[1], contentLength};
+	if (action === 'filterText') return {type: 'filter-input', text: input};
+	return SHARED[action] ?? null;
+}
+

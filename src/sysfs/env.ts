@@ -47,9 +47,13 @@ export interface Env {
 	shown(absolute: string): string;
 	/** True when an absolute path lies inside the root. */
 	inside(absolute: string): boolean;
+	/** Told of every file read, directory listing, link read and link resolution, before it is made (tests count them). */
+	readonly onAccess?: (call: AccessCall, absolute: string) => void;
 }
 
-export function makeEnv(root: string): Env {
+export type AccessCall = 'read' | 'list' | 'readlink' | 'resolve';
+
+export function makeEnv(root: string, opts: {onAccess?: Env['onAccess']} = {}): Env {
 	const absRoot = path.resolve(root);
 	const at = (relative: string) => path.join(absRoot, relative);
 	const prefix = absRoot === '/' ? '/' : absRoot + '/';
@@ -78,6 +82,7 @@ export function makeEnv(root: string): Env {
 		inside(absolute) {
 			return absolute === absRoot || absolute.startsWith(prefix);
 		},
+		onAccess: opts.onAccess,
 	};
 }
 
@@ -175,6 +180,7 @@ export function confine(env: Env, file: string): Read<string> {
  */
 export function readBytes(env: Env, file: string, opts: {max?: number} = {}): Read<Buffer> {
 	const max = opts.max ?? ATTR_MAX_BYTES;
+	env.onAccess?.('read', file);
 	const where = confine(env, file);
 	if (!where.ok) return where;
 	let fd: number;
@@ -314,6 +320,7 @@ export function readInt(env: Env, file: string, opts: {min?: number; what?: stri
  * A missing link gives ENOENT too; callers that treat absence as normal check `code` themselves.
  */
 export function readLinkName(env: Env, link: string, opts: {mustExist?: boolean} = {}): Read<string> {
+	env.onAccess?.('readlink', link);
 	let target: string;
 	try {
 		target = readlinkSync(link);
@@ -361,6 +368,7 @@ export function dangling(env: Env, link: string, target: string): ItemError {
 
 /** A link's target as written (not followed). */
 export function readLinkTarget(env: Env, link: string): Read<string> {
+	env.onAccess?.('readlink', link);
 	try {
 		return ok(readlinkSync(link));
 	} catch (err) {
@@ -370,6 +378,7 @@ export function readLinkTarget(env: Env, link: string): Read<string> {
 
 /** Entry names of a directory, sorted by code unit (stable across locales). */
 export function listDir(env: Env, dir: string): Read<string[]> {
+	env.onAccess?.('list', dir);
 	const where = confine(env, dir);
 	if (!where.ok) return where;
 	try {
@@ -401,6 +410,7 @@ const MAX_LINK_HOPS = 40; // the kernel's own limit (MAXSYMLINKS)
  * with absolute links can never lead outside itself.
  */
 export function resolveUnderRoot(env: Env, absolute: string): Read<string> {
+	env.onAccess?.('resolve', absolute);
 	// Fast path: links in sysfs are relative, so the OS's realpath usually stays inside the root.
 	try {
 		const real = realpathSync.native(absolute);

@@ -32,11 +32,40 @@ import {readNvidiaSriov} from './sriov.js';
 export interface ScanOptions {
 	/** Where the data comes from; default: live for `/`, else a tree labelled with the root as given. */
 	source?: HostModel['source'];
+	/** Told of every read the scan makes (see Env.onAccess). */
+	onAccess?: Env['onAccess'];
 }
+
+/**
+ * How a scan reads the entries it lists: a full scan reads each one; a rescan (src/sysfs/rescan.ts)
+ * reuses what it read last time where nothing says the entry changed.
+ */
+export interface EntryReaders {
+	/** One entry of sys/class/mdev_bus. */
+	parent(env: Env, name: string): Parent;
+	/**
+	 * Once the parents are read: how to read one entry of sys/bus/mdev/devices. `iommuGroups`: the
+	 * entries of sys/kernel/iommu_groups (null when it could not be listed).
+	 */
+	instances(env: Env, parents: readonly Parent[], iommuGroups: readonly string[] | null): (name: string) => Instance;
+}
+
+const fullRead: EntryReaders = {
+	parent: readParent,
+	instances(env, parents) {
+		const byPath = parentsByPath(parents);
+		return (name) => readSettled(env, name, byPath);
+	},
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function scanHost(root: string, opts: ScanOptions = {}): HostModel {
+	return scanWith(root, opts, fullRead);
+}
+
+/** scanHost, with the entries read by `readers`. */
+export function scanWith(root: string, opts: ScanOptions, readers: EntryReaders): HostModel {
 	const absRoot = path.resolve(root);
 	let isDir: boolean;
 	try {
@@ -47,14 +76,15 @@ export function scanHost(root: string, opts: ScanOptions = {}): HostModel {
 	}
 	if (!isDir) throw new Error(`the root ${root} is not a directory. Give a directory (\`/\` for this host).`);
 
-	const env = makeEnv(absRoot);
+	const env = makeEnv(absRoot, {onAccess: opts.onAccess});
 	const errors: ItemError[] = [];
-	const host = readHostInfo(env, errors);
-	const mdevParents = readParents(env, errors);
+	const listed: {iommuGroups: string[] | null} = {iommuGroups: null};
+	const host = readHostInfo(env, errors, listed);
+	const mdevParents = readParents(env, errors, readers.parent);
 	// NVIDIA SR-IOV vGPUs (src/sysfs/sriov.ts) are VFs, not mdevs: read apart, then merged in.
 	const sriov = readNvidiaSriov(env, mdevParents, errors);
 	const definitions = readDefinitions(env, errors);
-	const mdevInstances = readInstances(env, mdevParents, definitions, errors);
+	const mdevInstances = readInstances(env, mdevParents, definitions, errors, readers.instances(env, mdevParents, listed.iommuGroups));
 	const parents = [...mdevParents, ...sriov.parents].sort((a, b) => byCodeUnit(a.name, b.name));
 	const instances = [...mdevInstances, ...sriov.instances].sort((a, b) => byCodeUnit(a.uuid, b.uuid));
 	readDriverModules(env, parents, instances);
@@ -83,7 +113,8 @@ function optionalText(env: Env, file: string, errors: ItemError[]): string | nul
 	return read.value;
 }
 
-export function readHostInfo(env: Env, errors: ItemError[]): HostInfo {
+/** `listed`, when given, gets the entries of sys/kernel/iommu_groups. */
+export function readHostInfo(env: Env, errors: ItemError[], listed?: {iommuGroups: string[] | null}): HostInfo {
 	let kernelRelease = optionalText(env, env.procOsrelease, errors);
 	if (kernelRelease === null) {
 		// `Linux version 6.12.117+deb12-amd64 (...)`: the release is the third word.
@@ -96,8 +127,10 @@ export function readHostInfo(env: Env, errors: ItemError[]): HostInfo {
 	let iommuGroups: number | null = null;
 	if (present(env.iommuGroups)) {
 		const groups = listDir(env, env.iommuGroups);
-		if (groups.ok) iommuGroups = groups.value.length;
-		else errors.push(groups.error);
+		if (groups.ok) {
+			iommuGroups = groups.value.length;
+			if (listed) listed.iommuGroups = groups.value;
+		} else errors.push(groups.error);
 	}
 	return {
 		kernelRelease: kernelRelease || null,
@@ -234,14 +267,14 @@ function gone(env: Env, link: string, what: string): ItemError {
 
 // ---- parents and types -----------------------------------------------------------------------------
 
-function readParents(env: Env, errors: ItemError[]): Parent[] {
+function readParents(env: Env, errors: ItemError[], read: EntryReaders['parent']): Parent[] {
 	if (!present(env.sysClassMdevBus)) return [];
 	const names = listDir(env, env.sysClassMdevBus);
 	if (!names.ok) {
 		errors.push(names.error);
 		return [];
 	}
-	return names.value.map((name) => readParent(env, name));
+	return names.value.map((name) => read(env, name));
 }
 
 /** One entry of sys/class/mdev_bus (exported so tests can read an entry that vanished after listing). */
@@ -318,7 +351,24 @@ export function readType(env: Env, dir: string, id: string): MdevType {
 	// Optional: mtty's types have none (6.1, 6.12), nor do vfio_ccw's and vfio_ap's.
 	type.description = text(env, path.join(dir, 'description'), errors);
 	type.deviceApi = text(env, path.join(dir, 'device_api'), errors, required('device API'));
-	const available = text(env, path.join(dir, 'available_instances'), errors, required('number of available instances'));
+	readTypeInstances(env, dir, type);
+	const settled = settle(env, dir, dir, errors, `type ${id}`);
+	const named = nameErrors(env, dir, id, 'type');
+	if (settled.broken) {
+		const cleared: MdevType = {id, name: null, description: null, deviceApi: null, availableInstances: null, instances: [], errors: [...named, ...settled.errors]};
+		return settled.gone ? {...cleared, gone: true} : cleared;
+	}
+	type.errors = [...named, ...errors];
+	return type;
+}
+
+/**
+ * What changes in a type as instances come and go: `available_instances` and the `devices/` listing,
+ * into `type` (its errors included).
+ */
+export function readTypeInstances(env: Env, dir: string, type: MdevType): void {
+	const errors = type.errors;
+	const available = text(env, path.join(dir, 'available_instances'), errors, {what: 'number of available instances', owner: 'mdev type'});
 	if (available !== null) {
 		const n = parseInt10(env, path.join(dir, 'available_instances'), available, {min: 0, what: 'a count of instances'});
 		if (n.ok) type.availableInstances = n.value;
@@ -328,14 +378,6 @@ export function readType(env: Env, dir: string, id: string): MdevType {
 	if (devices.ok) type.instances = devices.value;
 	else if (devices.absent) errors.push(missing(env, path.join(dir, 'devices'), 'list of its instances', 'mdev type'));
 	else errors.push(devices.error);
-	const settled = settle(env, dir, dir, errors, `type ${id}`);
-	const named = nameErrors(env, dir, id, 'type');
-	if (settled.broken) {
-		const cleared: MdevType = {id, name: null, description: null, deviceApi: null, availableInstances: null, instances: [], errors: [...named, ...settled.errors]};
-		return settled.gone ? {...cleared, gone: true} : cleared;
-	}
-	type.errors = [...named, ...errors];
-	return type;
 }
 
 // ---- vendor driver modules ---------------------------------------------------------------------
@@ -462,14 +504,18 @@ function parseDefinition(env: Env, file: string, uuid: string, parent: string): 
 
 // ---- instances --------------------------------------------------------------------------------
 
-function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry[], errors: ItemError[]): Instance[] {
-	const parentByPath = new Map<string, string>();
-	for (const p of parents) if (p.devicePath !== null) parentByPath.set(p.devicePath, p.name);
+/** Parent names by their device path (as shown under the root). */
+export function parentsByPath(parents: readonly Parent[]): Map<string, string> {
+	const byPath = new Map<string, string>();
+	for (const p of parents) if (p.devicePath !== null) byPath.set(p.devicePath, p.name);
+	return byPath;
+}
 
+function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry[], errors: ItemError[], read: (name: string) => Instance): Instance[] {
 	const instances: Instance[] = [];
 	if (present(env.sysBusMdevDevices)) {
 		const names = listDir(env, env.sysBusMdevDevices);
-		if (names.ok) for (const name of names.value) instances.push(readSettled(env, name, parentByPath));
+		if (names.ok) for (const name of names.value) instances.push(read(name));
 		else errors.push(names.error);
 	}
 
@@ -566,7 +612,7 @@ function listedByTypesOnly(env: Env, parents: Parent[], known: Map<string, Insta
  * a scan can meet one halfway. The second read is the later truth (often clean, or gone); a tree
  * on disk does not change, so there the first read stands.
  */
-function readSettled(env: Env, name: string, parentByPath: Map<string, string>): Instance {
+export function readSettled(env: Env, name: string, parentByPath: Map<string, string>): Instance {
 	const first = readInstance(env, name, parentByPath);
 	if (env.root !== '/' || first.gone || first.errors.length === 0) return first;
 	return readInstance(env, name, parentByPath);

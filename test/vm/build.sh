@@ -88,7 +88,8 @@ extract_vmlinux() {
 
 mkdir -p "$cache_root"
 step='host tools'
-apt_install qemu-system-x86 busybox-static gcc make cpio kmod xz-utils zstd util-linux
+# udev: the features test runs the udev rule example in a real systemd-udevd inside the guest.
+apt_install qemu-system-x86 busybox-static gcc make cpio kmod xz-utils zstd util-linux udev
 
 build_series() {
 	series=$1

@@ -61,6 +61,12 @@ mount -t tmpfs -o mode=1777 tmpfs /host/tmp || fail "tmpfs on the chroot's /tmp"
 case $outdir in /tmp/*) mkdir -p "/host$outdir" ;; esac
 mount -o bind /out "/host$outdir" || fail "binding the output share at $outdir in the chroot"
 
+# A process of the command that dies of SIGSEGV, SIGILL, SIGBUS or SIGABRT gets its registers and
+# code bytes logged by the kernel (Documentation/admin-guide/sysctl/kernel.rst, print-fatal-signals),
+# at a level that `quiet` keeps off the console: the kernel's messages from the command's time are
+# copied there after it.
+echo 1 >/proc/sys/kernel/print-fatal-signals
+klog_before=$(dmesg | wc -l)
 say "running the command in $cwd"
 # env -i: the command sees a small, fixed environment, not the initramfs's.
 chroot /host /usr/bin/env -i \
@@ -69,6 +75,7 @@ chroot /host /usr/bin/env -i \
 	/bin/sh -c 'cd "$1" || exit 127; exec /bin/sh -c "$(cat "$2")"' mdevscope-vm "$cwd" "$outdir/.vm/command" \
 	</dev/null >/out/stdout 2>/out/stderr
 rc=$?
+dmesg | tail -n +$((klog_before + 1)) | head -n 300 | while read -r line; do say "kernel: $line"; done
 echo "$rc" >/out/rc
 sync
 say "exit code $rc"

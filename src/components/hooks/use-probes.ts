@@ -32,6 +32,8 @@ export interface Probes {
 	version: number;
 	/** `probeHeld`: a held device is probed through its holder's fd (B, after the user confirmed). */
 	probe: (model: HostModel, uuids: string[], opts?: {probeHeld?: boolean}) => void;
+	/** Drops these uuids' results, and the results of their probes still running when they arrive (a rescan outdated them). */
+	forget: (uuids: readonly string[]) => void;
 }
 
 async function defaultProbeFn(): Promise<ProbeFn> {
@@ -42,6 +44,8 @@ async function defaultProbeFn(): Promise<ProbeFn> {
 export function useProbes(options: ProbeOptions): Probes {
 	const results = useRef(new Map<string, ProbeResult>(options.initialResults ?? []));
 	const running = useRef(new Set<string>());
+	// Running probes whose answer describes a device a rescan no longer shows.
+	const outdated = useRef(new Set<string>());
 	const batch = useRef<{done: number; total: number} | null>(null);
 	const [version, bump] = useReducer((n: number) => n + 1, 0);
 	const [error, setError] = useState<string | null>(null);
@@ -70,7 +74,7 @@ export function useProbes(options: ProbeOptions): Probes {
 		};
 		const record = (result: ProbeResult) => {
 			if (signal.aborted) return;
-			results.current.set(result.uuid, result);
+			if (!outdated.current.delete(result.uuid)) results.current.set(result.uuid, result);
 			settle(result.uuid);
 			bump();
 		};
@@ -87,10 +91,22 @@ export function useProbes(options: ProbeOptions): Probes {
 					setError(`probe runner failed: ${caught instanceof Error ? caught.message : String(caught)}`);
 				}
 			} finally {
-				for (const uuid of fresh) settle(uuid);
+				for (const uuid of fresh) {
+					settle(uuid);
+					outdated.current.delete(uuid);
+				}
 				if (!signal.aborted) bump();
 			}
 		})();
+	}, []);
+
+	const forget = useCallback((uuids: readonly string[]) => {
+		let changed = false;
+		for (const uuid of uuids) {
+			changed = results.current.delete(uuid) || changed;
+			if (running.current.has(uuid)) outdated.current.add(uuid);
+		}
+		if (changed) bump();
 	}, []);
 
 	return {
@@ -100,5 +116,6 @@ export function useProbes(options: ProbeOptions): Probes {
 		error,
 		version,
 		probe,
+		forget,
 	};
 }

@@ -1,0 +1,77 @@
+// The full-screen frame both interactive views run in (the main TUI and the compare view); imported
+// lazily with them, so --json/--plain never load Ink or React. Ink 6 has no alternate-screen option:
+// we switch to the alternate screen ourselves (DEC private mode 1049, which also saves and restores
+// the cursor) and switch back on every way out: quit, a signal, an uncaught error, or
+// process.exit() from anywhere.
+
+import type {ReactElement} from 'react';
+import {constants} from 'node:os';
+import {render} from 'ink';
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const SHOW_CURSOR = '\x1b[?25h';
+const LEAVE_ALT_SCREEN = '\x1b[?1049l';
+
+export interface Streams {
+	/** Default: the process's; tests pass their own. */
+	stdin?: NodeJS.ReadStream;
+	stdout?: NodeJS.WriteStream;
+	stderr?: NodeJS.WriteStream;
+}
+
+/** Renders `node` on the alternate screen until it exits (Ink's `exit()`), then restores the terminal. */
+export async function runFullScreen(node: ReactElement, streams: Streams = {}): Promise<void> {
+	const stdout = streams.stdout ?? process.stdout;
+	const stdin = streams.stdin ?? process.stdin;
+	const stderr = streams.stderr ?? process.stderr;
+
+	let instance: ReturnType<typeof render> | undefined;
+	let restored = false;
+	const restore = () => {
+		if (restored) return;
+		restored = true;
+		stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+	};
+	const teardown = () => {
+		try {
+			instance?.unmount();
+		} catch {
+			// Unmounting a broken tree may throw; the screen must be restored regardless.
+		}
+		restore();
+		removeHandlers();
+	};
+	const onSignal = (signal: NodeJS.Signals) => {
+		teardown();
+		// Die of the same signal, as if we had not caught it (the parent shell sees 128 + n). Other
+		// listeners (Ink's signal-exit) would swallow the re-raised signal, so they go first.
+		process.removeAllListeners(signal);
+		process.kill(process.pid, signal);
+		// Should the signal still be caught somewhere, leave with the status a shell would show.
+		setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 0)), 200);
+	};
+	const onFatal = (error: unknown) => {
+		teardown();
+		stderr.write(`mdevscope: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exit(1);
+	};
+	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+	const removeHandlers = () => {
+		for (const signal of signals) process.off(signal, onSignal);
+		process.off('uncaughtException', onFatal);
+		process.off('unhandledRejection', onFatal);
+		process.off('exit', restore);
+	};
+	for (const signal of signals) process.on(signal, onSignal);
+	process.on('uncaughtException', onFatal);
+	process.on('unhandledRejection', onFatal);
+	process.on('exit', restore);
+
+	stdout.write(ENTER_ALT_SCREEN);
+	try {
+		instance = render(node, {stdout, stdin, stderr, exitOnCtrlC: false});
+		await instance.waitUntilExit();
+	} finally {
+		teardown();
+	}
+}
