@@ -50,21 +50,11 @@ export function bundle(opts: {under?: string} = {}): Promise<Bundle> {
 /**
  * Bundles a test's own entry point (a worker run inside the VM guest) next to the CLI in a
  * private bundle, so that it starts as fast as the CLI and the probe runner in it finds
- * probe-child.js beside itself, as in dist/. The options are scripts/build.mjs's.
+ * probe-child.js beside itself, as in dist/. The options are scripts/esbuild-options.mjs's, as for dist/.
  */
 export async function bundleEntry(b: Bundle, name: string, entry: string): Promise<string> {
 	const {build} = await import('esbuild');
-	await build({
-		entryPoints: {[name]: path.resolve(project, entry)},
-		outdir: path.join(b.dir, 'dist'),
-		bundle: true,
-		format: 'esm',
-		platform: 'node',
-		target: 'node20',
-		external: ['ffi-napi', 'ref-napi', 'react-devtools-core'],
-		banner: {js: "import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);"},
-		define: {'process.env.NODE_ENV': '"production"'},
-		logLevel: 'warning',
-	});
+	const {nodeBundle} = await import('../../scripts/esbuild-options.mjs');
+	await build({...nodeBundle, entryPoints: {[name]: path.resolve(project, entry)}, outdir: path.join(b.dir, 'dist')});
 	return path.join(b.dir, 'dist', `${name}.js`);
 }
