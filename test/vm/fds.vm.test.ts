@@ -8,8 +8,7 @@
 import test from 'ava';
 import {bundle, bundleEntry} from '../safety/bundle.js';
 import type {FdReport} from './fds-worker.js';
-import {RUN_FUNCTION, sections} from './sections.js';
-import {runInVm, vmKernelRelease, type VmSeries} from './vm.js';
+import {HOLDER_SH, RUN_SH, runInVm, sectionReader, vmKernelRelease, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -20,17 +19,11 @@ const RUNNER_CALLS = 10;
 
 const script = (worker: string) => `
 set -u
-${RUN_FUNCTION}
+${RUN_SH}
+${HOLDER_SH}
 group() { basename "$(readlink /sys/bus/mdev/devices/$1/iommu_group)"; }
 
-gcc -O2 -Wall -Werror -o /tmp/qemu-holder test/vm/holder.c || exit 90
-/tmp/qemu-holder "$(group ${MDPY})" ${MDPY} -name guest=holder-vm -uuid ${MDPY} >/tmp/holder.out 2>&1 &
-hp=$!
-i=0
-while ! grep -q '^ready' /tmp/holder.out; do
-	i=$((i + 1)); [ $i -gt 600 ] && { cat /tmp/holder.out; exit 91; }
-	sleep 0.1
-done
+start_holder ${MDPY} -name guest=holder-vm -uuid ${MDPY}
 
 # An instance made and removed again: its uuid and group number are what a stale scan holds.
 gone=$(cat /proc/sys/kernel/random/uuid)
@@ -60,7 +53,7 @@ for (const series of ['6.12', '6.1'] as VmSeries[]) {
 		const worker = await bundleEntry(await bundle({under: '/var/tmp'}), 'fds-worker', 'test/vm/fds-worker.ts');
 		const vm = await runInVm(series, script(worker), {timeoutMs: 540_000});
 		t.is(vm.rc, 0, `exit ${vm.rc}\nstdout:\n${vm.stdout}\nstderr:\n${vm.stderr}`);
-		const {get} = sections(vm.stdout, vm.stderr);
+		const {get} = sectionReader(vm);
 		const gone = /^@@@ gone (\S+) (\d+)$/m.exec(vm.stdout)!;
 		t.truthy(gone, vm.stdout);
 		const GONE = gone[1]!;

@@ -12,7 +12,7 @@
 // `npm run test:vm` builds first).
 import test, {type ExecutionContext} from 'ava';
 import type {FeaturesJson} from '../../src/features/format.js';
-import {RUN_SH, runInVm, sectionReader, vmKernelRelease, type Section, type VmResult, type VmSeries} from './vm.js';
+import {HOLDER_SH, RUN_SH, runInVm, sectionReader, vmKernelRelease, type Section, type VmResult, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -24,6 +24,7 @@ set -u
 F="node dist/cli.js"
 out=/tmp/export
 ${RUN_SH}
+${HOLDER_SH}
 # dump DIR NAME: every directory and file under DIR, files as path=content.
 dump() {
 	echo "@@@ begin $2"
@@ -48,15 +49,7 @@ run export1 $F export --dir $out
 dump $out tree1
 sysfs
 
-gcc -O2 -Wall -Werror -o /tmp/qemu-holder test/vm/holder.c || exit 90
-g=$(basename "$(readlink /sys/bus/mdev/devices/${MDPY}/iommu_group)")
-/tmp/qemu-holder "$g" ${MDPY} -name guest=holder-vm -uuid ${MDPY} >/tmp/holder.out 2>&1 &
-hp=$!
-i=0
-while ! grep -q '^ready' /tmp/holder.out; do
-	i=$((i + 1)); [ $i -gt 600 ] && { cat /tmp/holder.out; exit 91; }
-	sleep 0.1
-done
+start_holder ${MDPY} -name guest=holder-vm -uuid ${MDPY}
 echo "@@@ holder pid=$hp"
 run busyfeatures $F features ${MDPY}
 run borrowed $F features --probe-held ${MDPY}

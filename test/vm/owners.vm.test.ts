@@ -8,7 +8,7 @@ import type {DoctorReport} from '../../src/doctor/index.js';
 import type {ProbeResult} from '../../src/model/probe.js';
 import type {HostModel, Instance} from '../../src/model/types.js';
 import type {Owner} from '../../src/owners/join.js';
-import {retriesIn, RUN_SH, runInVm, sections, vmKernelRelease, type Section, type VmSeries} from './vm.js';
+import {retriesIn, HOLDER_SH, RUN_SH, runInVm, sections, vmKernelRelease, type Section, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -28,16 +28,9 @@ const script = `
 set -u
 cli="node --import tsx src/cli.tsx"
 ${RUN_SH}
+${HOLDER_SH}
 
-gcc -O2 -Wall -Werror -o /tmp/qemu-holder test/vm/holder.c || exit 90
-g=$(basename "$(readlink /sys/bus/mdev/devices/${MDPY}/iommu_group)")
-/tmp/qemu-holder "$g" ${MDPY} ${HOLDER_ARGS.join(' ')} >/tmp/holder.out 2>&1 &
-hp=$!
-i=0
-while ! grep -q '^ready' /tmp/holder.out; do
-	i=$((i + 1)); [ $i -gt 600 ] && { cat /tmp/holder.out; exit 91; }
-	sleep 0.1
-done
+start_holder ${MDPY} ${HOLDER_ARGS.join(' ')}
 echo "@@@ holder pid=$hp group=$g"
 run json $cli --json
 run plain $cli --plain

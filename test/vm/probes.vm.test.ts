@@ -5,7 +5,7 @@
 import test from 'ava';
 import type {ProbeResult} from '../../src/model/probe.js';
 import type {HostModel, Instance} from '../../src/model/types.js';
-import {RUN_SH, runInVm, sections, vmKernelRelease, type Section, type VmSeries} from './vm.js';
+import {HOLDER_SH, RUN_SH, runInVm, sections, vmKernelRelease, type Section, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -35,20 +35,13 @@ cli="node --import tsx src/cli.tsx --json --probe"
 fds="node --import tsx --input-type=module -e"
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 ${RUN_SH}
+${HOLDER_SH}
 fdjs='${fdScript.trim()}'
 
 run free $cli
 run freefds $fds "$fdjs"
 
-gcc -O2 -Wall -Werror -o /tmp/qemu-holder test/vm/holder.c || exit 90
-g=$(basename "$(readlink /sys/bus/mdev/devices/${MDPY}/iommu_group)")
-/tmp/qemu-holder "$g" ${MDPY} -name guest=holder-vm,debug-threads=on -uuid ${MDPY} >/tmp/holder.out 2>&1 &
-hp=$!
-i=0
-while ! grep -q '^ready' /tmp/holder.out; do
-	i=$((i + 1)); [ $i -gt 600 ] && { cat /tmp/holder.out; exit 91; }
-	sleep 0.1
-done
+start_holder ${MDPY} -name guest=holder-vm,debug-threads=on -uuid ${MDPY}
 echo "@@@ holder pid=$hp"
 run busy $cli
 run busyfds $fds "$fdjs"

@@ -11,15 +11,14 @@ import type {ProbeResult} from '../../src/model/probe.js';
 import type {HostModel, Instance} from '../../src/model/types.js';
 import {bundle, bundleEntry} from '../safety/bundle.js';
 import {consistency, STABLE, type RaceReport} from './races-worker.js';
-import {RUN_FUNCTION, sections} from './sections.js';
-import {runInVm, vmKernelRelease, type VmSeries} from './vm.js';
+import {RUN_SH, runInVm, sectionReader, vmKernelRelease, type VmSeries} from './vm.js';
 
 const ITERATIONS = 100;
 
 function script(cli: string, worker: string): string {
 	return `
 set -u
-${RUN_FUNCTION}
+${RUN_SH}
 
 # Each instance lives while the next three are made, so scans meet them at every stage: being
 # made, there, being removed (a removal waits while a probe has the device open).
@@ -68,7 +67,7 @@ for (const series of ['6.12', '6.1'] as VmSeries[]) {
 		const workerJs = await bundleEntry(built, 'races-worker', 'test/vm/races-worker.ts');
 		const vm = await runInVm(series, script(built.cli, workerJs), {timeoutMs: 540_000});
 		t.is(vm.rc, 0, `exit ${vm.rc}\nstdout:\n${vm.stdout}\nstderr:\n${vm.stderr}`);
-		const {get} = sections(vm.stdout, vm.stderr);
+		const {get} = sectionReader(vm);
 
 		// The churn really ran, all along.
 		const churn = /^@@@ churn made=(\d+) removed=(\d+) refused=(\d+)$/m.exec(vm.stdout);

@@ -116,6 +116,24 @@ export const RUN_SH = `run() {
 	echo "@@@ begin $name.stderr"; cat /tmp/$name.err; echo "@@@ end $name.stderr rc=0"
 }`;
 
+/**
+ * Shell for a guest script: `start_holder UUID [ARG...]` starts a QEMU-like process
+ * (test/vm/holder.c: `qemu-holder GROUP UUID ARG...`, built once) holding UUID's IOMMU group open,
+ * in the background, and returns once it says ready, with `hp` its pid and `g` the group.
+ * Exits the script with 90 (no compiler or build error) or 91 (never ready).
+ */
+export const HOLDER_SH = `start_holder() {
+	[ -x /tmp/qemu-holder ] || gcc -O2 -Wall -Werror -o /tmp/qemu-holder test/vm/holder.c || exit 90
+	g=$(basename "$(readlink /sys/bus/mdev/devices/$1/iommu_group)")
+	/tmp/qemu-holder "$g" "$@" >/tmp/holder.out 2>&1 &
+	hp=$!
+	i=0
+	while ! grep -q '^ready' /tmp/holder.out; do
+		i=$((i + 1)); [ $i -gt 600 ] && { cat /tmp/holder.out; exit 91; }
+		sleep 0.1
+	done
+}`;
+
 export interface Section {
 	text: string;
 	rc: number;
