@@ -1,8 +1,9 @@
 // The incremental rescan (src/sysfs/rescan.ts) against a full scan: on a tree from the benchmark's
 // generator, copied to a temp dir and then changed as a host changes (instances created, removed,
-// moved to another type, counts changed, parents gone and back, drivers rebound, files broken,
-// instances vanishing while the scan runs), the rescan of the previous model must equal a full
-// scan of the changed tree, and an unchanged tree must cost far fewer reads than a full scan.
+// moved to another type or group, bound to another driver, their vfio devices gone and back, counts
+// changed, parents gone and back, drivers rebound, files broken, instances vanishing while the scan
+// runs), the rescan of the previous model must equal a full scan of the changed tree, and an
+// unchanged tree must cost far fewer reads than a full scan.
 import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -79,14 +80,10 @@ function same(t: ExecutionContext, previous: HostModel, what: string): HostModel
 	return again;
 }
 
-function counted(scan: (onAccess: (call: AccessCall, file: string) => void) => HostModel): {model: HostModel; calls: number; files: string[]} {
-	const files: string[] = [];
-	let calls = 0;
-	const model = scan((call, file) => {
-		calls++;
-		if (call === 'read') files.push(file);
-	});
-	return {model, calls, files};
+function counted(scan: (onAccess: (call: AccessCall, file: string) => void) => HostModel): {model: HostModel; calls: Array<{call: AccessCall; file: string}>; files: string[]} {
+	const calls: Array<{call: AccessCall; file: string}> = [];
+	const model = scan((call, file) => calls.push({call, file}));
+	return {model, calls, files: calls.filter((c) => c.call === 'read').map((c) => c.file)};
 }
 
 test('every fixture tree, unchanged: the rescan equals a full scan, errors and all', (t) => {
@@ -104,14 +101,18 @@ test('an unchanged tree: no static file is read again, and far fewer calls than 
 	const statics = /\/(name|description|device_api|vendor|device|subsystem_vendor|subsystem_device|numa_node)$/;
 	t.deepEqual(again.files.filter((f) => statics.test(f)), []);
 	t.true(full.files.some((f) => statics.test(f)), 'the full scan does read them');
-	t.log(`full scan: ${full.calls} calls, rescan: ${again.calls}`);
-	t.true(again.calls < full.calls * 0.6, `${again.calls} calls against ${full.calls}`);
+	t.log(`full scan: ${full.calls.length} calls, rescan: ${again.calls.length}`);
+	t.true(again.calls.length < full.calls.length * 0.6, `${again.calls.length} calls against ${full.calls.length}`);
 	// What a rescan reads of each type: its count and its list of instances.
 	const perType = again.files.filter((f) => f.includes('/mdev_supported_types/'));
 	t.true(perType.every((f) => f.endsWith('/available_instances')), perType.join('\n'));
+	// Of each live instance: its iommu_group and driver links (and an lstat of its vfio device, not reported).
+	const live = full.model.instances.filter((i) => i.active && !i.gone);
+	const inInstance = again.calls.filter((c) => live.some((i) => c.file.includes(`/${i.uuid}/`))).map((c) => `${c.call} ${path.basename(c.file)}`);
+	t.deepEqual(inInstance.sort(), live.flatMap(() => ['readlink driver', 'readlink iommu_group']).sort());
 });
 
-test('instances created, removed, and moved to another type under the same uuid', (t) => {
+test('instances created, removed, and created again in another type or group under the same uuid', (t) => {
 	const root = generated(t);
 	let model = scanHost(root);
 	createInstance(root, GPU0, 'nvidia-200', 'aaaaaaaa-0000-4000-8000-000000000001', 900);
@@ -135,6 +136,41 @@ test('instances created, removed, and moved to another type under the same uuid'
 	createInstance(root, GPU0, 'nvidia-201', 'aaaaaaaa-0000-4000-8000-000000000001', 902);
 	model = same(t, model, 'created again in the same type');
 	t.like(model.instances.find((i) => i.uuid === 'aaaaaaaa-0000-4000-8000-000000000001'), {iommuGroup: 902});
+
+	// The same type, another group, and its old group number taken by another instance meanwhile.
+	removeInstance(root, 'aaaaaaaa-0000-4000-8000-000000000001');
+	createInstance(root, GPU1, 'nvidia-264', 'aaaaaaaa-0000-4000-8000-000000000002', 902);
+	createInstance(root, GPU0, 'nvidia-201', 'aaaaaaaa-0000-4000-8000-000000000001', 904);
+	model = same(t, model, 'created again in the same type, its old group number taken');
+	t.like(model.instances.find((i) => i.uuid === 'aaaaaaaa-0000-4000-8000-000000000001'), {iommuGroup: 904});
+});
+
+test('a live instance unbound from its mdev driver, bound to another, its vfio device gone, back and renumbered', (t) => {
+	const root = generated(t);
+	const uuid = instanceOf(root, GPU0, 'nvidia-200');
+	const dir = at(root, `${device(GPU0)}/${uuid}`);
+	const instance = (m: HostModel) => m.instances.find((i) => i.uuid === uuid);
+	let model = scanHost(root);
+	t.like(instance(model), {driver: 'nvidia-vgpu-vfio'});
+	t.not(instance(model)!.vfioDev, null);
+
+	unlinkSync(path.join(dir, 'driver'));
+	model = same(t, model, 'driver unbound');
+	t.like(instance(model), {driver: null});
+	link(root, `${device(GPU0)}/${uuid}/driver`, 'sys/bus/mdev/drivers/vfio_mdev');
+	model = same(t, model, 'bound to another driver');
+	t.like(instance(model), {driver: 'vfio_mdev'});
+
+	rmSync(path.join(dir, 'vfio-dev'), {recursive: true});
+	model = same(t, model, 'vfio device gone');
+	t.like(instance(model), {vfioDev: null});
+	mkdirSync(path.join(dir, 'vfio-dev/vfio77'), {recursive: true});
+	model = same(t, model, 'vfio device back');
+	t.like(instance(model), {vfioDev: 'vfio77'});
+	rmSync(path.join(dir, 'vfio-dev/vfio77'), {recursive: true});
+	mkdirSync(path.join(dir, 'vfio-dev/vfio78'));
+	model = same(t, model, 'vfio device renumbered');
+	t.like(instance(model), {vfioDev: 'vfio78'});
 });
 
 test('available_instances changed, made unreadable, and readable again', (t) => {
