@@ -21,7 +21,9 @@ PLAN-JSON (a string) is {"cols": 160, "rows": 48, "timeout": 20, "steps": [...]}
                                             (with "label": also kept under rssAt.<label>)
 Prints one JSON object: {"firstFrameMs", "firstFrameCpuMs" (CPU time the program had used by
 then), "exitMs", "cpuMs" (its CPU time, at exit), "keys": {label: [ms...]}, "keyCpu": {label:
-{"cpuMs", "keys"}} (CPU the program spent over those keys), "rss": {...},
+{"cpuMs", "keys"}} (CPU the program spent over those keys), "keyBytes": {label: [bytes...]}
+(bytes written to the terminal per key, until the screen is quiet again), "firstFrameBytes"
+(bytes written up to the end of the first frame), "rss": {...},
 "frames", "marks": {name: epoch seconds, "first-frame": ...}, "error"}. A frame is complete at
 Ink's end-of-synchronized-update mark (ESC[?2026l), which Ink writes after each frame on a
 terminal; a program that never writes it has no frames here.
@@ -77,8 +79,8 @@ def main():
             os._exit(127)
     os.close(slave)
 
-    out = {"firstFrameMs": None, "firstFrameCpuMs": None, "exitMs": None, "cpuMs": None, "keyCpu": {}, "keys": {}, "rss": None, "frames": 0, "marks": {}, "error": None}
-    state = {"buf": b"", "frames": [], "exited": None, "tail": b""}
+    out = {"firstFrameMs": None, "firstFrameCpuMs": None, "exitMs": None, "cpuMs": None, "keyCpu": {}, "keys": {}, "keyBytes": {}, "firstFrameBytes": None, "rss": None, "frames": 0, "marks": {}, "error": None}
+    state = {"buf": b"", "frames": [], "exited": None, "tail": b"", "bytes": 0}
 
     def pump(deadline):
         """Reads what is there until the deadline; returns on a new complete frame or exit."""
@@ -100,6 +102,7 @@ def main():
                 out["cpuMs"] = (usage.ru_utime + usage.ru_stime) * 1000
                 return "exit"
             state["buf"] += chunk
+            state["bytes"] += len(chunk)
             state["tail"] = (state["tail"] + chunk)[-4000:]
             got = False
             while True:
@@ -137,6 +140,7 @@ def main():
                 out["firstFrameMs"] = (t - start) * 1000
                 out["marks"]["first-frame"] = time.time() - (time.monotonic() - t)
                 out["firstFrameCpuMs"] = cpu_ms(pid)
+                out["firstFrameBytes"] = state["bytes"] - len(state["buf"])
             elif kind == "exit":
                 deadline = time.monotonic() + timeout
                 while state["exited"] is None:
@@ -147,10 +151,13 @@ def main():
                 label = step.get("label", step["keys"])
                 times = out["keys"].setdefault(label, [])
                 cpu_before = cpu_ms(pid)
+                settle = step.get("settle", 0.02)
+                written = out["keyBytes"].setdefault(label, [])
                 for _ in range(step.get("times", 1)):
                     # Let whatever is in flight land first, so the next frame is this key's.
-                    while pump(time.monotonic() + step.get("settle", 0.02)) == "frame":
+                    while pump(time.monotonic() + settle) == "frame":
                         pass
+                    bytes_before = state["bytes"]
                     sent = time.monotonic()
                     os.write(master, step["keys"].encode())
                     t, text = next_frame(sent + timeout, step.get("expect"), step.get("absent"))
@@ -162,6 +169,11 @@ def main():
                         out["keys"].setdefault(label + " (after)", []).append((t - sent) * 1000)
                     else:
                         times.append((t - sent) * 1000)
+                    # Bytes the program wrote to the terminal for this key: its frame and whatever
+                    # else it wrote until the screen was quiet again (what a slow link carries).
+                    while pump(time.monotonic() + settle) == "frame":
+                        pass
+                    written.append(state["bytes"] - bytes_before)
                     if step.get("gap"):
                         time.sleep(step["gap"])
                 spent = out["keyCpu"].setdefault(label, {"cpuMs": 0, "keys": 0})

@@ -359,6 +359,8 @@ function tui(why, bins) {
 		if (typeof h.firstFrameMs === 'number') out.firstFrameMs.huge.push(h.firstFrameMs);
 		if (typeof h.firstFrameCpuMs === 'number') out.firstFrameCpuMs.huge.push(h.firstFrameCpuMs);
 		for (const [label, list] of Object.entries(h.keys ?? {})) (out.keys[label] ??= []).push(...list);
+		for (const [label, list] of Object.entries(h.keyBytes ?? {})) ((out.keyBytes ??= {})[label] ??= []).push(...list);
+		if (typeof h.firstFrameBytes === 'number') (out.firstFrameBytes ??= []).push(h.firstFrameBytes);
 		for (const [label, spent] of Object.entries(h.keyCpu ?? {})) {
 			const sum = (out.keyCpu ??= {})[label] ?? {cpuMs: 0, keys: 0};
 			out.keyCpu[label] = {cpuMs: sum.cpuMs + spent.cpuMs, keys: sum.keys + spent.keys};
@@ -426,10 +428,13 @@ function tui(why, bins) {
 			// frame, which load on the machine does not inflate.
 			const spent = out.keyCpu?.[label];
 			const cpu = spent && spent.keys ? `; CPU ${ms(spent.cpuMs / spent.keys)} per key` : '';
-			row(section, `key-to-frame on huge: ${label} (n=${list.length})`, `median ${ms(m)}, p95 ${ms(percentile(list, 95))}, max ${ms(Math.max(...list))}${cpu}`, '<= 50 ms', judge(m <= 50));
+			// Bytes written to the terminal per key (median): what a slow SSH link has to carry.
+			const written = out.keyBytes?.[label]?.length ? `; ${Math.round(median(out.keyBytes[label]))} bytes per key` : '';
+			row(section, `key-to-frame on huge: ${label} (n=${list.length})`, `median ${ms(m)}, p95 ${ms(percentile(list, 95))}, max ${ms(Math.max(...list))}${cpu}${written}`, '<= 50 ms', judge(m <= 50));
 		}
 		out.worstKeyMedianMs = worst;
 	}
+	if (out.firstFrameBytes?.length) row(section, 'bytes written to the terminal up to the first frame on huge', `${Math.round(median(out.firstFrameBytes))}`);
 	const rescan = out.keys['r (rescan, unchanged tree)'];
 	if (rescan) row(section, 'r (rescan of the unchanged huge tree) to frame', `median ${ms(median(rescan))}`);
 	const rss = out.rssKb.length ? Math.max(...out.rssKb) : null;

@@ -24,6 +24,7 @@ import {renderJson} from '../src/output/json.js';
 import {loadSnapshot} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {frameInChildProcess, KEY, press, renderSized, waitFor} from './helpers/ink.js';
+import {ScreenModel} from './helpers/screen-model.js';
 
 // Serial: Ink apps typing at once on two shared cores make key timing flaky.
 const test = anyTest.serial;
@@ -324,7 +325,9 @@ function onTerminal(args: string[], keys: string): Promise<{code: number | null;
 	const enter = output.indexOf('\x1b[?1049h');
 	const leave = output.lastIndexOf('\x1b[?1049l');
 	t.true(enter >= 0 && leave > enter, 'the alternate screen, entered and left');
-	t.true(output.slice(enter, leave).includes(`uuid     ${MDPY}  blocked`), 'j moved the selection');
+	// Frames are written as the cells that changed (src/components/frame-diff.ts): read the screen.
+	const screen = new ScreenModel(80, 24).feed(output.slice(enter, leave)).text();
+	t.true(screen.includes(`uuid     ${MDPY}  blocked`), `j moved the selection:\n${screen}`);
 	const after = output.slice(leave).replace(/\r\n/g, '\n');
 	t.true(after.includes(renderComparePlain(compare('6.12', '6.12'))), after);
 });

@@ -73,6 +73,8 @@ export function App(props: AppProps) {
 	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
 	const doctor = useDoctor();
 	const color = props.color ?? colorFromEnv(process.env);
+	// One object while the colour choice stands: a new one each render would re-render every line.
+	const theme = useMemo(() => ({color}), [color]);
 
 	const view = useMemo(() => viewOf(state), [state]);
 	const layout = useMemo(() => layoutOf(state), [state]);
@@ -291,10 +293,10 @@ export function App(props: AppProps) {
 	}
 
 	return (
-		<ThemeProvider theme={{color}}>
-			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflow="hidden">
+		<ThemeProvider theme={theme}>
+			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflowY="hidden">
 				<Header model={state.model} width={columns} />
-				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflow="hidden">
+				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflowY="hidden">
 					{body}
 				</Box>
 				{filterShown ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}

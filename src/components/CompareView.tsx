@@ -58,6 +58,7 @@ export function CompareView({comparison, color = colorFromEnv(process.env)}: Com
 	const selected = selectedVerdict(state);
 	const reasons = useMemo(() => (selected ? reasonLines(selected, Math.max(20, columns - 2)) : []), [selected, columns]);
 	const contexts = compareContexts({help: state.help.open, filterEditing: state.filter.editing});
+	const theme = useMemo(() => ({color}), [color]);
 	const help = useMemo(
 		() => helpLines(Math.max(20, columns - 2), {contexts: ['compare', 'help', 'filter', 'global'], legend: COMPARE_LEGEND, where: 'compare = the instances or reasons pane; filter = while typing one'}),
 		[columns],
@@ -109,12 +110,12 @@ export function CompareView({comparison, color = colorFromEnv(process.env)}: Com
 	}
 
 	return (
-		<ThemeProvider theme={{color}}>
-			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflow="hidden">
+		<ThemeProvider theme={theme}>
+			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflowY="hidden">
 				<LineView line={sideLine('SOURCE', comparison.source, columns)} width={columns} />
 				<LineView line={sideLine('DEST', comparison.dest, columns)} width={columns} />
 				<LineView line={resultLine(comparison, shown.length)} width={columns} />
-				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflow="hidden">
+				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflowY="hidden">
 					{body}
 				</Box>
 				{layout.filterLines > 0 ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, {memo} from 'react';
 import {Pane} from './Pane.js';
 import {LineView} from './LineView.js';
 import type {Line} from './line.js';
@@ -13,7 +13,7 @@ export interface DetailPaneProps {
 }
 
 /** The detail text (built by detail-lines.ts), showing the window that fits; scrolls when focused. */
-export function DetailPane({title, lines, scroll, focused, width, height}: DetailPaneProps) {
+export const DetailPane = memo(function DetailPane({title, lines, scroll, focused, width, height}: DetailPaneProps) {
 	const capacity = Math.max(1, height - 2);
 	const top = Math.max(0, Math.min(scroll, lines.length - capacity));
 	const more = lines.length > capacity ? ` (${top + 1}-${Math.min(lines.length, top + capacity)}/${lines.length}${focused ? '' : ', Tab here to scroll'})` : '';
@@ -24,4 +24,4 @@ export function DetailPane({title, lines, scroll, focused, width, height}: Detai
 			))}
 		</Pane>
 	);
-}
+});

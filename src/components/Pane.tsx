@@ -35,7 +35,7 @@ export function Pane({title, focused, width, height, children}: PaneProps) {
 			<LineView line={[seg(paneTitleLine(title, focused, width), focused ? 'title' : undefined)]} width={width} />
 			<Box flexDirection="row" width={width} height={inner}>
 				<Text>{bar}</Text>
-				<Box flexDirection="column" width={Math.max(0, width - 2)} height={inner} overflow="hidden">
+				<Box flexDirection="column" width={Math.max(0, width - 2)} height={inner} overflowY="hidden">
 					{children}
 				</Box>
 				<Text>{bar}</Text>

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, {memo} from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from './table.js';
 import type {ParentRow} from '../state/views.js';
@@ -24,7 +24,8 @@ const columns: Column<ParentRow>[] = [
 	{key: 'driver', title: 'driver', priority: 3, min: 6, max: 16, value: (r) => r.parent?.driver ?? '-'},
 ];
 
-export function ParentsPane({rows, total, ...window}: ParentsPaneProps) {
+// Memoized: its props are derived values that keys in the other panes leave equal.
+export const ParentsPane = memo(function ParentsPane({rows, total, ...window}: ParentsPaneProps) {
 	const count = rows.length === total ? windowLabel(window.scroll, window.capacity, rows.length) : `(${rows.length}/${total})`;
 	return (
 		<ListPane
@@ -36,4 +37,4 @@ export function ParentsPane({rows, total, ...window}: ParentsPaneProps) {
 			emptyText={total === 0 ? 'no parents' : 'none match the filter'}
 		/>
 	);
-}
+});

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, {memo} from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from './table.js';
 import type {MdevType} from '../model/types.js';
@@ -29,7 +29,8 @@ function columnsFor(parent: ParentRow | null): Column<MdevType>[] {
 	];
 }
 
-export function TypesPane({parent, types, ...window}: TypesPaneProps) {
+// Memoized: its props are derived values that keys in the other panes leave equal.
+export const TypesPane = memo(function TypesPane({parent, types, ...window}: TypesPaneProps) {
 	const title = parent ? `Types of ${parent.name} ${windowLabel(window.scroll, window.capacity, types.length)}` : 'Types';
 	const emptyText = !parent
 		? 'no parent selected'
@@ -50,4 +51,4 @@ export function TypesPane({parent, types, ...window}: TypesPaneProps) {
 			emptyText={emptyText}
 		/>
 	);
-}
+});

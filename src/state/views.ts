@@ -18,6 +18,12 @@ export interface ParentRow {
 
 const UNKNOWN_PARENT = '(no parent)';
 const rowsCache = new WeakMap<HostModel, ParentRow[]>();
+/**
+ * The last filtered parent list of each model: one key derives the view several times (the
+ * reducer's move and normalize, then the screen), and each time the filter would go through every
+ * instance of the host again (8,192 on the benchmark's `huge` tree) for the same text.
+ */
+const filteredCache = new WeakMap<HostModel, {needle: string; rows: ParentRow[]}>();
 
 export function parentRows(model: HostModel): ParentRow[] {
 	const cached = rowsCache.get(model);
@@ -60,6 +66,10 @@ export class FilterMatcher {
 	get active(): boolean {
 		return this.needle !== '';
 	}
+	/** What is matched (lower case, trimmed): equal for two matchers that match the same things. */
+	get text(): string {
+		return this.needle;
+	}
 	private has(value: string | null | undefined): boolean {
 		return value != null && value.toLowerCase().includes(this.needle);
 	}
@@ -78,12 +88,16 @@ export class FilterMatcher {
 export function visibleParents(model: HostModel, f: FilterMatcher): ParentRow[] {
 	const rows = parentRows(model);
 	if (!f.active) return rows;
-	return rows.filter(
+	const cached = filteredCache.get(model);
+	if (cached?.needle === f.text) return cached.rows;
+	const shown = rows.filter(
 		(row) =>
 			f.parentSelf(row) ||
 			(row.parent?.types ?? []).some((t) => f.typeSelf(t)) ||
 			row.instances.some((i) => f.instanceSelf(i)),
 	);
+	filteredCache.set(model, {needle: f.text, rows: shown});
+	return shown;
 }
 
 export function visibleTypes(row: ParentRow | null, f: FilterMatcher): MdevType[] {
