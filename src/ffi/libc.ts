@@ -7,6 +7,7 @@
 // never inside a worker thread (ffi-napi crashes there); only the probe child process calls it.
 import {createRequire} from 'node:module';
 import {isMainThread} from 'node:worker_threads';
+import {fastFfi, type ArgKind, type FastCall} from './fast-call.js';
 
 /** The outcome of one libc call: `ret` as the C function returned it; `errno` when ret is -1, else 0. */
 export interface CallResult {
@@ -42,16 +43,16 @@ export const SYS_pidfd_getfd: number | null = pidfdSyscalls()?.pidfd_getfd ?? nu
 /** A value for a variadic `long` argument of syscall(2): a number, or a Buffer passed by address. */
 export type SyscallArg = number | bigint | Buffer;
 
-// ffi-napi ships no usable types of its own: the bound functions are typed here.
+// The bound functions (src/ffi/fast-call.ts): each returns {ret, errno}, errno read inside the
+// call right after the C function returned.
 interface Bound {
-	open: (path: string, flags: number) => number;
-	close: (fd: number) => number;
-	ioctlPointer: (fd: number, request: number, arg: Buffer) => number;
-	ioctlUlong: (fd: number, request: number, arg: number) => number;
-	ioctlString: (fd: number, request: number, arg: string) => number;
-	/** syscall(2) is variadic: one foreign function per list of argument kinds, made on demand. */
-	syscall: (kinds: Array<'long' | 'pointer'>) => (...args: any[]) => number | string;
-	errno: () => number;
+	open: FastCall;
+	close: FastCall;
+	ioctlPointer: FastCall;
+	ioctlUlong: FastCall;
+	ioctlString: FastCall;
+	/** syscall(2) is variadic: one bound function per list of argument kinds, made on demand. */
+	syscall: (kinds: string) => FastCall;
 }
 
 let bound: Bound | undefined;
@@ -66,67 +67,63 @@ function load(): Bound {
 	}
 	const require = createRequire(import.meta.url);
 	const ffi: any = require('ffi-napi');
+	const fast = fastFfi(require);
 	// dlopen(NULL): the process itself, which has libc loaded (glibc or musl alike).
 	const self = ffi.DynamicLibrary(null, ffi.DynamicLibrary.FLAGS.RTLD_NOW);
-	const fn = (name: string, ret: string, args: string[]): any => ffi.ForeignFunction(self.get(name), ret, args);
-	// open(2) and ioctl(2) are variadic in C: build their calls with a variadic cif, so the
-	// calling convention is the one a C caller would use.
-	const variadic = (name: string, ret: string, fixed: string[]): any =>
-		ffi.VariadicForeignFunction(self.get(name), ret, fixed);
-	const open = variadic('open', 'int', ['string', 'int'])();
-	const ioctl = variadic('ioctl', 'int', ['int', 'ulong']);
-	const syscall = variadic('syscall', 'long', ['long']);
-	const syscallCache = new Map<string, any>();
+	// errno read in place rather than by a second call into the addon, where libc says where it is.
+	let errnoLocation: Buffer | undefined;
+	try {
+		errnoLocation = self.get('__errno_location');
+	} catch {
+		// not glibc or musl: ffi-napi's own errno getter is used
+	}
+	if (errnoLocation) fast.useErrnoLocation(errnoLocation);
+	// open(2), ioctl(2) and syscall(2) are variadic in C: their calls get a variadic cif (the
+	// fixed arguments as declared, the rest after them), so the calling convention is the one a C
+	// caller would use.
+	const ioctl = (arg: ArgKind): FastCall => fast.bind(self.get('ioctl'), 'int', ['int', 'ulong', arg], 2);
+	const syscall = self.get('syscall');
+	const syscallCache = new Map<string, FastCall>();
 	bound = {
-		open,
-		close: fn('close', 'int', ['int']),
+		open: fast.bind(self.get('open'), 'int', ['string', 'int'], 2),
+		close: fast.bind(self.get('close'), 'int', ['int']),
 		ioctlPointer: ioctl('pointer'),
 		ioctlUlong: ioctl('ulong'),
 		ioctlString: ioctl('string'),
 		syscall: (kinds) => {
-			const key = kinds.join(',');
-			let f = syscallCache.get(key);
-			if (!f) syscallCache.set(key, (f = syscall(...kinds)));
+			let f = syscallCache.get(kinds);
+			if (!f) {
+				const args: ArgKind[] = ['long', ...[...kinds].map((k): ArgKind => (k === 'p' ? 'pointer' : 'long'))];
+				syscallCache.set(kinds, (f = fast.bind(syscall, 'long', args, 1)));
+			}
 			return f;
 		},
-		errno: ffi.errno,
 	};
 	return bound;
 }
 
-// Read errno right after the call, before any other JS runs that could make a libc call.
-function result(ret: number, lib: Bound): CallResult {
-	const e = lib.errno();
-	return {ret, errno: ret === -1 ? e : 0};
-}
-
 /** open(2). Only the flags given are used: callers pass O_RDWR|O_CLOEXEC, never O_CREAT. */
 export function open(path: string, flags: number): CallResult {
-	const lib = load();
-	return result(lib.open(path, flags), lib);
+	return load().open(path, flags);
 }
 
 export function close(fd: number): CallResult {
-	const lib = load();
-	return result(lib.close(fd), lib);
+	return load().close(fd);
 }
 
 /** ioctl(2) with a pointer argument: the kernel reads and/or writes `arg` in place. */
 export function ioctlPointer(fd: number, request: number, arg: Buffer): CallResult {
-	const lib = load();
-	return result(lib.ioctlPointer(fd, request, arg), lib);
+	return load().ioctlPointer(fd, request, arg);
 }
 
 /** ioctl(2) with an integer argument passed by value (VFIO_CHECK_EXTENSION, VFIO_SET_IOMMU). */
 export function ioctlUlong(fd: number, request: number, arg: number): CallResult {
-	const lib = load();
-	return result(lib.ioctlUlong(fd, request, arg), lib);
+	return load().ioctlUlong(fd, request, arg);
 }
 
 /** ioctl(2) with a NUL-terminated string argument (VFIO_GROUP_GET_DEVICE_FD takes the device name). */
 export function ioctlString(fd: number, request: number, arg: string): CallResult {
-	const lib = load();
-	return result(lib.ioctlString(fd, request, arg), lib);
+	return load().ioctlString(fd, request, arg);
 }
 
 /**
@@ -135,10 +132,9 @@ export function ioctlString(fd: number, request: number, arg: string): CallResul
  * 0, -1).
  */
 export function syscall(number: number, ...args: SyscallArg[]): CallResult {
-	const lib = load();
-	const call = lib.syscall(args.map((a) => (Buffer.isBuffer(a) ? 'pointer' : 'long')));
-	const ret = call(number, ...args.map((a) => (typeof a === 'bigint' ? a.toString() : a)));
-	return result(Number(ret), lib);
+	let kinds = '';
+	for (const a of args) kinds += Buffer.isBuffer(a) ? 'p' : 'l';
+	return load().syscall(kinds)(number, ...args);
 }
 
 /**
