@@ -14,7 +14,7 @@ import {render} from 'ink-testing-library';
 import {compareHosts, type Comparison, type Side} from '../src/compare/compare.js';
 import {renderComparePlain} from '../src/compare/format.js';
 import {compareLayout, compareReducer, initialCompareState, visibleVerdicts} from '../src/compare/view.js';
-import {reasonLines, sideLine} from '../src/compare/view-lines.js';
+import {reasonLines, sideLine, sideLines} from '../src/compare/view-lines.js';
 import {CompareView} from '../src/components/CompareView.js';
 import {helpLines} from '../src/components/help-lines.js';
 import {lineText} from '../src/components/line.js';
@@ -89,6 +89,13 @@ test('6.12 -> 6.1: the sides, the result, every instance blocked, and mtty\'s re
 	t.regex(source!, new RegExp(`^SOURCE  RECORDED  kernel ${K612.replace(/[.+]/g, '\\$&')}  recorded \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  host n/a`));
 	// Where there is room, the file it was read from.
 	t.regex(lineText(sideLine('SOURCE', c.source, 160)), /host n\/a  \S*host-6\.12\.json$/);
+	// Narrower: when one side must drop a word, the other drops it too, so the columns stay aligned.
+	for (const width of [70, 76, 80, 90, 100]) {
+		const [s, d] = sideLines(c.source, c.dest, width).map(lineText);
+		t.is(s!.includes(' kernel '), d!.includes(' kernel '), `${width}:\n${s}\n${d}`);
+		t.is(s!.includes(' recorded '), d!.includes(' recorded '), `${width}:\n${s}\n${d}`);
+		t.true(s!.length <= width && d!.length <= width);
+	}
 	t.regex(dest!, new RegExp(`^DEST    RECORDED  kernel ${K61.replace(/[.+]/g, '\\$&')}  recorded `));
 	t.is(result!.trimEnd(), 'Result  blocked (exit 2): 3 instances, 0 ok, 0 risky, 3 blocked');
 	t.deepEqual(rowsOf(frame), [

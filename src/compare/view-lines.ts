@@ -19,6 +19,19 @@ export function verdictTone(verdict: Verdict): Tone {
  * the main header shortens its parts.
  */
 export function sideLine(role: 'SOURCE' | 'DEST', s: SideSummary, width: number): Line {
+	return sideLayout(role, s, width, 0).line;
+}
+
+/**
+ * SOURCE's and DEST's lines, shortened alike: when one of them has to drop a word, the other drops
+ * it too, so the two lines keep their columns.
+ */
+export function sideLines(source: SideSummary, dest: SideSummary, width: number): [Line, Line] {
+	const level = Math.max(sideLayout('SOURCE', source, width, 0).shortened, sideLayout('DEST', dest, width, 0).shortened);
+	return [sideLayout('SOURCE', source, width, level).line, sideLayout('DEST', dest, width, level).line];
+}
+
+function sideLayout(role: 'SOURCE' | 'DEST', s: SideSummary, width: number, atLeast: number): {line: Line; shortened: number} {
 	const kernel = s.kernelRelease ?? 'unknown';
 	const when = s.kind === 'live' ? 'this host, probed now' : s.kind === 'tree' ? 'a tree on disk, read now' : s.recordedAt ? `recorded ${s.recordedAt}` : 'recorded, time unknown';
 	// Long and short forms in the order shown; `shortFirst` says which are shortened first.
@@ -33,14 +46,14 @@ export function sideLine(role: 'SOURCE' | 'DEST', s: SideSummary, width: number)
 	const name = s.kind === 'live' ? '' : sanitize(s.name);
 	const nameMin = Math.min(name.length, 8);
 	const nameRoom = name === '' ? 0 : nameMin + 2;
-	let shortened = 0;
+	let shortened = atLeast;
 	const facts = () => parts.map((p) => (p.shortFirst < shortened ? p.short : p.long)).filter((f) => f !== '');
 	const length = () => lineLength(head) + 1 + facts().join('  ').length;
 	while (shortened < parts.length && length() + nameRoom > width) shortened++;
 	const line: Line = [...head, seg(` ${facts().join('  ')}`)];
 	const room = width - length() - 2;
 	if (name !== '' && room >= nameMin) line.push(seg('  '), seg(truncateMiddle(name, room), 'dim'));
-	return line;
+	return {line, shortened};
 }
 
 /** `Result  blocked (exit 2): 3 instances, 0 ok, 0 risky, 3 blocked`, with how many the filter shows. */

@@ -15,7 +15,7 @@ import {
 	selectedVerdict,
 	visibleVerdicts,
 } from '../compare/view.js';
-import {COMPARE_LEGEND, reasonLines, resultLine, sideLine, verdictTone} from '../compare/view-lines.js';
+import {COMPARE_LEGEND, reasonLines, resultLine, sideLines, verdictTone} from '../compare/view-lines.js';
 import {compareContexts, footerHints, resolveKey} from '../keymap.js';
 import {MIN_COLUMNS, MIN_ROWS} from '../state/layout.js';
 import {sharedAction} from '../state/reducer.js';
@@ -112,8 +112,9 @@ export function CompareView({comparison, color = colorFromEnv(process.env)}: Com
 	return (
 		<ThemeProvider theme={theme}>
 			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflowY="hidden">
-				<LineView line={sideLine('SOURCE', comparison.source, columns)} width={columns} />
-				<LineView line={sideLine('DEST', comparison.dest, columns)} width={columns} />
+				{sideLines(comparison.source, comparison.dest, columns).map((line, i) => (
+					<LineView key={i} line={line} width={columns} />
+				))}
 				<LineView line={resultLine(comparison, shown.length)} width={columns} />
 				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflowY="hidden">
 					{body}
