@@ -45,6 +45,7 @@ export type Action =
 	| 'advice'
 	| 'help'
 	| 'back'
+	| 'redraw'
 	| 'quit';
 
 export type SpecialKey =
@@ -265,6 +266,13 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['global'],
 		footer: null,
 		help: 'quit from anywhere, also while typing a filter',
+	},
+	{
+		action: 'redraw',
+		keys: [{kind: 'ctrl', char: 'l'}],
+		scope: ['global'],
+		footer: null,
+		help: 'draw the whole screen again (after other output, a wall message say, garbled it)',
 	},
 	{
 		action: 'filterKeep',

@@ -8,6 +8,7 @@ import type {ReactElement} from 'react';
 import {constants} from 'node:os';
 import {render} from 'ink';
 import {FrameDiffer} from './components/frame-diff.js';
+import {RedrawContext} from './components/hooks/use-keys.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -24,20 +25,21 @@ export interface Streams {
  * `stdout` for Ink, with each frame Ink writes cut down to the cells that changed since the last one
  * (src/components/frame-diff.ts): what a key costs over a slow link. Everything else is the stream's.
  */
-function diffedStream(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+function diffedStream(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; redraw: () => void} {
 	const differ = new FrameDiffer();
 	const write = (chunk: unknown, ...rest: unknown[]) =>
 		(stdout.write as (...args: unknown[]) => boolean)(
 			typeof chunk === 'string' ? differ.write(chunk, stdout.columns || 80, stdout.rows || 24) : chunk,
 			...rest,
 		);
-	return new Proxy(stdout, {
+	const stream = new Proxy(stdout, {
 		get(target, key) {
 			if (key === 'write') return write;
 			const value: unknown = Reflect.get(target, key, target);
 			return typeof value === 'function' ? value.bind(target) : value;
 		},
 	});
+	return {stream, redraw: () => stdout.write(differ.redraw(stdout.columns || 80, stdout.rows || 24))};
 }
 
 /** Renders `node` on the alternate screen until it exits (Ink's `exit()`), then restores the terminal. */
@@ -90,7 +92,8 @@ export async function runFullScreen(node: ReactElement, streams: Streams = {}): 
 
 	stdout.write(ENTER_ALT_SCREEN);
 	try {
-		instance = render(node, {stdout: diffedStream(stdout), stdin, stderr, exitOnCtrlC: false});
+		const {stream, redraw} = diffedStream(stdout);
+		instance = render(<RedrawContext.Provider value={redraw}>{node}</RedrawContext.Provider>, {stdout: stream, stdin, stderr, exitOnCtrlC: false});
 		await instance.waitUntilExit();
 	} finally {
 		teardown();

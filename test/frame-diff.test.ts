@@ -103,3 +103,22 @@ test('modes Ink sets around frames (synchronized update, cursor) pass through an
 	differ.write('\x1b[?1049h', COLS, ROWS);
 	t.true(differ.write(ERASE(3) + 'one\ntwo\n', COLS, ROWS).startsWith('\x1b[0m\x1b[H\x1b[2J'));
 });
+
+test('redraw (Ctrl-L): the last frame whole again over whatever else the terminal received; diffs go on from it', (t) => {
+	const differ = new FrameDiffer();
+	const term = new ScreenModel(COLS, ROWS);
+	t.is(differ.redraw(COLS, ROWS), '', 'nothing to redraw before the first frame');
+	const a = '+--[*] Parents ------+\n|> \x1b[7m0000:3b:00.0\x1b[27m |\nfooter \x1b[36mq\x1b[39m quit\n';
+	const b = '+--[*] Parents ------+\n|  0000:3b:00.0 |\nfooter \x1b[36mq\x1b[39m quit\n';
+	term.feed(differ.write(a, COLS, ROWS));
+	// Someone else's output lands on the screen; the differ does not know.
+	term.feed('\x1b[2;3HBroadcast message from root\x1b[5;1Hgarbage');
+	t.not(term.text({styles: true}), shown(a, COLS, ROWS));
+	term.feed(differ.redraw(COLS, ROWS));
+	t.is(term.text({styles: true}), shown(a, COLS, ROWS));
+	// The next frame is a diff against what the redraw left.
+	const next = differ.write(ERASE(a.split('\n').length) + b, COLS, ROWS);
+	term.feed(next);
+	t.is(term.text({styles: true}), shown(b, COLS, ROWS));
+	t.true(next.length < b.length, 'a diff again, not a whole frame');
+});

@@ -138,6 +138,23 @@ test('an uncaught error while the TUI runs: the terminal is restored and the err
 	t.true(screen(session).includes('mdevscope terminal test: an uncaught error'), screen(session));
 });
 
+test('Ctrl-L draws the whole screen again over output that is not the TUI\'s (a wall message)', async (t) => {
+	t.timeout(120_000);
+	const session = 'redraw';
+	const pid = await startTui(t, session);
+	await delay(300);
+	const before = screen(session);
+	// What `wall` does: write straight to the terminal device, behind the TUI's back.
+	const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim();
+	writeFileSync(tty, '\x1b[3;5HBroadcast message from root@host: going down\x1b[10;1Hgarbage garbage');
+	await waitFor('the message on the screen', () => screen(session).includes('Broadcast message'), 5000);
+	tmux('send-keys', '-t', session, 'C-l');
+	await waitFor('the screen as it was', () => screen(session) === before, 5000).catch(() => {});
+	t.is(screen(session), before);
+	process.kill(pid, 'SIGTERM');
+	await gone(pid);
+});
+
 test('the checks see a broken terminal: a process killed before it can restore anything', async (t) => {
 	t.timeout(120_000);
 	const session = 'broken';

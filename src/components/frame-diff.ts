@@ -120,10 +120,23 @@ export class FrameDiffer {
 	/** The lines of the last frame as Ink wrote them: a line written again unchanged is not parsed again. */
 	private lines: string[] = [];
 	private size = '';
+	/** Ink's last frame as it wrote it, for redraw(). */
+	private last: string | null = null;
 
 	/** Forget what the terminal shows: the next frame is drawn whole. */
 	invalidate(): void {
 		this.screen = null;
+	}
+
+	/**
+	 * The last frame drawn whole (clear screen, every cell), for Ctrl-L: whatever else wrote to the
+	 * terminal meanwhile (a `wall` message, a kernel console line) is painted over. '' before the
+	 * first frame.
+	 */
+	redraw(columns: number, rows: number): string {
+		if (this.last === null) return '';
+		this.invalidate();
+		return this.write(this.last, columns, rows);
 	}
 
 	/**
@@ -144,6 +157,7 @@ export class FrameDiffer {
 			this.invalidate();
 			return data;
 		}
+		this.last = data;
 		const text = match[2]!;
 		const lines = text.split('\n');
 		const endsWithNewline = text.endsWith('\n');
