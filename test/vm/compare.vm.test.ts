@@ -11,7 +11,7 @@ import test from 'ava';
 import type {Comparison, InstanceVerdict} from '../../src/compare/compare.js';
 import type {ProbeResult} from '../../src/model/probe.js';
 import type {HostModel, Instance} from '../../src/model/types.js';
-import {runInVm, vmKernelRelease, type VmSeries} from './vm.js';
+import {CRASH_RETRIES, runInVm, vmKernelRelease, type VmSeries} from './vm.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = path.join(project, 'dist', 'cli.js');
@@ -26,10 +26,12 @@ const guestScript = (compareWith: string | null) => `
 set -u
 run() {
 	name=$1; shift
-	for try in 1 2 3; do
+	try=0
+	while :; do
+		try=$((try + 1))
 		"$@" >"$MDEVSCOPE_VM_OUT/$name.out" 2>/tmp/$name.err
 		rc=$?
-		if [ $rc = 139 ] && [ $try -lt 3 ]; then echo "@@@ retry $name rc=$rc" >&2; continue; fi
+		if [ $rc = 139 ] && [ $try -le ${CRASH_RETRIES} ]; then echo "@@@ retry $name rc=$rc" >&2; continue; fi
 		break
 	done
 	cat /tmp/$name.err >&2

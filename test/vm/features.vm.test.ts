@@ -12,7 +12,7 @@
 // `npm run test:vm` builds first).
 import test, {type ExecutionContext} from 'ava';
 import type {FeaturesJson} from '../../src/features/format.js';
-import {HOLDER_SH, RUN_SH, runInVm, sectionReader, vmKernelRelease, type Section, type VmResult, type VmSeries} from './vm.js';
+import {CRASH_RETRIES, HOLDER_SH, RUN_SH, runInVm, sectionReader, vmKernelRelease, type Section, type VmResult, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -87,11 +87,11 @@ cat >/tmp/systemctl <<EOF
 echo "systemctl \\$*" >>/tmp/systemctl.log
 [ "\\$*" = "--no-block start mdevscope-export.service" ] || exit 1
 line=\\$(sed -n 's/^ExecStart=//p' "$unit")
-# node dies by SIGSEGV now and then under TCG (see RUN_SH in vm.ts): such a run is repeated once.
-for try in 1 2; do
+# node dies by SIGSEGV now and then under TCG (see RUN_SH in vm.ts): such a run is repeated (CRASH_RETRIES).
+for try in $(seq 1 $((${CRASH_RETRIES} + 1))); do
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin sh -c "\\$line" >>/tmp/export-runs.log 2>&1
 	rc=\\$?
-	[ \\$rc = 139 ] && [ \\$try = 1 ] && { echo "@@@ retry udev-export rc=139" >>/tmp/retries.log; continue; }
+	[ \\$rc = 139 ] && [ \\$try -le ${CRASH_RETRIES} ] && { echo "@@@ retry udev-export rc=139" >>/tmp/retries.log; continue; }
 	break
 done
 echo "rc=\\$rc" >>/tmp/systemctl.log
