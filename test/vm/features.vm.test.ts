@@ -88,7 +88,7 @@ echo "systemctl \\$*" >>/tmp/systemctl.log
 [ "\\$*" = "--no-block start mdevscope-export.service" ] || exit 1
 line=\\$(sed -n 's/^ExecStart=//p' "$unit")
 # node dies by SIGSEGV now and then under TCG (see RUN_SH in vm.ts): such a run is repeated (CRASH_RETRIES).
-for try in $(seq 1 $((${CRASH_RETRIES} + 1))); do
+for try in ${Array.from({length: CRASH_RETRIES + 1}, (_, i) => i + 1).join(' ')}; do
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin sh -c "\\$line" >>/tmp/export-runs.log 2>&1
 	rc=\\$?
 	[ \\$rc = 139 ] && [ \\$try -le ${CRASH_RETRIES} ] && { echo "@@@ retry udev-export rc=139" >>/tmp/retries.log; continue; }
