@@ -27,11 +27,10 @@ export interface Streams {
  */
 function diffedStream(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; redraw: () => void} {
 	const differ = new FrameDiffer();
+	const columns = () => stdout.columns || 80;
+	const rows = () => stdout.rows || 24;
 	const write = (chunk: unknown, ...rest: unknown[]) =>
-		(stdout.write as (...args: unknown[]) => boolean)(
-			typeof chunk === 'string' ? differ.write(chunk, stdout.columns || 80, stdout.rows || 24) : chunk,
-			...rest,
-		);
+		(stdout.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? differ.write(chunk, columns(), rows()) : chunk, ...rest);
 	const stream = new Proxy(stdout, {
 		get(target, key) {
 			if (key === 'write') return write;
@@ -39,7 +38,7 @@ function diffedStream(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; 
 			return typeof value === 'function' ? value.bind(target) : value;
 		},
 	});
-	return {stream, redraw: () => stdout.write(differ.redraw(stdout.columns || 80, stdout.rows || 24))};
+	return {stream, redraw: () => stdout.write(differ.redraw(columns(), rows()))};
 }
 
 /** Renders `node` on the alternate screen until it exits (Ink's `exit()`), then restores the terminal. */

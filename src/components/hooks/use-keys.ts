@@ -13,23 +13,20 @@ import {resolveKey, splitKeys, type KeyPress} from '../../keymap.js';
 export const RedrawContext = createContext<() => void>(() => {});
 
 export function useKeys(handler: (input: string, key: KeyPress) => void): void {
+	const redraw = useContext(RedrawContext);
 	// Ink re-subscribes useInput's handler in an effect, which may run after the next key arrives;
 	// reading the latest handler through a ref keeps keys from acting on the previous screen's state.
-	const onKey = useRef(handler);
-	onKey.current = handler;
-	const redraw = useContext(RedrawContext);
-	const press = (input: string, key: KeyPress) => {
+	const press = useRef(handler);
+	press.current = (input, key) => {
 		// The key table's redraw works in every view and state, so it is answered here, not by a view.
 		if (resolveKey(['global'], input, key)?.action === 'redraw') redraw();
-		else onKey.current(input, key);
+		else handler(input, key);
 	};
-	const pressRef = useRef(press);
-	pressRef.current = press;
 	useInput(
 		useCallback((input: string, key: KeyPress) => {
 			const [first, ...rest] = splitKeys(input, key);
-			pressRef.current(first!.input, first!.key);
-			for (const next of rest) setTimeout(() => pressRef.current(next.input, next.key), 0);
+			press.current(first!.input, first!.key);
+			for (const next of rest) setTimeout(() => press.current(next.input, next.key), 0);
 		}, []),
 	);
 }
