@@ -38,6 +38,7 @@ import {clearPciIdsCache} from '../src/sysfs/pciids.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {bundle} from './safety/bundle.js';
 import {readEverything} from './safety/read-everything.js';
+import {runModuleAsNobody} from './helpers/nobody.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.join(here, '..');
@@ -271,13 +272,7 @@ const ALL_TREES = readdirSync(trees).sort();
 function readAsNobody(root: string): Record<string, string> {
 	const script = `import {readEverything} from ${JSON.stringify(path.join(here, 'safety', 'read-everything.ts'))};
 process.stdout.write(JSON.stringify(readEverything(${JSON.stringify(root)})));`;
-	const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-		cwd: project,
-		uid: 65534,
-		gid: 65534,
-		encoding: 'utf8',
-		env: {...process.env, HOME: '/tmp'},
-	});
+	const r = runModuleAsNobody(script);
 	if (r.status !== 0) throw new Error(`reading ${root} as nobody: ${r.stderr}`);
 	return JSON.parse(r.stdout) as Record<string, string>;
 }

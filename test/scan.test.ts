@@ -10,6 +10,7 @@ import test from 'ava';
 import type {DriverModule, HostInfo, HostModel, Instance, ItemError, MdevType, Parent} from '../src/model/types.js';
 import {makeEnv} from '../src/sysfs/env.js';
 import {readInstance, readParent, scanHost} from '../src/sysfs/scan.js';
+import {runModuleAsNobody} from './helpers/nobody.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const trees = path.join(here, 'fixtures', 'trees');
@@ -594,13 +595,7 @@ test('broken-unreadable as an unprivileged user: the mode-000 attribute gives EA
 	const script = `import {scanHost} from ${JSON.stringify(path.join(project, 'src/sysfs/scan.ts'))};
 const m = scanHost(${JSON.stringify(path.join(trees, 'broken-unreadable'))});
 console.log(JSON.stringify(m.parents[0].types.find((x) => x.id === 'mtty-2')));`;
-	const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-		cwd: project,
-		uid: 65534,
-		gid: 65534,
-		encoding: 'utf8',
-		env: {...process.env, HOME: '/tmp'},
-	});
+	const r = runModuleAsNobody(script);
 	t.is(r.status, 0, r.stderr);
 	t.deepEqual(
 		JSON.parse(r.stdout),

@@ -110,23 +110,16 @@ async function assertRestored(t: ExecutionContext, session: string): Promise<voi
 	t.regex(screen(session), /^(icanon echo|echo icanon) =stty$/m, 'canonical mode and echo are on');
 }
 
-test('SIGINT while the TUI runs: the terminal is restored', async (t) => {
-	t.timeout(120_000);
-	const session = 'sigint';
-	const pid = await startTui(t, session);
-	process.kill(pid, 'SIGINT');
-	await gone(pid);
-	await assertRestored(t, session);
-});
-
-test('SIGTERM while the TUI runs: the terminal is restored', async (t) => {
-	t.timeout(120_000);
-	const session = 'sigterm';
-	const pid = await startTui(t, session);
-	process.kill(pid, 'SIGTERM');
-	await gone(pid);
-	await assertRestored(t, session);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	test(`${signal} while the TUI runs: the terminal is restored`, async (t) => {
+		t.timeout(120_000);
+		const session = signal.toLowerCase();
+		const pid = await startTui(t, session);
+		process.kill(pid, signal);
+		await gone(pid);
+		await assertRestored(t, session);
+	});
+}
 
 test('an uncaught error while the TUI runs: the terminal is restored and the error is shown', async (t) => {
 	t.timeout(120_000);
