@@ -36,6 +36,7 @@ import {
 import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {missingTool} from './helpers/missing.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -434,5 +435,5 @@ if (analyze.status === 0) {
 		t.log(`verified with ${analyze.stdout.split('\n')[0]}`);
 	});
 } else {
-	test.skip('the systemd unit example passes systemd-analyze verify: systemd-analyze is not installed here', () => {});
+	missingTool('the systemd unit example passes systemd-analyze verify', 'systemd-analyze', 'systemd');
 }

@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import anyTest, {type ExecutionContext} from 'ava';
+import {missingTool} from './helpers/missing.js';
 import {bundle} from './safety/bundle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -16,9 +17,11 @@ const TREE = path.join(here, 'fixtures', 'trees', 'debian-6.12');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 // One terminal at a time: they share two cores with everything else.
 const test = hasTmux ? anyTest.serial : anyTest.skip;
-if (!hasTmux) console.log('test/terminal.test.ts: tmux is not installed, so the terminal-restore tests are skipped (CI installs it).');
+if (!hasTmux) missingTool('the TUI in a real terminal, and the terminal restored on every exit', 'tmux', 'tmux');
 
 const socket = `mdevscope-terminal-${process.pid}`;
+// Where tmux -L puts it (tmux(1): $TMUX_TMPDIR or /tmp, then tmux-<uid>).
+const socketPath = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid!()}`, socket);
 const work = mkdtempSync(path.join(tmpdir(), 'mdevscope-terminal-'));
 // An uncaught error on demand, inside the real CLI: preloaded, it throws from the event loop when
 // the test sends SIGUSR2 (not SIGUSR1, which would start node's inspector).
@@ -37,6 +40,8 @@ function tmux(...args: string[]): string {
 anyTest.after.always(async () => {
 	if (hasTmux) {
 		spawnSync('tmux', ['-L', socket, 'kill-server']);
+		// The server leaves its socket file behind when killed: remove it, not a pile per run.
+		rmSync(socketPath, {force: true});
 		(await bundle()).remove();
 	}
 	rmSync(work, {recursive: true, force: true});
