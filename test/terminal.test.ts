@@ -140,14 +140,21 @@ test('Ctrl-L draws the whole screen again over output that is not the TUI\'s (a 
 	t.timeout(120_000);
 	const session = 'redraw';
 	const pid = await startTui(t, session);
-	await delay(300);
+	// The whole first screen, footer included, and no frame after it (the same twice in a row).
+	let last = '';
+	await waitFor('the whole first screen', () => {
+		const now = screen(session);
+		const settled = now === last && now.includes('q quit');
+		last = now;
+		return settled;
+	});
 	const before = screen(session);
 	// What `wall` does: write straight to the terminal device, behind the TUI's back.
 	const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim();
 	writeFileSync(tty, '\x1b[3;5HBroadcast message from root@host: going down\x1b[10;1Hgarbage garbage');
-	await waitFor('the message on the screen', () => screen(session).includes('Broadcast message'), 5000);
+	await waitFor('the message on the screen', () => screen(session).includes('Broadcast message'));
 	tmux('send-keys', '-t', session, 'C-l');
-	await waitFor('the screen as it was', () => screen(session) === before, 5000).catch(() => {});
+	await waitFor('the screen as it was', () => screen(session) === before).catch(() => {});
 	t.is(screen(session), before);
 	process.kill(pid, 'SIGTERM');
 	await gone(pid);
