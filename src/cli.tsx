@@ -122,7 +122,8 @@ ${keyLines(['compare', 'global']).join('\n')}
 const probeOptions = `
 	  --root DIR         Read the tree under DIR instead of this host (a tree is never probed)
 	  --timeout MS       Give up on one instance's probe after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})
-	  --concurrency N    Probe at most N instances at once (default ${DEFAULT_CONCURRENCY})
+	  --concurrency N    Probe at most N instances at once (default ${DEFAULT_CONCURRENCY})`;
+const probeHeldOption = `
 	  --probe-held       Probe a device a VM holds through the VM's own fd (root; Linux 5.6+)`;
 const commandOptions = `
 	  -h, --help         Show this help
@@ -174,7 +175,7 @@ const commandHelp: Record<Command, string> = {
 	Probes this host: run as root.
 
 	Options
-	  --json             Print the bits as JSON${probeOptions}${commandOptions}
+	  --json             Print the bits as JSON${probeOptions}${probeHeldOption}${commandOptions}
 
 	Exit codes
 	  0                  Printed
@@ -190,7 +191,7 @@ const commandHelp: Record<Command, string> = {
 	DIR, and removes the directories of instances that are gone.
 
 	Options
-	  --dir DIR          Where to write (default /run/mdevscope)${probeOptions}${commandOptions}
+	  --dir DIR          Where to write (default /run/mdevscope)${probeOptions}${probeHeldOption}${commandOptions}
 
 	Exit codes
 	  0                  Written
