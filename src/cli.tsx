@@ -15,6 +15,7 @@ import {renderJson} from './output/json.js';
 import {renderPlain} from './output/plain.js';
 import {ownersByInstance, recordedOwners} from './owners/join.js';
 import {errCode, errnoMeaning} from './sysfs/env.js';
+import {EX_NOINPUT, EX_SOFTWARE, EX_USAGE} from './exit-codes.js';
 import {scanHost} from './sysfs/scan.js';
 import {rescanHost} from './sysfs/rescan.js';
 
@@ -33,6 +34,12 @@ function keyLines(contexts: Context[]): string[] {
 	return lines.map((line) => `	  ${line}`);
 }
 
+// Exit codes every command shares, in every --help (src/exit-codes.ts has the reasons).
+const EXIT_CODES = `
+	  64                 A wrong option, argument or value (with a "mdevscope: ..." message)
+	  66                 A snapshot or tree that cannot be read, or a file that is not a snapshot
+	  70                 mdevscope itself failed (a bug: the message says what happened)`;
+
 const help = `
 	Usage
 	  $ mdevscope [options]
@@ -41,11 +48,12 @@ const help = `
 	  $ mdevscope compare SOURCE DEST [--uuid UUID]... [--json]
 	  $ mdevscope features [UUID...] [--json]
 	  $ mdevscope export [--dir DIR]
+	  $ mdevscope COMMAND --help
 
 	Shows every VFIO mediated device (mdev) on this host: the parent devices, the mdev types
 	they offer, the instances (active, and defined in mdevctl but not active), and with
-	--probe what the kernel says each active instance can do. On a terminal it opens an
-	interactive view; otherwise it prints a table.
+	--probe what the kernel says each active instance can do. When stdin and stdout are both
+	a terminal it opens an interactive view; otherwise it prints the table --plain prints.
 
 	Options
 	  --root DIR         Read /sys, /proc, /dev and /etc under DIR instead of / (a captured tree)
@@ -65,10 +73,10 @@ const help = `
 	  --advice           With --probe: what to put in libvirt XML and on the QEMU command line
 	                     for each instance, from what its probe said
 	  --no-color         No colours (NO_COLOR in the environment does the same)
-	  --help             Show this help
-	  --version          Show the version
+	  -h, --help         Show this help (after a command: that command's help)
+	  -V, --version      Show the version
 
-	Commands
+	Commands (each has its own --help)
 	  doctor             Check this host (or --root tree) for what mdev needs: IOMMU, modules,
 	                     /dev/vfio, parents, why a type has no free instance, vendor conditions.
 	                     Exit 1 when a check fails.
@@ -81,18 +89,19 @@ const help = `
 	                     --uuid UUID (repeatable) compares only those instances.
 	                     On a terminal: an interactive view (instances, each one's reasons),
 	                     then on q the report is printed; --plain prints it straight away.
-	                     Exit 0 all ok, 1 any risky, 2 any blocked (the report is on stdout);
-	                     a wrong argument or unreadable snapshot also exits 2, with only a
-	                     "mdevscope: ..." message on stderr.
+	                     Exit 0 all ok, 1 any risky, 2 any blocked (the report is on stdout).
 
 	  features [UUID...] Per instance the feature bits the kernel's answers give (display_region
 	                     0x1, display_dmabuf 0x2, migration 0x4) and which of them are known
-	                     (probes this host: run as root).
+	                     (probes this host: run as root). Exit 1 when a UUID given is not there.
 	  export [--dir DIR] Write those bits as 0/1 files, sysfs-style, under DIR (default
 	                     /run/mdevscope): DIR/<uuid>/features/<name>, mdev_type, parent,
 	                     available_instances, host_driver, host_driver_version, probed_at.
 	                     The only command that writes, and only inside DIR. Exit 2 when DIR
 	                     cannot be written.
+
+	Exit codes
+	  0                  Done (the commands add their verdicts above)${EXIT_CODES}
 
 	Keys in the interactive view (? there lists them all)
 ${keyLines(['parents', 'types', 'instances', 'detail', 'lists', 'global']).join('\n')}
@@ -109,6 +118,87 @@ ${keyLines(['compare', 'global']).join('\n')}
 	  $ mdevscope compare host-a.json local --uuid 11111111-1111-1111-1111-111111111111
 `;
 
+// Each command's own --help: what it does, the options that apply to it, its exit codes.
+const probeOptions = `
+	  --root DIR         Read the tree under DIR instead of this host (a tree is never probed)
+	  --timeout MS       Give up on one instance's probe after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})
+	  --concurrency N    Probe at most N instances at once (default ${DEFAULT_CONCURRENCY})`;
+const probeHeldOption = `
+	  --probe-held       Probe a device a VM holds through the VM's own fd (root; Linux 5.6+)`;
+const commandOptions = `
+	  -h, --help         Show this help
+	  -V, --version      Show the version`;
+
+const commandHelp: Record<Command, string> = {
+	doctor: `
+	Usage
+	  $ mdevscope doctor [--root DIR] [--json]
+
+	Checks this host (or the tree under --root DIR) for what mdev needs: IOMMU, modules,
+	/dev/vfio, parents, why a type has no free instance, vendor conditions. Each check says
+	ok, warn or fail, what was seen, and the fix. Reads only.
+
+	Options
+	  --root DIR         Check the tree under DIR instead of this host
+	  --json             Print the checks as JSON (the shape is in docs/doctor.md)${commandOptions}
+
+	Exit codes
+	  0                  No check failed (warnings do not fail)
+	  1                  A check failed${EXIT_CODES}
+`,
+	compare: `
+	Usage
+	  $ mdevscope compare SOURCE DEST [--uuid UUID]... [--json | --plain]
+
+	Can DEST take SOURCE's instances when their VMs migrate? SOURCE and DEST are snapshot
+	files (saved \`mdevscope --json --probe\` output), or - or local for this host (scanned and
+	probed now; with --root DIR, that tree). Per instance ok / risky / blocked, with the
+	reasons. When stdin and stdout are both a terminal: an interactive view, then on q the
+	report is printed; otherwise the report is printed straight away.
+
+	Options
+	  --uuid UUID        Compare only this instance of SOURCE (repeatable)
+	  --json             Print the comparison as JSON
+	  --plain            Print the report, even on a terminal${probeOptions}${commandOptions}
+
+	Exit codes
+	  0                  Every instance ok
+	  1                  Some instance risky, none blocked
+	  2                  Some instance blocked${EXIT_CODES}
+`,
+	features: `
+	Usage
+	  $ mdevscope features [UUID...] [--json]
+
+	Per active instance (or the ones named) the feature bits the kernel's answers give
+	(display_region 0x1, display_dmabuf 0x2, migration 0x4) and which of them are known.
+	Probes this host: run as root.
+
+	Options
+	  --json             Print the bits as JSON${probeOptions}${probeHeldOption}${commandOptions}
+
+	Exit codes
+	  0                  Printed
+	  1                  A UUID given is not an instance here (the others are printed)${EXIT_CODES}
+`,
+	export: `
+	Usage
+	  $ mdevscope export [--dir DIR]
+
+	Probes this host's active instances and writes their feature bits as 0/1 files,
+	sysfs-style, under DIR: DIR/<uuid>/features/<name>, mdev_type, parent,
+	available_instances, host_driver, host_driver_version, probed_at. Writes only inside
+	DIR, and removes the directories of instances that are gone.
+
+	Options
+	  --dir DIR          Where to write (default /run/mdevscope)${probeOptions}${probeHeldOption}${commandOptions}
+
+	Exit codes
+	  0                  Written
+	  2                  DIR cannot be created or written${EXIT_CODES}
+`,
+};
+
 const flagSpec = {
 	root: {type: 'string', default: '/'},
 	json: {type: 'boolean', default: false},
@@ -122,47 +212,122 @@ const flagSpec = {
 	from: {type: 'string'},
 	uuid: {type: 'string', isMultiple: true},
 	dir: {type: 'string', default: '/run/mdevscope'},
+	help: {type: 'boolean', shortFlag: 'h', default: false},
+	version: {type: 'boolean', shortFlag: 'V', default: false},
 } as const;
 
-/** Exit 2 with a message that says what was wrong and where to look. */
+/** What a flag that takes a value wants, for the message when it has none. */
+const VALUE_OF: Partial<Record<keyof typeof flagSpec, string>> = {
+	root: 'a directory (the root of a captured tree, or / for this host)',
+	from: 'a snapshot file',
+	timeout: 'a number of milliseconds',
+	concurrency: 'a number',
+	uuid: "an instance's UUID",
+	dir: 'a directory',
+};
+
+/** Exit 64 (EX_USAGE) with a message that says what was wrong and where to look. */
 function usageError(message: string): never {
-	process.stderr.write(`mdevscope: ${message}\nRun \`mdevscope --help\` for the options.\n`);
-	process.exit(2);
+	process.stderr.write(`mdevscope: ${message}\nRun \`mdevscope${command === undefined ? '' : ` ${command}`} --help\` for the options.\n`);
+	process.exit(EX_USAGE);
 }
 
-// meow's own check (allowUnknownFlags: false) prints only "Unknown flag"; say more, first.
-function checkFlags(argv: readonly string[]): void {
-	const known = new Set([...Object.keys(flagSpec), 'help', 'version']);
-	for (const arg of argv) {
-		if (arg === '--') break;
-		if (!arg.startsWith('-') || arg === '-') continue;
-		let name = arg.replace(/^--?/, '').split('=')[0]!;
-		if (name.startsWith('no-')) name = name.slice(3);
-		// meow takes --probe-held for the flag declared as probeHeld.
-		name = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-		if (!known.has(name)) usageError(`unknown option ${arg}.`);
+interface Argv {
+	/** The arguments that are not options, in order: the command word first. */
+	positionals: string[];
+	help: boolean;
+	version: boolean;
+	/** The first thing wrong with the options, said as a usage error. */
+	problem: string | null;
+	/** Each value option as typed (for messages about it), by flag name. */
+	values: Map<string, string>;
+}
+
+/**
+ * Reads argv the way meow will (yargs-parser), to say what is wrong in our words before meow
+ * says it in its own (a bare "Unknown flag", a thrown "can only be set once") or quietly takes
+ * `--root` with no value as "", and to find the command word and --help before anything runs.
+ */
+function readArgv(argv: readonly string[]): Argv {
+	const out: Argv = {positionals: [], help: false, version: false, problem: null, values: new Map()};
+	const seen = new Set<string>();
+	const fail = (message: string) => void (out.problem ??= message);
+	const shortFlags: Record<string, 'help' | 'version'> = {h: 'help', V: 'version'};
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i]!;
+		if (arg === '--') {
+			out.positionals.push(...argv.slice(i + 1));
+			break;
+		}
+		// `-` is an argument (compare's "this host"), and so is what does not start with a dash.
+		if (!arg.startsWith('-') || arg === '-') {
+			out.positionals.push(arg);
+			continue;
+		}
+		const long = arg.startsWith('--');
+		const [spelled, inline] = long ? [arg.slice(2).split('=')[0]!, arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined] : [arg.slice(1), undefined];
+		// meow takes --probe-held for the flag declared as probeHeld, and --no-color for color.
+		let name: string = long ? spelled.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : (shortFlags[spelled] ?? '');
+		const negated = long && name.startsWith('no') && !(name in flagSpec) && /^no[A-Z]/.test(name);
+		if (negated) name = name[2]!.toLowerCase() + name.slice(3);
+		const spec = (flagSpec as Record<string, {type: string; isMultiple?: boolean}>)[name];
+		if (spec === undefined || (negated && spec.type !== 'boolean')) {
+			fail(`unknown option ${arg}.`);
+			continue;
+		}
+		if (name === 'help') out.help = true;
+		if (name === 'version') out.version = true;
+		if (seen.has(name) && !spec.isMultiple) fail(`--${spelled.replace(/^no-/, '')} is given more than once; give it once.`);
+		seen.add(name);
+		if (spec.type === 'boolean') continue;
+		let value = inline;
+		// As yargs-parser: the next word is the value unless it is an option (a negative number is a value).
+		if (value === undefined && i + 1 < argv.length && (!argv[i + 1]!.startsWith('-') || argv[i + 1] === '-' || /^-\d/.test(argv[i + 1]!))) value = argv[++i];
+		if (value === undefined || value === '') fail(`--${spelled} needs a value: ${VALUE_OF[name as keyof typeof flagSpec]}.`);
+		else out.values.set(name, value);
 	}
+	return out;
 }
-
-checkFlags(process.argv.slice(2));
-
-const cli = meow(help, {
-	importMeta: import.meta,
-	allowUnknownFlags: false,
-	flags: flagSpec,
-});
 
 // Subcommands: the first word, when there is one. Each names its own arguments below.
 const COMMANDS = ['doctor', 'compare', 'features', 'export'] as const;
 type Command = (typeof COMMANDS)[number];
-const [commandWord, ...commandArgs] = cli.input;
-const command = commandWord as Command | undefined;
-if (commandWord !== undefined && !(COMMANDS as readonly string[]).includes(commandWord)) {
+const argv = readArgv(process.argv.slice(2));
+const [commandWord, ...commandArgs] = argv.positionals;
+const command = (COMMANDS as readonly string[]).includes(commandWord ?? '') ? (commandWord as Command) : undefined;
+
+// --help and --version win over everything else, and come before anything is read or written.
+const helpOrVersion = argv.help || argv.version;
+if (argv.problem !== null && !helpOrVersion) usageError(argv.problem);
+let cli: ReturnType<typeof meow<typeof flagSpec>>;
+try {
+	cli = meow(command === undefined ? help : commandHelp[command], {
+		importMeta: import.meta,
+		// Only the help text and the version are wanted then: nothing else to parse (or reject).
+		...(helpOrVersion ? {argv: []} : {}),
+		// readArgv has checked the options; meow's own check would also reject `-` (this host).
+		allowUnknownFlags: true,
+		autoHelp: false,
+		autoVersion: false,
+		...(command === undefined ? {} : {description: false}),
+		flags: flagSpec,
+	});
+} catch (err) {
+	usageError(err instanceof Error ? err.message : String(err));
+}
+if (argv.help) cli.showHelp(0);
+if (argv.version) cli.showVersion();
+
+if (commandWord !== undefined && command === undefined) {
 	usageError(`unknown command ${JSON.stringify(commandWord)}; the commands are ${COMMANDS.join(', ')} (to read a tree, use --root ${commandWord}).`);
 }
 if (command === 'doctor' && commandArgs.length > 0) usageError(`doctor takes no arguments (got ${JSON.stringify(commandArgs[0])}).`);
 if (command === 'export' && commandArgs.length > 0) usageError(`export takes no arguments (got ${JSON.stringify(commandArgs[0])}); the directory is --dir DIR.`);
 const {root, json, plain, probe, advice, timeout, concurrency, color, from} = cli.flags;
+if (json && plain) usageError('--json and --plain both say how to print; give one.');
+// The interactive views read keys from stdin and draw on stdout: both must be a terminal
+// (Ink's raw mode fails on a stdin that is not); otherwise what --plain prints.
+const onTerminal = Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
 const probeHeld = cli.flags.probeHeld;
 const uuids = cli.flags.uuid ?? [];
 if (command === 'compare' && commandArgs.length !== 2) {
@@ -178,12 +343,19 @@ const alwaysProbes = command === 'features' || command === 'export';
 if (probeHeld && !alwaysProbes && (!probe || from !== undefined || command !== undefined)) {
 	usageError('--probe-held goes with --probe (and --json or --plain), features or export on a live host: it changes how a held device is probed.');
 }
-if (probeHeld && !alwaysProbes && !json && !plain && process.stdout.isTTY) {
+if (probeHeld && !alwaysProbes && !json && !plain && onTerminal) {
 	usageError('--probe-held is for --json and --plain; in the interactive view press B on a held instance (it asks first, naming the VM).');
 }
 if (advice && !probe && from === undefined) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
-if (!Number.isInteger(timeout) || timeout <= 0) usageError('--timeout needs a whole number of milliseconds above 0.');
-if (!Number.isInteger(concurrency) || concurrency <= 0) usageError('--concurrency needs a whole number above 0.');
+/** A count or a time: a whole number above 0, with what is wrong said apart (not a number, not whole, not above 0). */
+function checkCount(flag: string, value: number, unit: string): void {
+	const given = argv.values.get(flag) ?? String(value);
+	if (Number.isNaN(value)) usageError(`--${flag} ${given}: not a number; give a whole number of ${unit} above 0.`);
+	if (!Number.isInteger(value)) usageError(`--${flag} ${given}: not a whole number; give a whole number of ${unit} above 0.`);
+	if (value <= 0) usageError(`--${flag} ${given}: must be above 0 (a whole number of ${unit}).`);
+}
+checkCount('timeout', timeout, 'milliseconds');
+checkCount('concurrency', concurrency, 'probes at once');
 
 function checkRoot(dir: string): void {
 	let isDir: boolean;
@@ -191,9 +363,9 @@ function checkRoot(dir: string): void {
 		isDir = statSync(dir).isDirectory();
 	} catch (err) {
 		const code = errCode(err);
-		usageError(`--root ${dir}: ${code === 'ENOENT' ? 'no such directory' : `${code}, ${errnoMeaning(code)}`}. Give the directory that holds a tree's sys/ (or / for this host).`);
+		inputError(`--root ${dir}: ${code === 'ENOENT' ? 'no such directory' : `${code}, ${errnoMeaning(code)}`}. Give the directory that holds a tree's sys/ (or / for this host).`);
 	}
-	if (!isDir) usageError(`--root ${dir}: not a directory. Give the directory that holds a tree's sys/ (or / for this host).`);
+	if (!isDir) inputError(`--root ${dir}: not a directory. Give the directory that holds a tree's sys/ (or / for this host).`);
 }
 
 // `mdevscope --plain | head` closes the pipe early: that is not an error worth a stack trace.
@@ -224,10 +396,10 @@ function keepTuiHeapSmall(): void {
 	v8.setFlagsFromString('--heap-growing-percent=10');
 }
 
-/** A snapshot (--from) that cannot be read: exit 2 with what is wrong with the file; no usage hint. */
-function snapshotError(message: string): never {
+/** A snapshot or tree that cannot be read (or is not one): exit 66 (EX_NOINPUT), saying what is wrong with it; no usage hint. */
+function inputError(message: string): never {
 	process.stderr.write(`mdevscope: ${message}\n`);
-	process.exit(2);
+	process.exit(EX_NOINPUT);
 }
 
 /**
@@ -251,7 +423,7 @@ async function loadInteractive<T>(load: () => Promise<T>): Promise<T> {
 
 async function runCompare(): Promise<void> {
 	const {runCompareCommand, CompareInputError} = await import('./compare/command.js');
-	const interactive = !json && !plain && process.stdout.isTTY;
+	const interactive = !json && !plain && onTerminal;
 	try {
 		process.exitCode = await runCompareCommand({
 			source: commandArgs[0]!,
@@ -267,7 +439,7 @@ async function runCompare(): Promise<void> {
 			},
 		});
 	} catch (err) {
-		if (err instanceof CompareInputError) (err.usage ? usageError : snapshotError)(err.message);
+		if (err instanceof CompareInputError) (err.usage ? usageError : inputError)(err.message);
 		throw err;
 	}
 }
@@ -288,12 +460,12 @@ async function main(): Promise<void> {
 		try {
 			return loadSnapshot(from);
 		} catch (err) {
-			if (err instanceof SnapshotError) snapshotError(err.message);
+			if (err instanceof SnapshotError) inputError(err.message);
 			throw err;
 		}
 	});
 	if (snapshot === null) checkRoot(root);
-	if (command === undefined && !json && !plain && process.stdout.isTTY) keepTuiHeapSmall();
+	if (command === undefined && !json && !plain && onTerminal) keepTuiHeapSmall();
 	const model = snapshot?.model ?? scanHost(root);
 	if (command === 'doctor') {
 		const {runDoctorCommand} = await import('./commands/doctor.js');
@@ -303,7 +475,7 @@ async function main(): Promise<void> {
 	// The package's own copy of a real host, offered when this one has nothing (src/ and dist/ are
 	// both one level below the package directory).
 	const sampleRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'trees', 'debian-6.12');
-	if (json || plain || !process.stdout.isTTY) {
+	if (json || plain || !onTerminal) {
 		const probes = snapshot ? (snapshot.probes.size > 0 ? snapshot.probes : null) : probe ? await probeAll(model) : null;
 		if (advice && !probes) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
 		const advised = advice && probes ? (await import('./commands/advice.js')).adviceByInstance(model, probes) : null;
@@ -327,5 +499,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
 	process.stderr.write(`mdevscope: ${err instanceof Error ? err.message : String(err)}\n`);
-	process.exitCode = 1;
+	process.exitCode = EX_SOFTWARE;
 });

@@ -31,6 +31,7 @@ import {queryDevice, stepRecorder, unaskedResult, type IoctlPointer} from '../sr
 import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {cliSync} from './helpers/cli.js';
 import {renderPlain} from '../src/output/plain.js';
 import {renderJson} from '../src/output/json.js';
 import {App} from '../src/components/App.js';
@@ -403,11 +404,9 @@ test('the plain and JSON outputs mark a borrowed result with its lender', (t) =>
 });
 
 test('--probe-held is opt-in with --probe (--json, --plain), features or export; --help describes it', (t) => {
-	const here = dirname(fileURLToPath(import.meta.url));
-	const cli = (...args: string[]) =>
-		spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(here, '../src/cli.tsx'), ...args], {encoding: 'utf8'});
+	const cli = (...args: string[]) => cliSync(args);
 	const alone = cli('--json', '--probe-held');
-	t.is(alone.status, 2);
+	t.is(alone.status, 64);
 	t.regex(alone.stderr, /--probe-held goes with --probe/);
 	t.regex(cli('--from', 'x.json', '--probe', '--probe-held').stderr, /--probe-held goes with --probe .* on a live host/);
 	// A tree is not this host: nothing is probed, so nothing is borrowed either.

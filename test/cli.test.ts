@@ -1,24 +1,18 @@
-// The real command, spawned: from source through tsx, and the bundle (dist/cli.js) when it was built.
-import {execFile} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
+// The real command, spawned: the bundle (dist/cli.js, built by pretest) with plain node, and from
+// source through tsx where what it loads is the question.
+import {execFile, spawn} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import type {HostModel} from '../src/model/types.js';
+import {assertFreshDist, cli as runCli, distCli as dist, type CliRun as Run} from './helpers/cli.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const trees = path.join(project, 'test', 'fixtures', 'trees');
 const debian612 = path.join(trees, 'debian-6.12');
 const recorder = path.join(project, 'test', 'fixtures', 'hooks', 'record-loads.mjs');
-const dist = path.join(project, 'dist', 'cli.js');
-
-interface Run {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
 function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 	return new Promise((resolve) => {
 		execFile(
@@ -30,10 +24,10 @@ function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 	});
 }
 
-/** The CLI from source, as `node --import tsx src/cli.tsx`; stdout is a pipe, never a terminal. */
-const cli = (...args: string[]) => node(['--import', 'tsx', path.join(project, 'src', 'cli.tsx'), ...args]);
+/** The built CLI, `node dist/cli.js`; stdout is a pipe, never a terminal. */
+const cli = (...args: string[]) => runCli(args);
 
-const usage = (message: string) => `mdevscope: ${message}\nRun \`mdevscope --help\` for the options.\n`;
+const usage = (message: string, command = '') => `mdevscope: ${message}\nRun \`mdevscope${command && ` ${command}`} --help\` for the options.\n`;
 
 function checkSamples(t: import('ava').ExecutionContext, r: Run): void {
 	t.is(r.code, 0, r.stderr);
@@ -124,29 +118,150 @@ test('--version prints the package version', async (t) => {
 	t.is(r.stdout, `${pkg.version}\n`);
 });
 
-test('an unknown flag, a stray argument or a bad number: a clear message and exit 2', async (t) => {
-	t.deepEqual(await cli('--bogus'), {code: 2, stdout: '', stderr: usage('unknown option --bogus.')});
-	t.deepEqual(await cli('--root', debian612, '--jsn'), {code: 2, stdout: '', stderr: usage('unknown option --jsn.')});
+test('an unknown flag, a stray argument or a bad number: a clear message and exit 64', async (t) => {
+	t.deepEqual(await cli('--bogus'), {code: 64, stdout: '', stderr: usage('unknown option --bogus.')});
+	t.deepEqual(await cli('--root', debian612, '--jsn'), {code: 64, stdout: '', stderr: usage('unknown option --jsn.')});
 	const stray = await cli('somewhere');
-	t.is(stray.code, 2);
+	t.is(stray.code, 64);
 	t.is(stray.stdout, '');
 	// The list of commands grows; what matters is the word named, the commands listed and the hint.
 	t.regex(stray.stderr, /^mdevscope: unknown command "somewhere"; the commands are doctor(, [a-z]+)* \(to read a tree, use --root somewhere\)\.\nRun `mdevscope --help` for the options\.\n$/);
-	t.deepEqual(await cli('--timeout', 'soon'), {code: 2, stdout: '', stderr: usage('--timeout needs a whole number of milliseconds above 0.')});
+	t.deepEqual(await cli('--timeout', 'soon'), {code: 64, stdout: '', stderr: usage('--timeout soon: not a number; give a whole number of milliseconds above 0.')});
 });
 
-test('a bad --root: a clear message and exit 2, no stack trace', async (t) => {
+test('a bad --root: a clear message and exit 66 (an input that cannot be read), no stack trace', async (t) => {
 	t.deepEqual(await cli('--root', '/nonexistent/mdevscope'), {
-		code: 2,
+		code: 66,
 		stdout: '',
-		stderr: usage("--root /nonexistent/mdevscope: no such directory. Give the directory that holds a tree's sys/ (or / for this host)."),
+		stderr: "mdevscope: --root /nonexistent/mdevscope: no such directory. Give the directory that holds a tree's sys/ (or / for this host).\n",
 	});
 	const file = path.join(project, 'package.json');
 	t.deepEqual(await cli('--root', file, '--json'), {
-		code: 2,
+		code: 66,
 		stdout: '',
-		stderr: usage(`--root ${file}: not a directory. Give the directory that holds a tree's sys/ (or / for this host).`),
+		stderr: `mdevscope: --root ${file}: not a directory. Give the directory that holds a tree's sys/ (or / for this host).\n`,
 	});
+});
+
+// ---- --help and --version, everywhere --------------------------------------------------------------
+
+const COMMAND_USAGE: Record<string, string> = {
+	doctor: '$ mdevscope doctor [--root DIR] [--json]',
+	compare: '$ mdevscope compare SOURCE DEST [--uuid UUID]... [--json | --plain]',
+	features: '$ mdevscope features [UUID...] [--json]',
+	export: '$ mdevscope export [--dir DIR]',
+};
+
+test('--help and -h after a command: that command\'s usage and exit codes, exit 0, and the command does not run', async (t) => {
+	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-help-'));
+	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	const out = path.join(dir, 'export');
+	for (const [command, usageLine] of Object.entries(COMMAND_USAGE)) {
+		for (const flag of ['--help', '-h']) {
+			// Arguments that would make each command run (and the doctor fail, exit 1) if it did.
+			const rest = command === 'compare' ? ['-', 'local'] : command === 'export' ? ['--dir', out] : [];
+			const r = await cli(command, ...rest, '--root', path.join(trees, 'empty'), flag);
+			t.is(r.code, 0, `${command} ${flag}: ${r.stderr}`);
+			t.is(r.stderr, '', `${command} ${flag}`);
+			t.true(r.stdout.startsWith(`\n  Usage\n    ${usageLine}\n`), `${command} ${flag}:\n${r.stdout}`);
+			t.regex(r.stdout, /\n {2}Exit codes\n[^]* {4}64 {17}A wrong option, argument or value[^]* {4}66 {17}A snapshot or tree that cannot be read/, `${command} ${flag}`);
+			t.false(r.stdout.includes('Keys in the interactive view'), `${command} ${flag}: its own help, not the top-level one`);
+		}
+	}
+	t.false(existsSync(out), 'export --help wrote nothing');
+	const top = await cli('-h');
+	t.is(top.code, 0, top.stderr);
+	t.true(top.stdout.includes('Usage\n    $ mdevscope [options]'));
+	t.true(top.stdout.includes('\n  Exit codes\n'));
+});
+
+test('--version and -V after a command print the version and exit 0, and the command does not run', async (t) => {
+	const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as {version: string};
+	for (const args of [['-V'], ...Object.keys(COMMAND_USAGE).flatMap((c) => [[c, '--version'], [c, '-V']])]) {
+		t.deepEqual(await cli(...args, '--root', path.join(trees, 'empty')), {code: 0, stdout: `${pkg.version}\n`, stderr: ''}, args.join(' '));
+	}
+});
+
+// ---- options meow would have taken, or rejected in its own words -------------------------------
+
+test('option errors are all "mdevscope: ..." usage errors (exit 64), never meow\'s own messages', async (t) => {
+	for (const [args, message, command] of [
+		[['--root'], '--root needs a value: a directory (the root of a captured tree, or / for this host).'],
+		[['--json', '--root'], '--root needs a value: a directory (the root of a captured tree, or / for this host).'],
+		[['--root='], '--root needs a value: a directory (the root of a captured tree, or / for this host).'],
+		[['--from'], '--from needs a value: a snapshot file.'],
+		[['export', '--dir'], '--dir needs a value: a directory.', 'export'],
+		[['compare', 'a', 'b', '--uuid'], "--uuid needs a value: an instance's UUID.", 'compare'],
+		[['--root', debian612, '--root', debian612], '--root is given more than once; give it once.'],
+		[['--json', '--json'], '--json is given more than once; give it once.'],
+		[['--timeout', 'abc'], '--timeout abc: not a number; give a whole number of milliseconds above 0.'],
+		[['--timeout', '-5'], '--timeout -5: must be above 0 (a whole number of milliseconds).'],
+		[['--timeout', '1.5'], '--timeout 1.5: not a whole number; give a whole number of milliseconds above 0.'],
+		[['--concurrency', 'two'], '--concurrency two: not a number; give a whole number of probes at once above 0.'],
+		[['--concurrency', '0'], '--concurrency 0: must be above 0 (a whole number of probes at once).'],
+		[['--json', '--plain'], '--json and --plain both say how to print; give one.'],
+		[['--no-root'], 'unknown option --no-root.'],
+		[['-x'], 'unknown option -x.'],
+	] as Array<[string[], string, string?]>) {
+		t.deepEqual(await cli(...args, ...(args.includes('--root') || args[0]!.startsWith('--root=') ? [] : ['--root', debian612])), {code: 64, stdout: '', stderr: usage(message, command)}, args.join(' '));
+	}
+});
+
+test('compare - is this host, as SOURCE or as DEST (not an unknown option)', async (t) => {
+	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-compare-dash-'));
+	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	const snapshot = path.join(dir, 'empty.json');
+	const taken = await cli('--root', path.join(trees, 'empty'), '--json');
+	t.is(taken.code, 0, taken.stderr);
+	writeFileSync(snapshot, taken.stdout);
+	// The 6.12 tree's instances have no type on an empty host: blocked, exit 2, the report on stdout.
+	const asSource = await cli('compare', '-', snapshot, '--root', debian612);
+	t.is(asSource.code, 2, asSource.stderr);
+	t.true(asSource.stdout.startsWith(`SOURCE  --root ${debian612}: `), asSource.stdout);
+	t.regex(asSource.stdout, /^Result {2}blocked \(exit 2\)/m);
+	const asDest = await cli('compare', snapshot, '-', '--root', debian612, '--json');
+	t.is(asDest.code, 0, asDest.stderr); // nothing on SOURCE to move: all (none) ok
+	t.is((JSON.parse(asDest.stdout) as {dest: {name: string}}).dest.name, `--root ${debian612}`);
+});
+
+// ---- stdin that is not a terminal ------------------------------------------------------------------
+
+/** The CLI with stdout (and stderr) on a terminal (a pty from util-linux `script`) but stdin from /dev/null. */
+function onTerminalStdinNull(args: string[]): Promise<{code: number | null; output: string}> {
+	assertFreshDist();
+	const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+	const command = [process.execPath, dist, ...args].map(quote).join(' ');
+	const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'};
+	delete env['CI']; // as a user's terminal
+	return new Promise((resolve) => {
+		const child = spawn('script', ['-qefc', `stty cols 100 rows 24; [ -t 1 ] || echo 'not a terminal'; exec ${command} </dev/null`, '/dev/null'], {cwd: project, env});
+		let output = '';
+		child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+		child.on('close', (code) => resolve({code, output: output.replace(/\r\n/g, '\n')}));
+	});
+}
+
+test('stdin not a terminal (stdout one): the plain table, exit 0, not a raw-mode crash', async (t) => {
+	const {code, output} = await onTerminalStdinNull(['--root', debian612]);
+	t.is(code, 0, output);
+	t.false(output.includes('not a terminal'), 'control: stdout is a terminal');
+	t.false(output.includes('\x1b[?1049h'), 'no alternate screen');
+	t.true(output.startsWith('Host      unknown hostname, kernel 6.12.117+deb12-amd64\n'), output);
+	t.true(output.includes('Found     3 parents, 8 types, 3 active instances, 0 defined, not active\n'), output);
+});
+
+test('compare with stdin not a terminal: the plain report and the verdict\'s exit code (2 blocked), not 1', async (t) => {
+	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-compare-stdin-'));
+	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	const snapshot = path.join(dir, '6.12.json');
+	const taken = await cli('--root', debian612, '--json');
+	t.is(taken.code, 0, taken.stderr);
+	writeFileSync(snapshot, taken.stdout);
+	const {code, output} = await onTerminalStdinNull(['compare', snapshot, 'local', '--root', path.join(trees, 'empty')]);
+	t.is(code, 2, output);
+	t.false(output.includes('\x1b[?1049h'), 'no alternate screen');
+	t.true(output.startsWith(`SOURCE  ${snapshot}: `), output);
+	t.regex(output, /^Result {2}blocked \(exit 2\): 3 instances, 0 ok, 0 risky, 3 blocked$/m);
 });
 
 test('the empty host: exit 0, the helpful text, and JSON with empty lists', async (t) => {
@@ -199,8 +314,8 @@ test('--json and --plain from source load neither ink nor react', async (t) => {
 
 // ---- the bundle ----------------------------------------------------------------------------------
 
-const built = existsSync(dist);
-(built ? test : test.skip)('dist/cli.js (npm run build): --json on the 6.12 tree, and no Ink/React code loaded', async (t) => {
+test('dist/cli.js (npm run build): --json on the 6.12 tree, and no Ink/React code loaded', async (t) => {
+	assertFreshDist();
 	checkSamples(t, await node([dist, '--root', debian612, '--json']));
 	// Bundled, React is not under node_modules: look for its element symbol in the files that were loaded.
 	const reactMark = 'react.transitional.element';

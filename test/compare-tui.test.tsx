@@ -23,6 +23,7 @@ import type {ProbeResult} from '../src/model/probe.js';
 import {renderJson} from '../src/output/json.js';
 import {loadSnapshot} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {assertFreshDist, distCli} from './helpers/cli.js';
 import {frameInChildProcess, KEY, press, renderSized, waitFor} from './helpers/ink.js';
 import {ScreenModel} from './helpers/screen-model.js';
 
@@ -277,6 +278,7 @@ interface Run {
 	stderr: string;
 }
 
+// From source: the question is which of its modules it loads.
 const cli = path.join(project, 'src', 'cli.tsx');
 const recorder = path.join(project, 'test', 'fixtures', 'hooks', 'record-loads.mjs');
 
@@ -304,7 +306,8 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** The CLI on a terminal: `script` gives it a pty; `keys` are typed once the view is drawn. */
 function onTerminal(args: string[], keys: string): Promise<{code: number | null; output: string}> {
-	const command = [process.execPath, '--import', 'tsx', cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+	assertFreshDist();
+	const command = [process.execPath, distCli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
 	const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', COLUMNS: '80', LINES: '24'};
 	delete env['CI']; // as a user's terminal
 	return new Promise((resolve) => {

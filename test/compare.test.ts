@@ -2,7 +2,6 @@
 // (test/fixtures/captured/README.md: mtty migrates on 6.12 with STOP_COPY|P2P|PRE_COPY and not on
 // 6.1, mdpy and mbochs never), changed per case the way another host would differ. Then the CLI:
 // snapshot files on disk, `compare` spawned, its report and exit codes.
-import {execFile} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import type {FeatureAnswer, ProbeResult} from '../src/model/probe.js';
 import type {DriverModule, HostModel} from '../src/model/types.js';
 import {renderJson} from '../src/output/json.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {cli as runCli} from './helpers/cli.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const trees = path.join(project, 'test', 'fixtures', 'trees');
@@ -461,16 +461,7 @@ interface Run {
 	stderr: string;
 }
 
-function cli(...args: string[]): Promise<Run> {
-	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			['--import', 'tsx', path.join(project, 'src', 'cli.tsx'), ...args],
-			{cwd: project, encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, maxBuffer: 16 * 1024 * 1024},
-			(error, stdout, stderr) => resolve({code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr}),
-		);
-	});
-}
+const cli = (...args: string[]): Promise<Run> => runCli(args);
 
 /** A snapshot file as `--json --probe` writes it: the scanned tree with the recorded probes joined in. */
 function snapshotFile(dir: string, name: string, s: Side, edit: (m: HostModel) => HostModel = (m) => m): string {
@@ -516,28 +507,28 @@ test('compare on the command line: snapshot files, exit 2 / 1 / 0, --json, and l
 	);
 });
 
-test('compare: wrong arguments and bad files exit 2 with only a message on stderr', async (t) => {
+test('compare: wrong arguments exit 64, bad files 66 (no verdict uses them), with only a message on stderr', async (t) => {
 	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-compare-'));
 	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
 	const a = snapshotFile(dir, 'a.json', samples('6.12'));
-	const usage = (message: string) => `mdevscope: ${message}\nRun \`mdevscope --help\` for the options.\n`;
+	const usage = (message: string, command = 'compare') => `mdevscope: ${message}\nRun \`mdevscope${command && ` ${command}`} --help\` for the options.\n`;
 	t.deepEqual(await cli('compare', a), {
-		code: 2,
+		code: 64,
 		stdout: '',
 		stderr: usage('compare needs two arguments, SOURCE and DEST (each a snapshot file, or - or local for this host); got 1.'),
 	});
 	t.deepEqual(await cli('compare', a, a, '--uuid', 'aaaaaaaa-0000-0000-0000-000000000000'), {
-		code: 2,
+		code: 64,
 		stdout: '',
 		stderr: usage(`--uuid aaaaaaaa-0000-0000-0000-000000000000: not an instance of SOURCE (${a}); its instances are ${MTTY}, ${MDPY}, ${MBOCHS}.`),
 	});
-	t.deepEqual(await cli('--uuid', MTTY, '--json'), {code: 2, stdout: '', stderr: usage('--uuid belongs to compare: mdevscope compare SOURCE DEST --uuid UUID.')});
+	t.deepEqual(await cli('--uuid', MTTY, '--json'), {code: 64, stdout: '', stderr: usage('--uuid belongs to compare: mdevscope compare SOURCE DEST --uuid UUID.', '')});
 	const missing = path.join(dir, 'nope.json');
-	t.deepEqual(await cli('compare', a, missing), {code: 2, stdout: '', stderr: `mdevscope: snapshot ${missing}: cannot read it: ENOENT, it does not exist.\n`});
+	t.deepEqual(await cli('compare', a, missing), {code: 66, stdout: '', stderr: `mdevscope: snapshot ${missing}: cannot read it: ENOENT, it does not exist.\n`});
 	const garbage = path.join(dir, 'garbage.json');
 	writeFileSync(garbage, '{"schemaVersion": 1, "root": "/"');
 	const r = await cli('compare', garbage, a);
-	t.is(r.code, 2);
+	t.is(r.code, 66);
 	t.is(r.stdout, '');
 	t.regex(r.stderr, /^mdevscope: snapshot .*garbage\.json: not JSON \(.+\)\. A snapshot is what `mdevscope --json --probe > FILE` writes; take it again with this version\.\n$/);
 });

@@ -36,6 +36,7 @@ import {
 import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {cliSync} from './helpers/cli.js';
 import {missingTool} from './helpers/missing.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
@@ -280,8 +281,7 @@ test('one writer at a time: a live lock is waited for, a dead one taken over', a
 
 // ---- the command ----------------------------------------------------------------------------
 
-const run = (...args: string[]) =>
-	spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.tsx', ...args], {cwd: project, encoding: 'utf8'});
+const run = (...args: string[]) => cliSync(args);
 
 test('export on a tree: exit 0, files written, a line per instance', (t) => {
 	const dir = path.join(base, 'cmd-out');

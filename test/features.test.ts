@@ -2,7 +2,6 @@
 // ProbeResults the runner returned in the 6.1 and 6.12 test VMs (test/vm/record-probes.ts), free,
 // with the mdpy group held, as nobody, timed out and after a removal. And the `features` command
 // itself on a captured tree (nothing live there: every bit unknown, never 0).
-import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {ALL_FEATURE_BITS, FEATURES, featureBits, SEED_FEATURE_BITS} from '../src/features/bits.js';
@@ -11,6 +10,7 @@ import type {ProbeResult} from '../src/model/probe.js';
 import type {Instance} from '../src/model/types.js';
 import {probeInstances} from '../src/probe/runner.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {cliSync} from './helpers/cli.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
@@ -163,8 +163,7 @@ test('the JSON document: the bits, every question and where the answers came fro
 });
 
 // The command through the real CLI.
-const run = (...args: string[]) =>
-	spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.tsx', ...args], {cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8'});
+const run = (...args: string[]) => cliSync(args);
 
 test('features on a tree: one line per active instance, exit 0; JSON parses', (t) => {
 	const plain = run('features', '--root', tree);
@@ -182,13 +181,13 @@ test('features on a tree: one line per active instance, exit 0; JSON parses', (t
 	);
 });
 
-test('features: a UUID not on the host is exit 1 (the others still print), a non-UUID exit 2', (t) => {
+test('features: a UUID not on the host is exit 1 (the others still print), a non-UUID exit 64 (usage)', (t) => {
 	const missing = run('features', '--root', tree, MDPY, '44444444-4444-4444-4444-444444444444');
 	t.is(missing.status, 1);
 	t.regex(missing.stdout, /^22222222-2222-2222-2222-222222222222 mdpy-hd bits=0x0 known=0x0 /);
 	t.regex(missing.stderr, /no instance 44444444-4444-4444-4444-444444444444 under .*debian-6\.12 \(the active ones: 1{8}-1111-1111-1111-1{12}, 2{8}/);
 	const bad = run('features', '--root', tree, 'mdpy');
-	t.is(bad.status, 2);
+	t.is(bad.status, 64);
 	t.regex(bad.stderr, /"mdpy" is not a UUID/);
 	t.is(bad.stdout, '');
 });

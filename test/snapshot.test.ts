@@ -1,7 +1,6 @@
 // Snapshots: `--json --probe` output read back (src/snapshot/load.ts) as the same model, marked as
 // recorded; every kind of bad file refused with the field and what was expected; and `--from`
 // showing a snapshot with the same plain and JSON output as the host it was taken from.
-import {execFile} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import type {HostModel} from '../src/model/types.js';
 import {renderJson} from '../src/output/json.js';
 import {loadSnapshot, parseSnapshot, SnapshotError} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {cli as runCli} from './helpers/cli.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const trees = path.join(project, 'test', 'fixtures', 'trees');
@@ -24,16 +24,7 @@ interface Run {
 	stderr: string;
 }
 
-function cli(...args: string[]): Promise<Run> {
-	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			['--import', 'tsx', path.join(project, 'src', 'cli.tsx'), ...args],
-			{cwd: project, encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, maxBuffer: 16 * 1024 * 1024},
-			(error, stdout, stderr) => resolve({code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr}),
-		);
-	});
-}
+const cli = (...args: string[]): Promise<Run> => runCli(args);
 
 function tempDir(t: import('ava').ExecutionContext): string {
 	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-snapshot-'));
@@ -242,25 +233,25 @@ test('--from: plain and JSON exactly as for the host it was taken from, with the
 	t.is((await cli('--from', file)).stdout, fromPlain.stdout);
 });
 
-test('--from: a bad file exits 2 with the problem; --from with --root or a command is a usage error', async (t) => {
+test('--from: a bad file exits 66 with the problem; --from with --root or a command is a usage error (64)', async (t) => {
 	const dir = tempDir(t);
 	const bad = path.join(dir, 'bad.json');
 	writeFileSync(bad, JSON.stringify({...(JSON.parse(liveJson().text) as object), schemaVersion: 0}));
 	t.deepEqual(await cli('--from', bad, '--json'), {
-		code: 2,
+		code: 66,
 		stdout: '',
 		stderr: `mdevscope: snapshot ${bad}: schemaVersion: 0: written by an older mdevscope; this one reads schema 1. ${TAKE_AGAIN}\n`,
 	});
-	const usage = (message: string) => `mdevscope: ${message}\nRun \`mdevscope --help\` for the options.\n`;
-	t.deepEqual(await cli('--from', bad, '--root', debian612), {code: 2, stdout: '', stderr: usage('--from and --root both say where to read from; give one.')});
-	t.deepEqual(await cli('doctor', '--from', bad), {code: 2, stdout: '', stderr: usage('--from opens a snapshot in the views; doctor does not read snapshots.')});
+	const usage = (message: string, command = '') => `mdevscope: ${message}\nRun \`mdevscope${command && ` ${command}`} --help\` for the options.\n`;
+	t.deepEqual(await cli('--from', bad, '--root', debian612), {code: 64, stdout: '', stderr: usage('--from and --root both say where to read from; give one.')});
+	t.deepEqual(await cli('doctor', '--from', bad), {code: 64, stdout: '', stderr: usage('--from opens a snapshot in the views; doctor does not read snapshots.', 'doctor')});
 	const good = path.join(dir, 'good.json');
 	writeFileSync(good, readFileSync(bad, 'utf8').replace('"schemaVersion":0', '"schemaVersion":1'));
 	t.is((await cli('--from', good, '--json')).code, 0);
 	const noProbes = path.join(dir, 'plain-scan.json');
 	writeFileSync(noProbes, renderJson(scanHost(debian612)));
 	t.deepEqual(await cli('--from', noProbes, '--plain', '--advice'), {
-		code: 2,
+		code: 64,
 		stdout: '',
 		stderr: usage(`--advice needs probe results, and the snapshot ${noProbes} has none (it was taken without --probe).`),
 	});

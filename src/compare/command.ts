@@ -1,8 +1,9 @@
 // `mdevscope compare SOURCE DEST`: reads both sides (a snapshot file, or `-`/`local` for this host,
 // scanned and probed now), compares them, prints the report and returns the exit code
 // (0 all ok, 1 any risky, 2 any blocked); on a terminal the CLI passes `show`, the interactive view,
-// which comes first. Problems with the arguments or files are thrown as
-// CompareInputError, which the CLI prints as `mdevscope: ...` on stderr with exit 2 and no report.
+// which comes first. Problems with the arguments or files are thrown as CompareInputError, which
+// the CLI prints as `mdevscope: ...` on stderr with no report, and an exit code no verdict uses
+// (64 a wrong argument, 66 a file that cannot be read or is not a snapshot: src/exit-codes.ts).
 import process from 'node:process';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';

@@ -292,17 +292,24 @@ function checkGroupNodes(model: HostModel, env: DoctorEnv, live: boolean): Docto
 }
 
 function checkRoot(env: DoctorEnv, live: boolean): DoctorCheck {
+	const base = {id: 'root', title: 'root privileges'};
+	// A tree is read as data: this machine's uid says nothing about who runs mdevscope on its host.
+	if (!live || env.isRoot === null) {
+		return check({
+			...base,
+			verdict: 'warn',
+			seen: 'not known for a tree: who runs mdevscope is judged on the live host only (this tree is read as data; no probe runs on it).',
+			fix: 'run mdevscope doctor on the host itself, as the user that will probe (root)',
+		});
+	}
 	if (env.isRoot) {
-		return check({id: 'root', title: 'running as root', verdict: 'ok', seen: 'effective uid 0: probes can open /dev/vfio/* nodes.', fix: null});
+		return check({...base, verdict: 'ok', seen: 'root (effective uid 0): probes can open /dev/vfio/* nodes.', fix: null});
 	}
 	return check({
-		id: 'root',
-		title: 'running as root',
+		...base,
 		verdict: 'warn',
-		seen:
-			'not root: listing works, but probes need root or write access to /dev/vfio/<group>, and processes of other users may be hidden from the owner scan' +
-			(live ? '.' : ' (this tree is read as data; no probe runs on it).'),
-		fix: live ? 'run as root (sudo mdevscope ...) to probe instances' : null,
+		seen: 'not root: listing works, but probes need root or write access to /dev/vfio/<group>, and processes of other users may be hidden from the owner scan.',
+		fix: 'run as root (sudo mdevscope ...) to probe instances',
 	});
 }
 

@@ -92,8 +92,8 @@ export interface DoctorFacts {
 }
 
 export interface DoctorEnv extends DoctorFacts {
-	/** Effective uid 0. Judged against the live host only; a tree is data, no probe runs on it. */
-	isRoot: boolean;
+	/** Effective uid 0; null on a tree (`--root` other than /): who will run mdevscope on that host is not known here. */
+	isRoot: boolean | null;
 }
 
 function kindOf(st: Stats): NodeFacts['kind'] {
@@ -261,7 +261,8 @@ export function readDoctorFacts(root: string): DoctorFacts {
 	};
 }
 
-/** readDoctorFacts plus who we run as (the CLI's `mdevscope doctor`). */
+/** readDoctorFacts plus who we run as (the CLI's `mdevscope doctor`); on a tree, not this machine's uid. */
 export function readDoctorEnv(root: string): DoctorEnv {
-	return {...readDoctorFacts(root), isRoot: typeof process.geteuid === 'function' && process.geteuid() === 0};
+	const live = path.resolve(root) === '/';
+	return {...readDoctorFacts(root), isRoot: live ? typeof process.geteuid === 'function' && process.geteuid() === 0 : null};
 }

@@ -46,7 +46,11 @@ export function formatDoctor(checks: readonly DoctorCheck[]): string[] {
 	return lines;
 }
 
+/** The version of `mdevscope doctor --json`'s shape (docs/doctor.md): raised when a field changes meaning or goes. */
+export const DOCTOR_SCHEMA_VERSION = 1;
+
 export interface DoctorReport {
+	schemaVersion: typeof DOCTOR_SCHEMA_VERSION;
 	summary: DoctorSummary;
 	/** What `mdevscope doctor` exits with: 1 when any check fails. */
 	exitCode: number;
@@ -55,5 +59,5 @@ export interface DoctorReport {
 
 /** The JSON shape of `mdevscope doctor --json`. Strings stay as read (JSON escapes them). */
 export function doctorReport(checks: readonly DoctorCheck[]): DoctorReport {
-	return {summary: summarize(checks), exitCode: doctorExitCode(checks), checks: checks.map((c) => ({...c}))};
+	return {schemaVersion: DOCTOR_SCHEMA_VERSION, summary: summarize(checks), exitCode: doctorExitCode(checks), checks: checks.map((c) => ({...c}))};
 }

@@ -10,6 +10,7 @@ import {scanHost} from '../sysfs/scan.js';
 import {featureBits} from './bits.js';
 import {exportable, type ExportReport, type InstanceExport, lockExportDir, planInstance, prepareExportDir, writeExport} from './export.js';
 import {renderFeaturesJson, renderFeaturesPlain} from './format.js';
+import {EX_NOINPUT, EX_USAGE} from '../exit-codes.js';
 
 export interface FeaturesArgs {
 	uuids: string[];
@@ -44,15 +45,15 @@ function scan(root: string): HostModel | null {
 	}
 }
 
-/** Exit codes: 0 printed; 1 a UUID given is not on this host (the others are printed); 2 usage. */
+/** Exit codes: 0 printed; 1 a UUID given is not on this host (the others are printed); EX_USAGE, EX_NOINPUT. */
 export async function runFeaturesCommand(argv: FeaturesArgs): Promise<number> {
 	const bad = argv.uuids.find((u) => !UUID.test(u) && !PCI_ADDRESS.test(u));
 	if (bad !== undefined) {
 		say(`${JSON.stringify(bad)} is not a UUID (an mdev's name looks like 22222222-2222-2222-2222-222222222222) nor a vGPU VF's PCI address (0000:41:00.4).`);
-		return 2;
+		return EX_USAGE;
 	}
 	const model = scan(argv.root);
-	if (!model) return 2;
+	if (!model) return EX_NOINPUT;
 
 	let selected: Instance[];
 	let missing: string[] = [];
@@ -99,7 +100,7 @@ function fingerprint(model: HostModel): string {
 const MAX_ROUNDS = 3;
 
 /**
- * Exit codes: 0 written; 2 DIR cannot be created or written (or the root cannot be read). A
+ * Exit codes: 0 written; 2 DIR cannot be created or written; EX_NOINPUT the root cannot be read. A
  * uevent that arrives while an export runs (and is merged into it by systemd) is not lost: after
  * writing, the host is scanned again, and a change to its instances starts another round.
  */
@@ -117,7 +118,7 @@ export async function runExportCommand(argv: ExportArgs): Promise<number> {
 	}
 	try {
 		let model = scan(argv.root);
-		if (!model) return 2;
+		if (!model) return EX_NOINPUT;
 		for (let round = 1; ; round++) {
 			const {report, plan} = await exportOnce(model, dir, argv);
 			printReport(report, plan);
@@ -127,7 +128,7 @@ export async function runExportCommand(argv: ExportArgs): Promise<number> {
 				return 2;
 			}
 			const again = scan(argv.root);
-			if (!again) return 2;
+			if (!again) return EX_NOINPUT;
 			if (fingerprint(again) === fingerprint(model)) return 0;
 			if (round === MAX_ROUNDS) {
 				say(`the host's instances kept changing during ${MAX_ROUNDS} exports in a row; ${dir} shows the last state seen. Run it again when they settle.`);
