@@ -32,6 +32,7 @@ import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {cliSync} from './helpers/cli.js';
+import {press as pressKeys, waitFor} from './helpers/ink.js';
 import {renderPlain} from '../src/output/plain.js';
 import {renderJson} from '../src/output/json.js';
 import {App} from '../src/components/App.js';
@@ -426,8 +427,6 @@ test('--probe-held is opt-in with --probe (--json, --plain), features or export;
 
 // ---- the TUI's B ---------------------------------------------------------------------------------
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 test.serial('B asks first, naming the VM from the probe that found it held; only y borrows', async (t) => {
 	const model: HostModel = scanHost(TREE);
 	const mdpy = model.instances.find((i) => i.mdevType?.startsWith('mdpy'))!;
@@ -445,13 +444,7 @@ test.serial('B asks first, naming the VM from the probe that found it held; only
 	// The owner scan of the tree has no process table (procRoot: an empty dir): the probe's holders name the VM.
 	const procRoot = mkdtempSync(join(base, 'noproc-'));
 	const {lastFrame, stdin, unmount} = render(React.createElement(App, {model, rescan: () => model, color: false, probeFn, procRoot}));
-	const press = async (...keys: string[]) => {
-		for (const k of keys) {
-			stdin.write(k);
-			await delay(40);
-		}
-		await delay(40);
-	};
+	const press = (...keys: string[]) => pressKeys(stdin, ...keys);
 	try {
 		// To mdpy's instance: parents (mdpy is listed second), its types, the instances pane.
 		const parentIndex = model.parents.findIndex((p) => p.name === mdpy.parent) ;
@@ -459,14 +452,14 @@ test.serial('B asks first, naming the VM from the probe that found it held; only
 		await press('B');
 		t.regex(lastFrame()!, /B borrows a held device's fd/, 'before any probe there is no holder to name');
 		await press('p');
-		for (let i = 0; i < 50 && !lastFrame()!.includes('in use by'); i++) await delay(20);
+		await waitFor(() => lastFrame()!.includes('in use by'), 'the probe saying who holds it');
 		await press('B');
 		t.regex(lastFrame()!, /Borrow the fd of qemu-system-x86 pid 4242 \(VM vdi-42\)\? y: yes/);
 		await press('n');
 		t.regex(lastFrame()!, /not borrowed/);
 		t.deepEqual(calls.map((c) => c.probeHeld), [false]);
 		await press('B', 'y');
-		for (let i = 0; i < 50 && !lastFrame()!.includes('borrowed from'); i++) await delay(20);
+		await waitFor(() => lastFrame()!.includes('borrowed from'), 'the borrowed probe');
 		t.deepEqual(calls.map((c) => c.probeHeld), [false, true]);
 		t.deepEqual(calls[1]!.uuids, [mdpy.uuid]);
 		// The detail pane: the summary says whose fd answered (wrapped: compare without the borders).

@@ -132,14 +132,13 @@ test.serial('a probe that hangs in the kernel is killed at its timeout; a fresh 
 	tree.hold();
 	const [a, b] = uuids(2);
 	const timeoutMs = 1500;
-	const started = performance.now();
-	const at: Record<string, number> = {};
+	const order: string[] = [];
 	const results = await probeInstances(model([instance(a!), instance(b!)]), [a!, b!], {
 		devRoot: tree.root,
 		timeoutMs,
 		concurrency: 1,
 		onResult: (r) => {
-			at[r.uuid] = performance.now() - started;
+			order.push(r.uuid);
 			// Let the next child's open go through, so it answers (ENOTTY: a regular file).
 			if (r.outcome === 'timeout') tree.release();
 		},
@@ -148,12 +147,14 @@ test.serial('a probe that hangs in the kernel is killed at its timeout; a fresh 
 	t.is(hung!.outcome, 'timeout');
 	t.is(hung!.summary, `no answer in ${timeoutMs} ms: the kernel did not return from open ${tree.root}/dev/vfio/vfio; the probe child was killed`);
 	t.deepEqual(hung!.steps.map((s) => [s.step, s.ok]), [[`open ${tree.root}/dev/vfio/vfio`, false]]);
-	t.true(hung!.durationMs >= timeoutMs && hung!.durationMs < timeoutMs + 500, `durationMs ${hung!.durationMs}`);
-	// The bound, from the call: child start-up (~0.3 s here) plus the timeout.
-	t.true(at[a!]! < timeoutMs + 3000, `timeout reported after ${at[a!]} ms`);
+	// Not before its time. How soon after is the machine's load, not the runner's: the lease is held
+	// until this result arrives, so without the timeout the run would never end (the test's own
+	// timeout would fail it).
+	t.true(hung!.durationMs >= timeoutMs, `durationMs ${hung!.durationMs}`);
+	t.deepEqual(order, [a, b], 'the hung probe is answered first, then the next child probes');
 	t.is(next!.outcome, 'no-vfio');
 	t.is(next!.steps[1]!.code, 'ENOTTY');
-	t.true(await waitFor(() => liveChildren().length === 0, 2000), 'the killed child is gone');
+	t.true(await waitFor(() => liveChildren().length === 0, 60_000), 'the killed child is gone');
 });
 
 test.serial('at most `concurrency` children run at once, in parallel', async (t) => {
@@ -197,7 +198,7 @@ test.serial('a child that crashes costs only the instance it was probing', async
 	const run = probeInstances(model([instance(a!), instance(b!)]), [a!, b!], {devRoot: tree.root, timeoutMs: 20_000, concurrency: 1});
 	// Wait until the child is blocked in the kernel, then crash it for real.
 	t.true(
-		await waitFor(() => liveChildren().some((pid) => readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('break_lease')), 10_000),
+		await waitFor(() => liveChildren().some((pid) => readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('break_lease')), 60_000),
 		'the child reached the hanging open',
 	);
 	for (const pid of liveChildren()) process.kill(pid, 'SIGSEGV');
@@ -215,12 +216,12 @@ test.serial('aborting kills the children and reports what was not answered as ca
 	t.teardown(tree.release);
 	const [a, b] = uuids(2);
 	const controller = new AbortController();
-	const run = probeInstances(model([instance(a!), instance(b!)]), [a!, b!], {devRoot: tree.root, timeoutMs: 20_000, concurrency: 1, signal: controller.signal});
-	t.true(await waitFor(() => liveChildren().length === 1, 10_000));
-	const abortedAt = performance.now();
+	// The lease is held throughout and the timeout is beyond the test's own: only the abort can end
+	// the run, and 'cancelled' (not 'timeout') says it did.
+	const run = probeInstances(model([instance(a!), instance(b!)]), [a!, b!], {devRoot: tree.root, timeoutMs: 600_000, concurrency: 1, signal: controller.signal});
+	t.true(await waitFor(() => liveChildren().length === 1, 60_000));
 	controller.abort();
 	const results = await run;
-	t.true(performance.now() - abortedAt < 1000);
 	t.deepEqual(
 		results.map((r) => [r.outcome, r.summary]),
 		[
@@ -228,5 +229,5 @@ test.serial('aborting kills the children and reports what was not answered as ca
 			['error', 'not probed: cancelled'],
 		],
 	);
-	t.true(await waitFor(() => liveChildren().length === 0, 2000));
+	t.true(await waitFor(() => liveChildren().length === 0, 60_000));
 });

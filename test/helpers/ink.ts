@@ -3,6 +3,7 @@
 import {spawn} from 'node:child_process';
 import {EventEmitter} from 'node:events';
 import {fileURLToPath} from 'node:url';
+import {act} from 'react';
 import type React from 'react';
 import {render as inkRender} from 'ink';
 
@@ -20,15 +21,29 @@ export const KEY = {
 
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const actEnvironment = globalThis as {IS_REACT_ACT_ENVIRONMENT?: boolean};
+
+/**
+ * Types keys one at a time, each inside React's act(): every render and effect a key causes is
+ * done before the next key and before press() returns, however slow the machine. (A fixed pause
+ * was not enough on a loaded one: its timer could fire before React's scheduled work had drawn the
+ * frame.) Work that is not React's (a probe child, a file read) is waited for with waitFor().
+ * act() is told it runs in a test only for the keys: other updates need no act and give no warning.
+ */
 export async function press(stdin: {write: (s: string) => void}, ...keys: string[]) {
 	for (const key of keys) {
-		stdin.write(key);
-		await delay(25);
+		actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
+		try {
+			await act(async () => {
+				stdin.write(key);
+			});
+		} finally {
+			actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
+		}
 	}
-	await delay(25);
 }
 
-export async function waitFor(check: () => boolean, what: string, ms = 10_000) {
+export async function waitFor(check: () => boolean, what: string, ms = 50_000) {
 	const end = Date.now() + ms;
 	while (!check()) {
 		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
