@@ -396,7 +396,7 @@ test('TUI: the GPUs, their types with availability and the VFs that carry a vGPU
 	const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 	// Key handling and redraws take a while on a busy machine: wait for the frame, not a fixed time.
 	const waitFor = async (pattern: RegExp) => {
-		for (const end = Date.now() + 10_000; !pattern.test(lastFrame() ?? ''); await delay(20)) {
+		for (const end = Date.now() + 50_000; !pattern.test(lastFrame() ?? ''); await delay(20)) {
 			if (Date.now() > end) throw new Error(`no frame matched ${pattern}:\n${lastFrame()}`);
 		}
 		return lastFrame() ?? '';

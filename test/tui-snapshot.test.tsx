@@ -12,6 +12,7 @@ import type {ProbeResult} from '../src/model/probe.js';
 import {renderJson} from '../src/output/json.js';
 import {loadSnapshot} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {waitFor} from './helpers/ink.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
 // Real answers of the 6.12 kernel, recorded in the VM harness (test/vm/record-probes.ts).
@@ -29,7 +30,7 @@ test('a snapshot taken with --probe shows its recorded REGION/DMABUF answers in 
 	);
 	t.teardown(unmount);
 	const wait = async (what: RegExp) => {
-		for (let i = 0; i < 200 && !what.test(lastFrame()!); i++) await new Promise((r) => setTimeout(r, 25));
+		await waitFor(() => what.test(lastFrame()!), String(what)).catch(() => {});
 		t.regex(lastFrame()!, what);
 	};
 	await wait(/RECORDED/);
