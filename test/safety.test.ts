@@ -13,9 +13,11 @@ import {spawn, spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {
 	chmodSync,
+	closeSync,
 	lstatSync,
 	mkdirSync,
 	mkdtempSync,
+	openSync,
 	readdirSync,
 	readFileSync,
 	readlinkSync,
@@ -246,6 +248,73 @@ console.log(JSON.stringify({pci: m.parents[0].pci, t: m.parents[0].types.find((x
 	t.is(out.pci.vendorName, null);
 	t.is(out.t.availableInstances, null);
 	t.like(out.t.errors[0], {code: 'EPARSE'});
+});
+
+/** The CLI bundle with a deadline of its own: a hang is killed and reported, never a stalled suite. */
+async function cliWithDeadline(args: string[], ms: number): Promise<{code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}> {
+	const {cli: cliBundle} = await bundle();
+	return new Promise((resolve) => {
+		const child = spawn(process.execPath, [cliBundle, ...args], {cwd: project, env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe'], timeout: ms, killSignal: 'SIGKILL'});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
+	});
+}
+
+/** debian-6.12 with a process table: pid 4242 holds mdpy's group (/dev/vfio/1), whatever else `make` puts there. */
+function treeWithHolder(make: (pidDir: string) => void): {root: string; done: () => void} {
+	const {root, done} = copyTree('debian-6.12');
+	const pidDir = path.join(root, 'proc', '4242');
+	mkdirSync(path.join(pidDir, 'fd'), {recursive: true});
+	symlinkSync('/dev/vfio/1', path.join(pidDir, 'fd', '11'));
+	make(pidDir);
+	return {root, done};
+}
+
+test('a FIFO as a holder\'s proc/<pid>/comm and cmdline never hangs --plain or --json', async (t) => {
+	const {root, done} = treeWithHolder((pidDir) => {
+		for (const name of ['comm', 'cmdline']) t.is(spawnSync('mkfifo', [path.join(pidDir, name)]).status, 0);
+	});
+	t.teardown(done);
+	for (const mode of ['--plain', '--json']) {
+		// Killed after a minute: without O_NONBLOCK the open of a FIFO with no writer blocks for ever.
+		const r = await cliWithDeadline([mode, '--root', root], 60_000);
+		t.is(r.signal, null, `${mode} hung on a FIFO under proc/4242 and was killed`);
+		t.is(r.code, 0, r.stderr);
+		if (mode === '--plain') t.regex(r.stdout, /^ {2}22222222-2222-2222-2222-222222222222 .* pid 4242$/m);
+		else {
+			const mdpy = (JSON.parse(r.stdout) as {instances: Array<{uuid: string; owners: unknown}>}).instances.find((i) => i.uuid.startsWith('2222'));
+			t.deepEqual(mdpy?.owners, [{pid: 4242, comm: null, vmName: null, vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/1']}]);
+		}
+	}
+});
+
+test('--json on a tree whose proc links to /proc lists none of this machine\'s processes as owners', async (t) => {
+	const {root, done} = copyTree('debian-6.12');
+	t.teardown(done);
+	rmSync(path.join(root, 'proc'), {recursive: true});
+	symlinkSync('/proc', path.join(root, 'proc'));
+	// A process of this machine holding a file of the tree's dev/vfio, and this test's own process: neither may show.
+	mkdirSync(path.join(root, 'dev/vfio'), {recursive: true});
+	writeFileSync(path.join(root, 'dev/vfio/1'), '');
+	const fd = openSync(path.join(root, 'dev/vfio/1'), 'r');
+	const holder = spawn('sleep', ['60'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+	closeSync(fd);
+	t.teardown(() => holder.kill('SIGKILL'));
+	await new Promise((resolve) => holder.once('spawn', resolve));
+	const r = await cli(['--json', '--root', root]);
+	t.is(r.code, 0, r.stderr);
+	const model = JSON.parse(r.stdout) as {instances: Array<{uuid: string; active: boolean; owners: Array<{pid: number}> | null; ownersUnknown?: string}>};
+	const pids = model.instances.flatMap((i) => i.owners ?? []).map((o) => o.pid);
+	t.deepEqual(pids, []);
+	t.false(r.stdout.includes(`"pid": ${process.pid}`));
+	t.false(r.stdout.includes(`"pid": ${holder.pid}`));
+	for (const i of model.instances.filter((x) => x.active)) {
+		t.is(i.owners, null, i.uuid);
+		t.regex(i.ownersUnknown ?? '', /failed \(ELOOP\); holders are unknown/);
+	}
 });
 
 // ---- least privilege: nothing written -------------------------------------------------------------
