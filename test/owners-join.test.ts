@@ -184,12 +184,19 @@ test('libvirt domain: only with libvirt marks on the command line, not from -nam
 test('--json owners survive a snapshot: recordedOwners reads them back, and says when there were none', (t) => {
 	const model = scan();
 	const owners = ownersByInstance(model, procTree('host-3', {...HOST, 900: {fdUnreadable: true}}));
-	const json = JSON.parse(renderJson(model, null, null, owners)) as {instances: Array<HostModel['instances'][number] & {owners?: unknown; ownersUnknown?: unknown}>};
-	t.deepEqual(json.instances.find((i) => i.uuid === MBOCHS)?.owners, [vdi42]);
+	type Json = {instances: Array<HostModel['instances'][number] & {owners?: unknown; ownersUnknown?: unknown}>};
+	const json = JSON.parse(renderJson(model, null, null, owners)) as Json;
+	// Without --with-cmdline the argv stays out; what the views use (VM name, uuid, libvirt domain) was taken from it at scan time.
+	const {cmdline: _argv, ...vdi42Kept} = vdi42;
+	t.deepEqual(json.instances.find((i) => i.uuid === MBOCHS)?.owners, [vdi42Kept]);
 	t.is(json.instances.find((i) => i.uuid === MTTY)?.owners, null);
 	t.is(json.instances.find((i) => i.uuid === MTTY)?.ownersUnknown, owners.get(MTTY)!.unknown);
 	const back = recordedOwners(json);
-	t.deepEqual(back.get(MBOCHS), owners.get(MBOCHS));
+	t.deepEqual(back.get(MBOCHS), {owners: [vdi42Kept], unknown: null});
+	t.is(ownersCell(back.get(MBOCHS)), 'qemu pid 4242 vm=vdi-42');
+	// A snapshot taken with --with-cmdline (or by an older mdevscope) reads back with its argv.
+	const full = JSON.parse(renderJson(model, null, null, owners, {withCmdline: true})) as Json;
+	t.deepEqual(recordedOwners(full).get(MBOCHS), owners.get(MBOCHS));
 	t.deepEqual(back.get(MTTY), {owners: null, unknown: `when recorded: ${owners.get(MTTY)!.unknown}`});
 	t.regex(recordedOwners(model).get(MTTY)!.unknown!, /recorded without owners/);
 });
