@@ -33,6 +33,7 @@ import React from 'react';
 import {render} from 'ink-testing-library';
 import {App} from '../src/components/App.js';
 import type {ProbeResult} from '../src/model/probe.js';
+import {readDoctorFacts} from '../src/doctor/index.js';
 import {renderJson} from '../src/output/json.js';
 import {renderPlain} from '../src/output/plain.js';
 import {probeInstances} from '../src/probe/runner.js';
@@ -248,6 +249,22 @@ console.log(JSON.stringify({pci: m.parents[0].pci, t: m.parents[0].types.find((x
 	t.is(out.pci.vendorName, null);
 	t.is(out.t.availableInstances, null);
 	t.like(out.t.errors[0], {code: 'EPARSE'});
+});
+
+test('the doctor on a tree whose dev links to /dev and proc to /proc sees none of this machine\'s nodes or processes', (t) => {
+	const {root, done} = copyTree('debian-6.12');
+	t.teardown(done);
+	symlinkSync('/dev', path.join(root, 'dev'));
+	rmSync(path.join(root, 'proc'), {recursive: true});
+	symlinkSync('/proc', path.join(root, 'proc'));
+	const facts = readDoctorFacts(root);
+	// This machine has /dev/kvm (and /dev/null, /proc/1): under the tree the links lead back to themselves.
+	t.like(facts.devKvm, {exists: false, kind: null, major: null});
+	t.like(facts.devVfio.container, {exists: false, kind: null});
+	t.deepEqual(facts.devVfio.groups, []);
+	t.is(facts.nvidiaVgpuMgr.processesSeen, 0);
+	t.is(facts.nvidiaVgpuMgr.pids, null);
+	t.true(facts.errors.some((e) => e.code === 'ELOOP' && e.path === '/proc'), JSON.stringify(facts.errors));
 });
 
 /** The CLI bundle with a deadline of its own: a hang is killed and reported, never a stalled suite. */
