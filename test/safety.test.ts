@@ -555,6 +555,25 @@ test('source audit: every way to write, every write-mode flag and child process 
 	for (const [what, why] of Object.entries(ALLOWED)) t.true(why.length > 20, what);
 });
 
+test('source audit: the owner scan, the probe engine and the doctor read the root only through the sysfs Env', (t) => {
+	// Everything they read lies under --root (proc/, dev/, run/, sys/): src/sysfs/env.ts confines it.
+	// access(2) only checks permissions of a node the Env located; Stats is a type.
+	const allowed = new Set(['accessSync', 'constants', 'Stats']);
+	const files = [...sources(path.join(project, 'src', 'owners')), ...sources(path.join(project, 'src', 'doctor')), path.join(project, 'src', 'probe', 'engine.ts')];
+	t.true(files.length >= 6, files.join(', '));
+	for (const file of files) {
+		const code = withoutComments(readFileSync(file, 'utf8'));
+		const own = importedNames(code, /^(node:)?fs(\/promises)?$/).filter((name) => !allowed.has(name));
+		t.deepEqual(own, [], `${path.relative(project, file)} reads files itself`);
+	}
+	// The live host's own /proc, which no root may replace, is read in one named place only (borrow's LIVE_PROC).
+	const borrow = withoutComments(readFileSync(path.join(project, 'src', 'probe', 'borrow.ts'), 'utf8'));
+	const literals = [...borrow.matchAll(/[`'"]\/(proc|sys|dev)\/[^`'"]*[`'"]/g)].map((m) => m[0]);
+	const table = borrow.slice(borrow.indexOf('const LIVE_PROC = {'), borrow.indexOf('} as const;', borrow.indexOf('const LIVE_PROC = {')));
+	t.true(literals.length >= 6, literals.join(' '));
+	for (const literal of literals) t.true(table.includes(literal), `${literal} outside LIVE_PROC`);
+});
+
 test('source audit: the probe issues only VFIO ioctls that ask, and VFIO_DEVICE_FEATURE only with PROBE or GET', (t) => {
 	// Every ioctl request the ffi layer defines (`_IO(...)` and friends, as the kernel's headers do).
 	const requests = new Set<string>();
