@@ -60,6 +60,8 @@ const help = `
 	  --from FILE        Open a snapshot (saved \`mdevscope --json --probe\` output) like a live host,
 	                     marked as recorded, with its host name and time and its recorded probes
 	  --json             Print everything as JSON (the schema is in the README)
+	  --with-cmdline     With --json: keep each owner's full command line (owners[].cmdline),
+	                     left out by default: QEMU's argv can hold passwords and secret paths
 	  --plain            Print a plain table, even on a terminal
 	  --probe            Ask the kernel, live, about each active instance (display, migration);
 	                     (in the interactive view: shown from the start; p or P probe again)
@@ -202,6 +204,7 @@ const commandHelp: Record<Command, string> = {
 const flagSpec = {
 	root: {type: 'string', default: '/'},
 	json: {type: 'boolean', default: false},
+	withCmdline: {type: 'boolean', default: false},
 	plain: {type: 'boolean', default: false},
 	probe: {type: 'boolean', default: false},
 	probeHeld: {type: 'boolean', default: false},
@@ -346,6 +349,9 @@ if (probeHeld && !alwaysProbes && (!probe || from !== undefined || command !== u
 if (probeHeld && !alwaysProbes && !json && !plain && onTerminal) {
 	usageError('--probe-held is for --json and --plain; in the interactive view press B on a held instance (it asks first, naming the VM).');
 }
+if (cli.flags.withCmdline && (!json || command !== undefined)) {
+	usageError("--with-cmdline goes with --json (mdevscope --json, or --from FILE --json): it keeps each owner's full command line in the JSON, which is left out by default.");
+}
 if (advice && !probe && from === undefined) usageError('--advice needs --probe: the advice comes from what the kernel says about each device.');
 /** A count or a time: a whole number above 0, with what is wrong said apart (not a number, not whole, not above 0). */
 function checkCount(flag: string, value: number, unit: string): void {
@@ -482,7 +488,7 @@ async function main(): Promise<void> {
 		// Who holds each instance, read after the probes so that their children are gone. A
 		// snapshot's JSON already carries the owners it recorded.
 		const owners = snapshot ? null : ownersByInstance(model, root);
-		if (json) process.stdout.write(renderJson(model, probes, advised, owners));
+		if (json) process.stdout.write(renderJson(model, probes, advised, owners, {withCmdline: cli.flags.withCmdline}));
 		else {
 			const shownOwners = owners ?? recordedOwners(model);
 			process.stdout.write(renderPlain(model, {probes, owners: shownOwners, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));

@@ -1,7 +1,7 @@
 // The real command, spawned: the bundle (dist/cli.js, built by pretest) with plain node, and from
 // source through tsx where what it loads is the question.
 import {execFile, spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -278,6 +278,53 @@ test('the empty host: exit 0, the helpful text, and JSON with empty lists', asyn
 	t.deepEqual([m.parents, m.instances, m.errors], [[], [], []]);
 	t.deepEqual(m.host.modules, {vfio: false, vfio_iommu_type1: false, mdev: false});
 	t.false(m.host.mdevBus);
+});
+
+// ---- owners' command lines: only with --with-cmdline ---------------------------------------------
+
+test('--json leaves owners\' command lines out unless --with-cmdline; snapshots load either way; the flag needs --json', async (t) => {
+	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-argv-'));
+	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	const root = path.join(dir, 'tree');
+	cpSync(debian612, root, {recursive: true, verbatimSymlinks: true});
+	// pid 4242, a QEMU holding mbochs' group (2) with a password and a secret's path on its command line.
+	const pid = path.join(root, 'proc', '4242');
+	mkdirSync(path.join(pid, 'fd'), {recursive: true});
+	symlinkSync('/dev/vfio/2', path.join(pid, 'fd', '22'));
+	writeFileSync(path.join(pid, 'comm'), 'qemu-system-x86\n');
+	const argv = ['/usr/bin/qemu-system-x86_64', '-name', 'guest=vdi-42', '-uuid', 'c0ffee00-0000-4000-8000-000000000042', '-spice', 'port=5900,password=hunter2', '-object', 'secret,id=sec0,file=/etc/keys/vdi-42.key'];
+	writeFileSync(path.join(pid, 'cmdline'), `${argv.join('\0')}\0`);
+	type Json = {instances: Array<{uuid: string; owners: Array<Record<string, unknown>> | null}>};
+	const mbochs = (r: Run) => (JSON.parse(r.stdout) as Json).instances.find((i) => i.uuid.startsWith('3333'))!.owners;
+
+	const plain = await cli('--root', root, '--json');
+	t.is(plain.code, 0, plain.stderr);
+	t.false(plain.stdout.includes('hunter2'));
+	t.false(plain.stdout.includes('vdi-42.key'));
+	t.deepEqual(mbochs(plain), [{pid: 4242, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: 'c0ffee00-0000-4000-8000-000000000042', libvirtDomain: null, files: ['/dev/vfio/2']}]);
+	const full = await cli('--root', root, '--json', '--with-cmdline');
+	t.is(full.code, 0, full.stderr);
+	t.deepEqual(mbochs(full)?.[0]?.cmdline, argv);
+
+	// Both kinds of snapshot open: the owner is shown from what was recorded, argv or not.
+	for (const [name, run] of [['without', plain], ['with', full]] as const) {
+		const file = path.join(dir, `${name}.json`);
+		writeFileSync(file, run.stdout);
+		const shown = await cli('--from', file, '--plain');
+		t.is(shown.code, 0, shown.stderr);
+		t.regex(shown.stdout, /^ {2}33333333-3333-3333-3333-333333333333 .* qemu pid 4242 vm=vdi-42$/m, name);
+		// Re-written as JSON, an old snapshot's argv stays out too, unless asked for.
+		const again = await cli('--from', file, '--json');
+		t.is(again.code, 0, again.stderr);
+		t.false(again.stdout.includes('hunter2'), name);
+		t.is((await cli('--from', file, '--json', '--with-cmdline')).stdout.includes('hunter2'), name === 'with');
+	}
+
+	const message = "--with-cmdline goes with --json (mdevscope --json, or --from FILE --json): it keeps each owner's full command line in the JSON, which is left out by default.";
+	for (const args of [['--plain', '--with-cmdline'], ['--with-cmdline'], ['doctor', '--json', '--with-cmdline']]) {
+		t.deepEqual(await cli('--root', root, ...args), {code: 64, stdout: '', stderr: usage(message, args[0] === 'doctor' ? 'doctor' : '')}, args.join(' '));
+	}
+	t.regex((await cli('--help')).stdout, /--with-cmdline +With --json: keep each owner's full command line \(owners\[\]\.cmdline\),/);
 });
 
 // ---- --json and --plain never load Ink or React ----------------------------------------------------

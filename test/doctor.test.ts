@@ -2,6 +2,7 @@
 // check needs a host state no fixture has (no enable_gvt, nvidia-vgpu-mgr running or not, a plain
 // NVIDIA driver), a copy of the fixture tree is changed in exactly that one place and scanned again.
 import {cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -338,7 +339,7 @@ test('broken-links: unreadable parents and read errors are reported, not thrown'
 
 // ---- live semantics, device nodes ----
 
-test('on a live host a plain file where /dev/vfio/vfio belongs fails; a char device with the wrong numbers warns', (t) => {
+test('on a live host a plain file where /dev/vfio/vfio belongs fails, and so does a link to the host\'s /dev/null (not followed out of the tree)', (t) => {
 	const live = {kind: 'live', label: null, recordedAt: null} as const;
 	const root = copyTree(t, 'debian-6.1');
 	write(root, 'dev/vfio/vfio', '');
@@ -346,9 +347,22 @@ test('on a live host a plain file where /dev/vfio/vfio belongs fails; a char dev
 	t.is(file.verdict, 'fail');
 	t.regex(file.seen, /is a file, not a character device/);
 
-	// A real character device stands in (the host's /dev/null, 1:3, 0666): stat sees it through the link.
+	// A link to the host's /dev/null leads nowhere: in a tree it is followed under the tree, never
+	// to this machine's /dev (issue 14), so the node is missing.
 	rmSync(path.join(root, 'dev/vfio/vfio'));
 	symlinkSync('/dev/null', path.join(root, 'dev/vfio/vfio'));
+	const linked = byId(doctor(root, {source: live}), 'dev-vfio-container');
+	t.is(linked.verdict, 'fail');
+	t.regex(linked.seen, /^\/dev\/vfio\/vfio is missing/);
+});
+
+// mknod needs root; without it this is shown as skipped, never passed.
+(process.getuid?.() === 0 ? test : test.skip)('a char device with the wrong numbers where /dev/vfio/vfio belongs warns (as root: mknod)', (t) => {
+	const live = {kind: 'live', label: null, recordedAt: null} as const;
+	const root = copyTree(t, 'debian-6.1');
+	// /dev/null's numbers (1:3), 0666: stat sees the node; nothing opens it.
+	mkdirSync(path.join(root, 'dev/vfio'), {recursive: true});
+	t.is(spawnSync('mknod', ['-m', '666', path.join(root, 'dev/vfio/vfio'), 'c', '1', '3']).status, 0);
 	const run = doctor(root, {source: live});
 	const chr = byId(run, 'dev-vfio-container');
 	t.is(chr.verdict, 'warn');

@@ -1,4 +1,5 @@
-// The scanner and the plain/JSON renderers against corrupted copies of the fixture trees
+// The scanner and the plain/JSON renderers, the owner scan and the doctor's facts against corrupted
+// copies of the fixture trees, sys/ as well as a process table in proc/ and nodes in dev/
 // (test/fuzz/corrupt.ts says what is mutated and what must come of it). 1,000 seeded cases by
 // default; MDEVSCOPE_FUZZ_CASES=20000 for more (a test per 1,000), MDEVSCOPE_FUZZ_SEED for another
 // series, MDEVSCOPE_FUZZ_ONLY=12,345 to replay the cases a failure names.

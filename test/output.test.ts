@@ -1,4 +1,5 @@
 import path from 'node:path';
+import {isDeepStrictEqual} from 'node:util';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../src/model/probe.js';
@@ -228,23 +229,37 @@ test('json with owners: `owners` on every instance, `ownersUnknown` only where t
 	const out = JSON.parse(renderJson(m, null, null, joinOwners(m, heldScan(true), '/proc'))) as {
 		instances: Array<Instance & {owners: unknown; ownersUnknown?: string}>;
 	};
-	t.deepEqual(out.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!.owners, [
-		{
-			pid: 4242,
-			comm: 'qemu-system-x86',
-			cmdline: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=vdi-42,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000042'],
-			vmName: 'vdi-42',
-			vmUuid: 'c0ffee00-0000-4000-8000-000000000042',
-			libvirtDomain: null,
-			files: ['/dev/vfio/2'],
-		},
-	]);
+	// The argv stays out unless asked for (it may hold passwords); pid, comm and the VM's name and uuid stay.
+	const vdi42 = {
+		pid: 4242,
+		comm: 'qemu-system-x86',
+		vmName: 'vdi-42',
+		vmUuid: 'c0ffee00-0000-4000-8000-000000000042',
+		libvirtDomain: null,
+		files: ['/dev/vfio/2'],
+	};
+	t.deepEqual(out.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!.owners, [vdi42]);
+	const argv = ['/usr/bin/qemu-system-x86_64', '-name', 'guest=vdi-42,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000042'];
+	const withCmdline = JSON.parse(renderJson(m, null, null, joinOwners(m, heldScan(true), '/proc'), {withCmdline: true})) as typeof out;
+	t.deepEqual(withCmdline.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!.owners, [{...vdi42, cmdline: argv}]);
 	const mtty = out.instances.find((i) => i.uuid === '11111111-1111-1111-1111-111111111111')!;
 	t.is(mtty.owners, null);
 	t.regex(mtty.ownersUnknown ?? '', /run as root/);
 	t.false('ownersUnknown' in out.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!);
 	// Nothing else changes: without the two fields it is the model.
 	t.deepEqual({...out, instances: out.instances.map(({owners: _o, ownersUnknown: _u, ...i}) => i)}, m);
+});
+
+test('json of a snapshot\'s model (--from): recorded owners lose their argv unless --with-cmdline; without one they are as recorded', (t) => {
+	const m = scan('debian-6.12');
+	const recorded = {pid: 4242, comm: 'qemu-system-x86', cmdline: ['qemu-system-x86_64', '-spice', 'port=5900,password=hunter2'], vmName: 'vm', vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/2']};
+	const {cmdline: _argv, ...kept} = recorded;
+	const snapshot = {...m, instances: m.instances.map((i) => (i.uuid.startsWith('3333') ? {...i, owners: [recorded]} : {...i, owners: [kept]}))} as HostModel;
+	const out = renderJson(snapshot);
+	t.false(out.includes('hunter2'));
+	const parsed = JSON.parse(out) as {instances: Array<{owners: unknown}>};
+	t.true(parsed.instances.every((i) => isDeepStrictEqual(i.owners, [kept])));
+	t.true(renderJson(snapshot, null, null, null, {withCmdline: true}).includes('password=hunter2'));
 });
 
 test('plain: an instance that vanished while it was read says gone, once, and is not counted as active', (t) => {

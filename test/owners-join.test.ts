@@ -13,6 +13,7 @@ import {libvirtDomain, ownersByInstance, recordedOwners, type InstanceOwners, ty
 import {ownersCell, ownerWords, unknownReasons} from '../src/owners/text.js';
 import {renderJson} from '../src/output/json.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {canMountProc, runWithProcAt} from './helpers/proc-mount.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
 const MTTY = '11111111-1111-1111-1111-111111111111'; // group 0, vfio0
@@ -183,20 +184,29 @@ test('libvirt domain: only with libvirt marks on the command line, not from -nam
 test('--json owners survive a snapshot: recordedOwners reads them back, and says when there were none', (t) => {
 	const model = scan();
 	const owners = ownersByInstance(model, procTree('host-3', {...HOST, 900: {fdUnreadable: true}}));
-	const json = JSON.parse(renderJson(model, null, null, owners)) as {instances: Array<HostModel['instances'][number] & {owners?: unknown; ownersUnknown?: unknown}>};
-	t.deepEqual(json.instances.find((i) => i.uuid === MBOCHS)?.owners, [vdi42]);
+	type Json = {instances: Array<HostModel['instances'][number] & {owners?: unknown; ownersUnknown?: unknown}>};
+	const json = JSON.parse(renderJson(model, null, null, owners)) as Json;
+	// Without --with-cmdline the argv stays out; what the views use (VM name, uuid, libvirt domain) was taken from it at scan time.
+	const {cmdline: _argv, ...vdi42Kept} = vdi42;
+	t.deepEqual(json.instances.find((i) => i.uuid === MBOCHS)?.owners, [vdi42Kept]);
 	t.is(json.instances.find((i) => i.uuid === MTTY)?.owners, null);
 	t.is(json.instances.find((i) => i.uuid === MTTY)?.ownersUnknown, owners.get(MTTY)!.unknown);
 	const back = recordedOwners(json);
-	t.deepEqual(back.get(MBOCHS), owners.get(MBOCHS));
+	t.deepEqual(back.get(MBOCHS), {owners: [vdi42Kept], unknown: null});
+	t.is(ownersCell(back.get(MBOCHS)), 'qemu pid 4242 vm=vdi-42');
+	// A snapshot taken with --with-cmdline (or by an older mdevscope) reads back with its argv.
+	const full = JSON.parse(renderJson(model, null, null, owners, {withCmdline: true})) as Json;
+	t.deepEqual(recordedOwners(full).get(MBOCHS), owners.get(MBOCHS));
 	t.deepEqual(back.get(MTTY), {owners: null, unknown: `when recorded: ${owners.get(MTTY)!.unknown}`});
 	t.regex(recordedOwners(model).get(MTTY)!.unknown!, /recorded without owners/);
 });
 
-test.serial('the real /proc: a process holding an instance\'s group file is its owner', async (t) => {
+// The live process table under the tree: bind-mounted there in a mount namespace of the child's own
+// (a `proc -> /proc` link is not followed to this host: see owners.test.ts).
+(canMountProc ? test.serial : test.skip)('the real /proc: a process holding an instance\'s group file is its owner (as root: /proc mounted in the tree)', async (t) => {
 	const root = join(base, 'real');
 	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
-	symlinkSync('/proc', join(root, 'proc'));
+	mkdirSync(join(root, 'proc'));
 	writeFileSync(join(root, 'dev/vfio/1'), '');
 	const fd = openSync(join(root, 'dev/vfio/1'), 'r');
 	// A QEMU-looking command line on a real process: node, idle, with argv[0] set to qemu-system-x86_64
@@ -206,9 +216,16 @@ test.serial('the real /proc: a process holding an instance\'s group file is its 
 	closeSync(fd);
 	t.teardown(() => holder.kill('SIGKILL'));
 	await new Promise((r) => holder.once('spawn', r));
-	const model = scan();
-	const entry = ownersByInstance(model, root).get(MDPY);
-	t.deepEqual(entry, {
+	const modelFile = join(base, 'real-model.json');
+	writeFileSync(modelFile, JSON.stringify(scan()));
+	const script = `import {readFileSync} from 'node:fs';
+import {ownersByInstance} from ${JSON.stringify(fileURLToPath(new URL('../src/owners/join.ts', import.meta.url)))};
+const owners = ownersByInstance(JSON.parse(readFileSync(${JSON.stringify(modelFile)}, 'utf8')), ${JSON.stringify(root)});
+console.log(JSON.stringify({mdpy: owners.get(${JSON.stringify(MDPY)}), mtty: owners.get(${JSON.stringify(MTTY)})}));`;
+	const r = runWithProcAt(root, script);
+	t.is(r.status, 0, r.stderr);
+	const {mdpy, mtty} = JSON.parse(r.stdout) as {mdpy: InstanceOwners; mtty: InstanceOwners};
+	t.deepEqual(mdpy, {
 		owners: [
 			{
 				pid: holder.pid!,
@@ -223,7 +240,25 @@ test.serial('the real /proc: a process holding an instance\'s group file is its 
 		unknown: null,
 	});
 	// This machine's /proc was read completely (as root): nobody holds the others.
-	t.deepEqual(ownersByInstance(model, root).get(MTTY), {owners: [], unknown: null});
+	t.deepEqual(mtty, {owners: [], unknown: null});
+});
+
+test.serial('a tree whose proc links to /proc: its owners are unknown, none of this machine\'s processes', async (t) => {
+	const root = join(base, 'proc-link');
+	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
+	symlinkSync('/proc', join(root, 'proc'));
+	writeFileSync(join(root, 'dev/vfio/1'), '');
+	const fd = openSync(join(root, 'dev/vfio/1'), 'r');
+	const holder = spawn('sleep', ['30'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+	closeSync(fd);
+	t.teardown(() => holder.kill('SIGKILL'));
+	await new Promise((r) => holder.once('spawn', r));
+	const owners = ownersByInstance(scan(), root);
+	t.deepEqual(owners.get(MDPY), {
+		owners: null,
+		unknown: `Listing ${root}/proc to find who holds /dev/vfio files failed (ELOOP); holders are unknown. Is /proc mounted?`,
+	});
+	t.true([...owners.values()].every((o) => o.owners === null || o.owners.length === 0));
 });
 
 test.serial('as nobody on the real /proc: other users\' processes make owners unknown, with "run as root"', (t) => {

@@ -3,10 +3,14 @@
 // a file, read once as root and once as nobody.
 import test from 'ava';
 import {spawn, spawnSync} from 'node:child_process';
-import {chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {describeHolder, holdersOfCdev, holdersOfGroup, qemuIdentity, scanVfioHolders} from '../src/owners/holders.js';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {describeHolder, findDeviceFd, holdersOfCdev, holdersOfGroup, qemuIdentity, scanVfioHolders} from '../src/owners/holders.js';
+import {canMountProc, runWithProcAt} from './helpers/proc-mount.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const base = mkdtempSync(join(tmpdir(), 'mdevscope-owners-'));
 test.after.always(() => rmSync(base, {recursive: true, force: true}));
@@ -87,10 +91,11 @@ test('QEMU command lines: -name forms, -uuid, and other programs', (t) => {
 	t.is(qemuIdentity([]), null);
 });
 
-test.serial('the real /proc: a process holding a file under <root>/dev/vfio is found, with its pid', async (t) => {
+// The live process table under a tree: bind-mounted there in a mount namespace of the child's own.
+(canMountProc ? test.serial : test.skip)('the real /proc: a process holding a file under <root>/dev/vfio is found, with its pid (as root: /proc mounted in the tree)', async (t) => {
 	const root = join(base, 'real');
 	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
-	symlinkSync('/proc', join(root, 'proc'));
+	mkdirSync(join(root, 'proc'));
 	const file = join(root, 'dev/vfio/5');
 	writeFileSync(file, '');
 	const fd = openSync(file, 'r');
@@ -99,12 +104,56 @@ test.serial('the real /proc: a process holding a file under <root>/dev/vfio is f
 	closeSync(fd);
 	t.teardown(() => holder.kill('SIGKILL'));
 	await new Promise((r) => holder.once('spawn', r));
-	const found = holdersOfGroup(scanVfioHolders({root}), 5);
-	t.deepEqual(
-		found.map((h) => ({pid: h.pid, comm: h.comm, files: h.files, qemu: h.qemu})),
-		[{pid: holder.pid!, comm: 'sleep', files: [{fd: 3, path: '/dev/vfio/5'}], qemu: null}],
-	);
-	t.is(describeHolder(found[0]!), `sleep pid ${holder.pid}`);
+	const script = `import {describeHolder, holdersOfGroup, scanVfioHolders} from ${JSON.stringify(join(here, '../src/owners/holders.ts'))};
+const found = holdersOfGroup(scanVfioHolders({root: ${JSON.stringify(root)}}), 5);
+console.log(JSON.stringify({found: found.map((h) => ({pid: h.pid, comm: h.comm, files: h.files, qemu: h.qemu})), described: found.map(describeHolder)}));`;
+	const r = runWithProcAt(root, script);
+	t.is(r.status, 0, r.stderr);
+	t.deepEqual(JSON.parse(r.stdout), {
+		found: [{pid: holder.pid!, comm: 'sleep', files: [{fd: 3, path: '/dev/vfio/5'}], qemu: null}],
+		described: [`sleep pid ${holder.pid}`],
+	});
+});
+
+test.serial('a tree whose proc is a link to /proc does not read this machine\'s processes', async (t) => {
+	const root = join(base, 'proc-link');
+	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
+	symlinkSync('/proc', join(root, 'proc'));
+	const file = join(root, 'dev/vfio/5');
+	writeFileSync(file, '');
+	const fd = openSync(file, 'r');
+	const holder = spawn('sleep', ['30'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+	closeSync(fd);
+	t.teardown(() => holder.kill('SIGKILL'));
+	await new Promise((r) => holder.once('spawn', r));
+	const scan = scanVfioHolders({root});
+	// Followed under the tree, `proc -> /proc` leads to itself: a loop, as an error value.
+	t.deepEqual(scan.holders, []);
+	t.deepEqual(scan.unknown, []);
+	t.is(scan.scanned, 0);
+	t.like(scan.error, {code: 'ELOOP'});
+	// Nor through a pid directory: the lookup of one process's fds is confined the same way.
+	t.like(findDeviceFd({root, pid: holder.pid!, uuid: 'u', iommuGroup: 5}), {kind: 'unreadable', code: 'ELOOP'});
+	t.like(findDeviceFd({root, pid: process.pid, uuid: 'u', iommuGroup: 5}), {kind: 'unreadable', code: 'ELOOP'});
+});
+
+test('a tree\'s proc/<pid>/fd linked out of the tree and a huge cmdline: confined, no host data', (t) => {
+	const root = join(base, 'hostile-proc');
+	proc(root, 30, {fds: {3: '/dev/vfio/7'}, comm: 'big'});
+	// cmdline sparse and over the cap: not a command line, so none is kept.
+	writeFileSync(join(root, 'proc/30/cmdline'), 'qemu-system-x86_64\0-name\0big\0');
+	truncateSync(join(root, 'proc/30/cmdline'), 8 * 1024 * 1024);
+	// pid 31's and 32's fd directories are this process's own, by an absolute link and by a relative one.
+	mkdirSync(join(root, 'proc/31'));
+	symlinkSync(`/proc/${process.pid}/fd`, join(root, 'proc/31/fd'));
+	mkdirSync(join(root, 'proc/32'));
+	symlinkSync(`${'../'.repeat(40)}proc/${process.pid}/fd`, join(root, 'proc/32/fd'));
+	const scan = scanVfioHolders({root});
+	t.deepEqual(scan.holders, [{pid: 30, comm: 'big', cmdline: null, qemu: null, files: [{fd: 3, path: '/dev/vfio/7'}], deviceFds: 0}]);
+	// Both links lead under the tree, where there is no such directory: gone, like an exited process.
+	t.deepEqual(scan.unknown, []);
+	t.is(scan.scanned, 1);
+	t.like(findDeviceFd({root, pid: 31, uuid: 'u', iommuGroup: 7}), {kind: 'unreadable', code: 'ENOENT'});
 });
 
 test.serial('as an unprivileged user, other users\' processes are unknown, not errors', (t) => {

@@ -24,7 +24,8 @@ const roots = {
 	regular: devRoot('regular', (p) => writeFileSync(p, '')),
 	fifo: devRoot('fifo', (p) => execFileSync('mkfifo', [p])),
 	directory: devRoot('directory', (p) => mkdirSync(p)),
-	chardev: devRoot('chardev', (p) => symlinkSync('/dev/null', p)),
+	// A link to this machine's /dev/null: followed under the tree (where there is none), never opened.
+	hostLink: devRoot('host-link', (p) => symlinkSync('/dev/null', p)),
 };
 
 const fdCount = (): number => readdirSync('/proc/self/fd').length;
@@ -51,7 +52,7 @@ test('no /dev/vfio/vfio: no-vfio, with the open step, ENOENT and what to do', (t
 	t.true(Date.parse(r.probedAt) > 0);
 });
 
-for (const kind of ['regular', 'fifo', 'chardev'] as const) {
+for (const kind of ['regular', 'fifo'] as const) {
 	test(`a ${kind} file as the container answers ENOTTY: not a VFIO container, and it is closed`, (t) => {
 		const r = probeInstance(req, {devRoot: roots[kind]});
 		const path = `${roots[kind]}/dev/vfio/vfio`;
@@ -68,6 +69,31 @@ for (const kind of ['regular', 'fifo', 'chardev'] as const) {
 		t.is(r.summary, `no VFIO: ${path} is not a VFIO container (it does not answer VFIO ioctls)`);
 	});
 }
+
+test('a dev tree\'s link to the host\'s /dev/null is followed under the tree: nothing is opened, the step says where it led', (t) => {
+	const path = `${roots.hostLink}/dev/vfio/vfio`;
+	const r = probeInstance(req, {devRoot: roots.hostLink});
+	t.deepEqual(
+		r.steps.map((s) => [s.step, s.ok, s.code]),
+		[[`open ${path}`, false, 'ENOENT']],
+	);
+	t.is(r.steps[0]!.meaning, 'The link /dev/vfio/vfio points to /dev/null, which does not exist (a dangling link; the device may be going away).');
+	t.is(r.outcome, 'no-vfio');
+});
+
+// mknod needs root; without it this is shown as skipped, never passed.
+(process.getuid?.() === 0 ? test : test.skip)('a device node in a dev tree is never opened (as root: mknod)', (t) => {
+	const root = devRoot('device-node', (p) => execFileSync('mknod', [p, 'c', '1', '3']));
+	const onSteps: string[] = [];
+	const r = probeInstance(req, {devRoot: root, onStep: (s) => onSteps.push(s)});
+	t.deepEqual(
+		r.steps.map((s) => [s.step, s.ok, s.code]),
+		[[`open ${root}/dev/vfio/vfio`, false, 'EUNSAFE']],
+	);
+	t.deepEqual(onSteps, [`open ${root}/dev/vfio/vfio`]);
+	t.is(r.outcome, 'error');
+	t.regex(r.summary, /^error: Opening \/dev\/vfio\/vfio: it is a device node .* it was not opened/);
+});
 
 test('a directory as the container: EISDIR is an error with its meaning', (t) => {
 	const r = probeInstance(req, {devRoot: roots.directory});

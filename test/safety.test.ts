@@ -13,9 +13,11 @@ import {spawn, spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {
 	chmodSync,
+	closeSync,
 	lstatSync,
 	mkdirSync,
 	mkdtempSync,
+	openSync,
 	readdirSync,
 	readFileSync,
 	readlinkSync,
@@ -31,6 +33,7 @@ import React from 'react';
 import {render} from 'ink-testing-library';
 import {App} from '../src/components/App.js';
 import type {ProbeResult} from '../src/model/probe.js';
+import {readDoctorFacts} from '../src/doctor/index.js';
 import {renderJson} from '../src/output/json.js';
 import {renderPlain} from '../src/output/plain.js';
 import {probeInstances} from '../src/probe/runner.js';
@@ -247,6 +250,89 @@ console.log(JSON.stringify({pci: m.parents[0].pci, t: m.parents[0].types.find((x
 	t.is(out.pci.vendorName, null);
 	t.is(out.t.availableInstances, null);
 	t.like(out.t.errors[0], {code: 'EPARSE'});
+});
+
+test('the doctor on a tree whose dev links to /dev and proc to /proc sees none of this machine\'s nodes or processes', (t) => {
+	const {root, done} = copyTree('debian-6.12');
+	t.teardown(done);
+	symlinkSync('/dev', path.join(root, 'dev'));
+	rmSync(path.join(root, 'proc'), {recursive: true});
+	symlinkSync('/proc', path.join(root, 'proc'));
+	const facts = readDoctorFacts(root);
+	// This machine has /dev/kvm (and /dev/null, /proc/1): under the tree the links lead back to themselves.
+	t.like(facts.devKvm, {exists: false, kind: null, major: null});
+	t.like(facts.devVfio.container, {exists: false, kind: null});
+	t.deepEqual(facts.devVfio.groups, []);
+	t.is(facts.nvidiaVgpuMgr.processesSeen, 0);
+	t.is(facts.nvidiaVgpuMgr.pids, null);
+	t.true(facts.errors.some((e) => e.code === 'ELOOP' && e.path === '/proc'), JSON.stringify(facts.errors));
+});
+
+/** The CLI bundle with a deadline of its own: a hang is killed and reported, never a stalled suite. */
+async function cliWithDeadline(args: string[], ms: number): Promise<{code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}> {
+	const {cli: cliBundle} = await bundle();
+	return new Promise((resolve) => {
+		const child = spawn(process.execPath, [cliBundle, ...args], {cwd: project, env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe'], timeout: ms, killSignal: 'SIGKILL'});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
+	});
+}
+
+/** debian-6.12 with a process table: pid 4242 holds mdpy's group (/dev/vfio/1), whatever else `make` puts there. */
+function treeWithHolder(make: (pidDir: string) => void): {root: string; done: () => void} {
+	const {root, done} = copyTree('debian-6.12');
+	const pidDir = path.join(root, 'proc', '4242');
+	mkdirSync(path.join(pidDir, 'fd'), {recursive: true});
+	symlinkSync('/dev/vfio/1', path.join(pidDir, 'fd', '11'));
+	make(pidDir);
+	return {root, done};
+}
+
+test('a FIFO as a holder\'s proc/<pid>/comm and cmdline never hangs --plain or --json', async (t) => {
+	const {root, done} = treeWithHolder((pidDir) => {
+		for (const name of ['comm', 'cmdline']) t.is(spawnSync('mkfifo', [path.join(pidDir, name)]).status, 0);
+	});
+	t.teardown(done);
+	for (const mode of ['--plain', '--json']) {
+		// Killed after a minute: without O_NONBLOCK the open of a FIFO with no writer blocks for ever.
+		const r = await cliWithDeadline([mode, '--root', root], 60_000);
+		t.is(r.signal, null, `${mode} hung on a FIFO under proc/4242 and was killed`);
+		t.is(r.code, 0, r.stderr);
+		if (mode === '--plain') t.regex(r.stdout, /^ {2}22222222-2222-2222-2222-222222222222 .* pid 4242$/m);
+		else {
+			const mdpy = (JSON.parse(r.stdout) as {instances: Array<{uuid: string; owners: unknown}>}).instances.find((i) => i.uuid.startsWith('2222'));
+			t.deepEqual(mdpy?.owners, [{pid: 4242, comm: null, vmName: null, vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/1']}]);
+		}
+	}
+});
+
+test('--json on a tree whose proc links to /proc lists none of this machine\'s processes as owners', async (t) => {
+	const {root, done} = copyTree('debian-6.12');
+	t.teardown(done);
+	rmSync(path.join(root, 'proc'), {recursive: true});
+	symlinkSync('/proc', path.join(root, 'proc'));
+	// A process of this machine holding a file of the tree's dev/vfio, and this test's own process: neither may show.
+	mkdirSync(path.join(root, 'dev/vfio'), {recursive: true});
+	writeFileSync(path.join(root, 'dev/vfio/1'), '');
+	const fd = openSync(path.join(root, 'dev/vfio/1'), 'r');
+	const holder = spawn('sleep', ['60'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+	closeSync(fd);
+	t.teardown(() => holder.kill('SIGKILL'));
+	await new Promise((resolve) => holder.once('spawn', resolve));
+	const r = await cli(['--json', '--root', root]);
+	t.is(r.code, 0, r.stderr);
+	const model = JSON.parse(r.stdout) as {instances: Array<{uuid: string; active: boolean; owners: Array<{pid: number}> | null; ownersUnknown?: string}>};
+	const pids = model.instances.flatMap((i) => i.owners ?? []).map((o) => o.pid);
+	t.deepEqual(pids, []);
+	t.false(r.stdout.includes(`"pid": ${process.pid}`));
+	t.false(r.stdout.includes(`"pid": ${holder.pid}`));
+	for (const i of model.instances.filter((x) => x.active)) {
+		t.is(i.owners, null, i.uuid);
+		t.regex(i.ownersUnknown ?? '', /failed \(ELOOP\); holders are unknown/);
+	}
 });
 
 // ---- least privilege: nothing written -------------------------------------------------------------
@@ -469,6 +555,25 @@ test('source audit: every way to write, every write-mode flag and child process 
 	const stale = Object.keys(ALLOWED).filter((k) => !hits.has(k));
 	t.deepEqual(stale, [], 'allow-list entries no longer used: remove them');
 	for (const [what, why] of Object.entries(ALLOWED)) t.true(why.length > 20, what);
+});
+
+test('source audit: the owner scan, the probe engine and the doctor read the root only through the sysfs Env', (t) => {
+	// Everything they read lies under --root (proc/, dev/, run/, sys/): src/sysfs/env.ts confines it.
+	// access(2) only checks permissions of a node the Env located; Stats is a type.
+	const allowed = new Set(['accessSync', 'constants', 'Stats']);
+	const files = [...sources(path.join(project, 'src', 'owners')), ...sources(path.join(project, 'src', 'doctor')), path.join(project, 'src', 'probe', 'engine.ts')];
+	t.true(files.length >= 6, files.join(', '));
+	for (const file of files) {
+		const code = withoutComments(readFileSync(file, 'utf8'));
+		const own = importedNames(code, /^(node:)?fs(\/promises)?$/).filter((name) => !allowed.has(name));
+		t.deepEqual(own, [], `${path.relative(project, file)} reads files itself`);
+	}
+	// The live host's own /proc, which no root may replace, is read in one named place only (borrow's LIVE_PROC).
+	const borrow = withoutComments(readFileSync(path.join(project, 'src', 'probe', 'borrow.ts'), 'utf8'));
+	const literals = [...borrow.matchAll(/[`'"]\/(proc|sys|dev)\/[^`'"]*[`'"]/g)].map((m) => m[0]);
+	const table = borrow.slice(borrow.indexOf('const LIVE_PROC = {'), borrow.indexOf('} as const;', borrow.indexOf('const LIVE_PROC = {')));
+	t.true(literals.length >= 6, literals.join(' '));
+	for (const literal of literals) t.true(table.includes(literal), `${literal} outside LIVE_PROC`);
 });
 
 test('source audit: the probe issues only VFIO ioctls that ask, and VFIO_DEVICE_FEATURE only with PROBE or GET', (t) => {

@@ -12,6 +12,10 @@ import {renderJson} from '../src/output/json.js';
 import {loadSnapshot, parseSnapshot, SnapshotError} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {cli as runCli} from './helpers/cli.js';
+import {detailLines} from '../src/components/detail-lines.js';
+import {lineText} from '../src/components/line.js';
+import {recordedOwners} from '../src/owners/join.js';
+import {parentRows} from '../src/state/views.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const trees = path.join(project, 'test', 'fixtures', 'trees');
@@ -255,4 +259,23 @@ test('--from: a bad file exits 66 with the problem; --from with --root or a comm
 		stdout: '',
 		stderr: usage(`--advice needs probe results, and the snapshot ${noProbes} has none (it was taken without --probe).`),
 	});
+});
+
+test('recorded owners with and without their argv: parseSnapshot keeps them, the detail pane shows the owner either way', (t) => {
+	const model = scanHost(debian612);
+	const owner = {pid: 4242, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/0']};
+	const detail = (recorded: Record<string, unknown>): string[] => {
+		const json = JSON.parse(renderJson(model)) as {instances: Array<Record<string, unknown>>};
+		for (const i of json.instances) i.owners = i.uuid === MTTY ? [recorded] : [];
+		const snapshot = parseSnapshot(JSON.stringify(json), 'snap.json');
+		const owners = recordedOwners(snapshot.model);
+		const row = parentRows(snapshot.model).find((r) => r.instances.some((i) => i.uuid === MTTY))!;
+		const instance = row.instances.find((i) => i.uuid === MTTY)!;
+		return detailLines({kind: 'instance', row, instance}, snapshot.model, {result: undefined, running: false}, 200, owners.get(MTTY)).map(lineText);
+	};
+	const without = detail(owner);
+	t.true(without.some((l) => /owner +qemu-system-x86 pid 4242, holds \/dev\/vfio\/0/.test(l)), without.join('\n'));
+	t.true(without.some((l) => /command +not recorded \(a snapshot keeps it only with --json --with-cmdline\)/.test(l)), without.join('\n'));
+	const withArgv = detail({...owner, cmdline: ['qemu-system-x86_64', '-name', 'vdi-42']});
+	t.true(withArgv.some((l) => /command +qemu-system-x86_64 -name vdi-42$/.test(l.trimEnd())), withArgv.join('\n'));
 });

@@ -175,9 +175,15 @@ function ownerLines(instance: Instance, entry: InstanceOwners | null | undefined
 			lines.push(...field('  VM', `${o.vmName ?? '(no -name)'}, ${o.vmUuid === null ? 'no -uuid' : `uuid ${o.vmUuid}`}`, width));
 		}
 		if (o.libvirtDomain !== null) lines.push(...field('  libvirt', `domain ${o.libvirtDomain} (virsh dumpxml ${o.libvirtDomain})`, width));
-		const command = o.cmdline === null ? 'n/a (/proc/<pid>/cmdline unreadable)' : o.cmdline.join(' ');
+		// A snapshot keeps the argv only when taken with --with-cmdline.
+		const command =
+			o.cmdline === undefined
+				? 'not recorded (a snapshot keeps it only with --json --with-cmdline)'
+				: o.cmdline === null
+					? 'n/a (/proc/<pid>/cmdline unreadable)'
+					: o.cmdline.join(' ');
 		lines.push(
-			...field('  command', command.length > COMMAND_CHARS ? `${command.slice(0, COMMAND_CHARS)} ... (all of it: --json)` : command, width),
+			...field('  command', command.length > COMMAND_CHARS ? `${command.slice(0, COMMAND_CHARS)} ... (all of it: --json --with-cmdline)` : command, width),
 		);
 	}
 	return lines;

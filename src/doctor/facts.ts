@@ -1,11 +1,12 @@
 // The doctor's only effects: reads (stat, readdir, small files) under a root, gathered once into a
 // plain object that runDoctor() judges. Nothing here opens a device, writes, or signals a process.
 // Paths go through the sysfs Env (one place builds paths from the root); the few the scanner does
-// not need are named once in PATHS below, relative to the root.
-import {accessSync, constants, statSync, type Stats} from 'node:fs';
+// not need are named once in PATHS below, relative to the root. Every stat, listing and read is
+// one of the Env's, so under a tree nothing here leads to this host's /dev, /proc or /run.
+import {accessSync, constants, type Stats} from 'node:fs';
 import path from 'node:path';
 import type {ItemError} from '../model/types.js';
-import {errCode, errnoMeaning, itemError, listDir, makeEnv, present, readAttr, readLinkName, type Env} from '../sysfs/env.js';
+import {listDir, makeEnv, presentUnder, readAttr, readLinkName, statUnder, type Env} from '../sysfs/env.js';
 
 const PATHS = {
 	dev: 'dev',
@@ -18,7 +19,6 @@ const PATHS = {
 	/** i915's module parameter (Documentation/gpu/i915.rst): `Y` when GVT-g is enabled. */
 	i915EnableGvt: 'sys/module/i915/parameters/enable_gvt',
 	sysBusPciDevices: 'sys/bus/pci/devices',
-	proc: 'proc',
 	/** nvidia-vgpu-mgr keeps its pid file here (the directory exists while the service runs, and may linger). */
 	runNvidiaVgpuMgr: 'run/nvidia-vgpu-mgr',
 } as const;
@@ -127,23 +127,18 @@ export function statNode(env: Env, absolute: string): NodeFacts {
 		readWrite: null,
 		error: null,
 	};
-	let st: Stats;
-	try {
-		st = statSync(absolute);
-	} catch (err) {
-		const code = errCode(err);
+	const stat = statUnder(env, absolute);
+	if (!stat.ok) {
+		const {code} = stat.error;
 		if (code === 'ENOENT' || code === 'ENOTDIR') return base;
-		return {
-			...base,
-			exists: present(absolute),
-			error: itemError(env, absolute, code, `stat ${env.shown(absolute)}: ${code}, ${errnoMeaning(code)}.`),
-		};
+		return {...base, exists: presentUnder(env, absolute), error: stat.error};
 	}
+	const st: Stats = stat.value;
 	const kind = kindOf(st);
 	let readWrite: boolean;
 	try {
-		// access(2) only checks permissions; nothing is opened.
-		accessSync(absolute, constants.R_OK | constants.W_OK);
+		// access(2) only checks permissions; nothing is opened. Asked of the node stat found.
+		accessSync(stat.real ?? absolute, constants.R_OK | constants.W_OK);
 		readWrite = true;
 	} catch {
 		readWrite = false;
@@ -163,13 +158,13 @@ export function statNode(env: Env, absolute: string): NodeFacts {
 }
 
 function readPidComm(env: Env, pid: string): string | null {
-	const comm = readAttr(env, env.at(path.join(PATHS.proc, pid, 'comm')));
+	const comm = readAttr(env, path.join(env.proc, pid, 'comm'));
 	return comm.ok ? comm.value : null; // a process that exited or hidepid: not ours to report
 }
 
 function readPciDisplay(env: Env, errors: ItemError[]): PciDisplayFacts[] {
 	const dir = env.at(PATHS.sysBusPciDevices);
-	if (!present(dir)) return [];
+	if (!presentUnder(env, dir)) return [];
 	const list = listDir(env, dir);
 	if (!list.ok) {
 		errors.push(list.error);
@@ -182,7 +177,7 @@ function readPciDisplay(env: Env, errors: ItemError[]): PciDisplayFacts[] {
 		if (!cls.ok || !/^0x03/i.test(cls.value)) continue;
 		const vendor = readAttr(env, path.join(devDir, 'vendor'));
 		const driverLink = path.join(devDir, 'driver');
-		const driver = present(driverLink) ? readLinkName(env, driverLink) : null;
+		const driver = presentUnder(env, driverLink) ? readLinkName(env, driverLink) : null;
 		if (driver && !driver.ok) errors.push(driver.error);
 		const vfs = readAttr(env, path.join(devDir, 'sriov_totalvfs'));
 		const vfCount = vfs.ok && /^\d+$/.test(vfs.value) ? Number(vfs.value) : null;
@@ -192,7 +187,7 @@ function readPciDisplay(env: Env, errors: ItemError[]): PciDisplayFacts[] {
 			classCode: cls.value.toLowerCase(),
 			driver: driver?.ok ? driver.value : null,
 			sriovTotalVfs: vfCount,
-			nvidiaCreatableVgpuTypes: present(path.join(devDir, 'nvidia', 'creatable_vgpu_types')),
+			nvidiaCreatableVgpuTypes: presentUnder(env, path.join(devDir, 'nvidia', 'creatable_vgpu_types')),
 		});
 	}
 	return out;
@@ -216,13 +211,13 @@ export function readDoctorFacts(root: string): DoctorFacts {
 
 	const iommuDir = env.at(PATHS.sysClassIommu);
 	let hardware: string[] | null = null;
-	if (present(iommuDir)) {
+	if (presentUnder(env, iommuDir)) {
 		const list = listDir(env, iommuDir);
 		if (list.ok) hardware = list.value;
 		else errors.push(list.error);
 	}
 
-	const modules = Object.fromEntries(EXTRA_MODULES.map((m) => [m, present(path.join(env.sysModule, m))])) as Record<
+	const modules = Object.fromEntries(EXTRA_MODULES.map((m) => [m, presentUnder(env, path.join(env.sysModule, m))])) as Record<
 		ExtraModule,
 		boolean
 	>;
@@ -231,8 +226,8 @@ export function readDoctorFacts(root: string): DoctorFacts {
 
 	let pids: number[] | null = null;
 	let processesSeen = 0;
-	const procDir = env.at(PATHS.proc);
-	if (present(procDir)) {
+	const procDir = env.proc;
+	if (presentUnder(env, procDir)) {
 		const list = listDir(env, procDir);
 		if (list.ok) {
 			const numeric = list.value.filter((n) => /^\d+$/.test(n));
@@ -249,13 +244,13 @@ export function readDoctorFacts(root: string): DoctorFacts {
 
 	return {
 		root: env.root,
-		devPresent: present(env.at(PATHS.dev)),
+		devPresent: presentUnder(env, env.at(PATHS.dev)),
 		devVfio: {dirExists: devVfioDir.kind === 'dir', container, groups},
 		devKvm,
-		iommu: {hardware, acpiDmar: present(env.at(PATHS.acpiDmar)), acpiIvrs: present(env.at(PATHS.acpiIvrs))},
+		iommu: {hardware, acpiDmar: presentUnder(env, env.at(PATHS.acpiDmar)), acpiIvrs: presentUnder(env, env.at(PATHS.acpiIvrs))},
 		modules,
 		i915EnableGvt: gvt.ok ? gvt.value : null,
-		nvidiaVgpuMgr: {pids, processesSeen, runDir: present(env.at(PATHS.runNvidiaVgpuMgr))},
+		nvidiaVgpuMgr: {pids, processesSeen, runDir: presentUnder(env, env.at(PATHS.runNvidiaVgpuMgr))},
 		pciDisplay: readPciDisplay(env, errors),
 		errors,
 	};

@@ -2,9 +2,12 @@
 // /dev/vfio/devices/* and the container, the way `lsof /dev/vfio/3` would. Reads only.
 // A process whose fds cannot be read (another user's, hidepid=2) is "unknown", not an error: an
 // unprivileged user simply cannot see who holds a device.
-import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
+// Every read goes through the sysfs Env's readers: under a tree, `proc` and everything in it stay
+// inside the tree (a `proc -> /proc` link does not lead to this host's processes), a FIFO reads as
+// empty, and a huge file is refused. A fd link's text is data: it is read, never followed.
 import {basename, join} from 'node:path';
 import type {ItemError} from '../model/types.js';
+import {listDir, makeEnv, readBytes, readLinkTarget, type Env} from '../sysfs/env.js';
 
 export interface VfioHolder {
 	pid: number;
@@ -36,15 +39,17 @@ export interface HolderScan {
 	error: ItemError | null;
 }
 
-const codeOf = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? 'EIO';
+/** argv is at most ARG_MAX (a quarter of the stack limit, 2 MiB by default); more is not a command line. */
+const CMDLINE_MAX_BYTES = 4 * 1024 * 1024;
 
-const readOrNull = (path: string): string | null => {
-	try {
-		return readFileSync(path, 'utf8');
-	} catch {
-		return null;
-	}
+/** A small /proc file as text, or null when it cannot be read (gone, hidden, not a file, too big). */
+const readOrNull = (env: Env, file: string, max?: number): string | null => {
+	const read = readBytes(env, file, max === undefined ? {} : {max});
+	return read.ok ? read.value.toString('utf8') : null;
 };
+
+/** The Env a scan reads through: the one given, or one for `root` (default `/`). */
+const envOf = (opts: {env?: Env; root?: string}): Env => opts.env ?? makeEnv(opts.root ?? '/');
 
 /** Splits a QEMU option string at commas, where `,,` stands for a literal comma. */
 function qemuOptions(value: string): string[] {
@@ -105,44 +110,39 @@ export function vfioPathAsSeen(root: string, target: string): string | null {
  * them; when `root` is not `/`, a target under `<root>/dev/vfio` is reported as `/dev/vfio/...`
  * (tests run the probe against a temporary dev tree).
  */
-export function scanVfioHolders(opts: {root?: string} = {}): HolderScan {
-	const root = opts.root ?? '/';
-	const procDir = join(root, 'proc');
+export function scanVfioHolders(opts: {root?: string; env?: Env} = {}): HolderScan {
+	const env = envOf(opts);
+	const root = env.root;
+	const procDir = env.proc;
 	const scan: HolderScan = {holders: [], unknown: [], scanned: 0, error: null};
-	let pids: number[];
-	try {
-		pids = readdirSync(procDir)
-			.filter((e) => /^\d+$/.test(e))
-			.map(Number);
-	} catch (error) {
+	const listed = listDir(env, procDir);
+	if (!listed.ok) {
+		const {code} = listed.error;
 		scan.error = {
 			path: procDir,
-			code: codeOf(error),
-			message: `Listing ${procDir} to find who holds /dev/vfio files failed (${codeOf(error)}); holders are unknown. Is /proc mounted?`,
+			code,
+			message: `Listing ${procDir} to find who holds /dev/vfio files failed (${code}); holders are unknown. Is /proc mounted?`,
 		};
 		return scan;
 	}
+	const pids = listed.value.filter((e) => /^\d+$/.test(e)).map(Number);
 	const asSeen = (target: string): string | null => vfioPathAsSeen(root, target);
 	for (const pid of pids) {
-		const fdDir = join(procDir, String(pid), 'fd');
-		let fds: string[];
-		try {
-			fds = readdirSync(fdDir);
-		} catch (error) {
+		const pidDir = join(procDir, String(pid));
+		const fdDir = join(pidDir, 'fd');
+		const fds = listDir(env, fdDir);
+		if (!fds.ok) {
 			// ENOENT: the process exited between the two reads; it holds nothing any more.
-			if (codeOf(error) !== 'ENOENT') scan.unknown.push({pid, code: codeOf(error)});
+			if (fds.error.code !== 'ENOENT') scan.unknown.push({pid, code: fds.error.code});
 			continue;
 		}
 		scan.scanned++;
 		const files: VfioHolder['files'] = [];
 		let deviceFds = 0;
-		for (const fd of fds) {
-			let target: string;
-			try {
-				target = readlinkSync(join(fdDir, fd));
-			} catch {
-				continue; // closed meanwhile
-			}
+		for (const fd of fds.value) {
+			const link = readLinkTarget(env, join(fdDir, fd));
+			if (!link.ok) continue; // closed meanwhile (or, in a tree, not a link)
+			const target = link.value;
 			if (target === 'anon_inode:[vfio-device]') {
 				deviceFds++;
 				continue;
@@ -151,8 +151,9 @@ export function scanVfioHolders(opts: {root?: string} = {}): HolderScan {
 			if (path) files.push({fd: Number(fd), path});
 		}
 		if (files.length === 0 && deviceFds === 0) continue;
-		const comm = readOrNull(join(procDir, String(pid), 'comm'))?.replace(/\n$/, '') ?? null;
-		const raw = readOrNull(join(procDir, String(pid), 'cmdline'));
+		// An empty comm (a FIFO in a tree reads as empty) is no task name.
+		const comm = readOrNull(env, join(pidDir, 'comm'))?.replace(/\n$/, '') || null;
+		const raw = readOrNull(env, join(pidDir, 'cmdline'), CMDLINE_MAX_BYTES);
 		const cmdline = raw ? raw.replace(/\0$/, '').split('\0') : null;
 		scan.holders.push({
 			pid,
@@ -226,16 +227,14 @@ export function fdinfoSyspath(fdinfo: string): string | null {
  * 6.18 on, fdinfo's `vfio-device-syspath` names the device (its last component is the uuid).
  * Reads only.
  */
-export function findDeviceFd(opts: {root?: string; pid: number; uuid: string; iommuGroup: number | null; vfioDev?: string | null}): DeviceFdLookup {
-	const root = opts.root ?? '/';
-	const procDir = join(root, 'proc', String(opts.pid));
+export function findDeviceFd(opts: {root?: string; env?: Env; pid: number; uuid: string; iommuGroup: number | null; vfioDev?: string | null}): DeviceFdLookup {
+	const env = envOf(opts);
+	const root = env.root;
+	const procDir = join(env.proc, String(opts.pid));
 	const fdDir = join(procDir, 'fd');
-	let entries: string[];
-	try {
-		entries = readdirSync(fdDir).filter((e) => /^\d+$/.test(e));
-	} catch (error) {
-		return {kind: 'unreadable', path: fdDir, code: codeOf(error)};
-	}
+	const listed = listDir(env, fdDir);
+	if (!listed.ok) return {kind: 'unreadable', path: fdDir, code: listed.error.code};
+	const entries = listed.value.filter((e) => /^\d+$/.test(e));
 	const groupPath = opts.iommuGroup === null ? null : `/dev/vfio/${opts.iommuGroup}`;
 	const cdevPath = opts.vfioDev ? `/dev/vfio/devices/${opts.vfioDev}` : null;
 	const cdevFds: number[] = [];
@@ -243,14 +242,13 @@ export function findDeviceFd(opts: {root?: string; pid: number; uuid: string; io
 	const groups = new Map<number, number>(); // group number -> fd
 	let unreadableFds = 0;
 	for (const entry of entries.map(Number).sort((a, b) => a - b)) {
-		let target: string;
-		try {
-			target = readlinkSync(join(fdDir, String(entry)));
-		} catch (error) {
+		const link = readLinkTarget(env, join(fdDir, String(entry)));
+		if (!link.ok) {
 			// ENOENT: closed between the listing and now; anything else: we cannot tell what it is.
-			if (codeOf(error) !== 'ENOENT') unreadableFds++;
+			if (link.error.code !== 'ENOENT') unreadableFds++;
 			continue;
 		}
+		const target = link.value;
 		if (target === VFIO_DEVICE_ANON_LINK) {
 			deviceFds.push(entry);
 			continue;
@@ -268,7 +266,7 @@ export function findDeviceFd(opts: {root?: string; pid: number; uuid: string; io
 	if (deviceFds.length === 0) return {kind: 'no-device-fd', groupFd};
 
 	// fdinfo naming the device (6.18+): decides whenever every candidate says what it is.
-	const syspaths = deviceFds.map((fd) => fdinfoSyspath(readOrNull(join(procDir, 'fdinfo', String(fd))) ?? ''));
+	const syspaths = deviceFds.map((fd) => fdinfoSyspath(readOrNull(env, join(procDir, 'fdinfo', String(fd))) ?? ''));
 	if (syspaths.every((p): p is string => p !== null)) {
 		const index = syspaths.findIndex((p) => basename(p) === opts.uuid);
 		if (index >= 0) return {kind: 'found', fd: deviceFds[index]!, link: VFIO_DEVICE_ANON_LINK, foundBy: 'fdinfo'};

@@ -13,8 +13,11 @@ export interface Owner {
 	pid: number;
 	/** /proc/<pid>/comm (15 characters at most: `qemu-system-x86`); null when unreadable. */
 	comm: string | null;
-	/** /proc/<pid>/cmdline split at NULs; null when unreadable. */
-	cmdline: string[] | null;
+	/**
+	 * /proc/<pid>/cmdline split at NULs; null when unreadable. Read at scan time (vmName, vmUuid and
+	 * libvirtDomain come from it); absent from --json, and so from snapshots, unless --with-cmdline.
+	 */
+	cmdline?: string[] | null;
 	/** QEMU's `-name` (the `guest=` value, or the plain name); null for other programs or without -name. */
 	vmName: string | null;
 	/** QEMU's `-uuid`; null for other programs or without -uuid. */

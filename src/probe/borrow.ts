@@ -158,9 +158,25 @@ export interface RefusalContext {
 	kernel: string;
 }
 
-const readText = (path: string): string | null => {
+/**
+ * The live host's own /proc and securityfs, never under `--root` or a test's devRoot: pidfd_open
+ * and pidfd_getfd act on this kernel's processes, so what allowed or refused them (this process's
+ * capabilities, Yama, the LSMs, the holder's label) and the fd the kernel put in this process are
+ * read where the kernel keeps them. The only paths outside the sysfs Env (src/sysfs/env.ts), on purpose.
+ */
+const LIVE_PROC = {
+	selfStatus: '/proc/self/status',
+	yamaPtraceScope: '/proc/sys/kernel/yama/ptrace_scope',
+	lsm: '/sys/kernel/security/lsm',
+	attrCurrent: (pid: number) => `/proc/${pid}/attr/current`,
+	selfFd: (fd: number) => `/proc/self/fd/${fd}`,
+	selfFdinfo: (fd: number) => `/proc/self/fdinfo/${fd}`,
+} as const;
+
+/** A file of LIVE_PROC's, or null when it cannot be read. */
+const readLive = (file: string): string | null => {
 	try {
-		return readFileSync(path, 'utf8');
+		return readFileSync(file, 'utf8');
 	} catch {
 		return null;
 	}
@@ -168,12 +184,12 @@ const readText = (path: string): string | null => {
 
 /** The context of a refusal, read from this host's /proc and /sys (the real ones: the kernel answered there). */
 export function refusalContext(pid: number, holder: string): RefusalContext {
-	const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readText('/proc/self/status') ?? '')?.[1];
+	const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readLive(LIVE_PROC.selfStatus) ?? '')?.[1];
 	// CAP_SYS_PTRACE is capability 19 (include/uapi/linux/capability.h).
 	const capSysPtrace = capEff === undefined ? null : ((BigInt(`0x${capEff}`) >> 19n) & 1n) === 1n;
-	const yama = readText('/proc/sys/kernel/yama/ptrace_scope')?.trim();
-	const lsm = readText('/sys/kernel/security/lsm')?.trim();
-	const label = readText(`/proc/${pid}/attr/current`)?.replace(/\0/g, '').trim();
+	const yama = readLive(LIVE_PROC.yamaPtraceScope)?.trim();
+	const lsm = readLive(LIVE_PROC.lsm)?.trim();
+	const label = readLive(LIVE_PROC.attrCurrent(pid))?.replace(/\0/g, '').trim();
 	return {
 		holder,
 		pid,
@@ -283,10 +299,10 @@ export function lenderText(h: HolderRef): string {
 	return `${h.comm ?? 'process'} pid ${h.pid}${vm}`;
 }
 
-/** Reads one of this process's own fd links (the real /proc: pidfd_getfd put the fd here). */
+/** Reads one of this process's own fd links (LIVE_PROC: pidfd_getfd put the fd here). */
 const ownLink = (fd: number): string | null => {
 	try {
-		return readlinkSync(`/proc/self/fd/${fd}`);
+		return readlinkSync(LIVE_PROC.selfFd(fd));
 	} catch {
 		return null;
 	}
@@ -379,7 +395,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 		// the look and the take: the duplicate must be what was looked at.
 		const link = ownLink(fd);
 		const seen = link === null ? null : link === lookup.link ? link : vfioPathAsSeen(devRoot, link);
-		const syspath = lookup.foundBy === 'fdinfo' ? fdinfoSyspath(readText(`/proc/self/fdinfo/${fd}`) ?? '') : null;
+		const syspath = lookup.foundBy === 'fdinfo' ? fdinfoSyspath(readLive(LIVE_PROC.selfFdinfo(fd)) ?? '') : null;
 		if (seen !== lookup.link || (lookup.foundBy === 'fdinfo' && (syspath === null || basename(syspath) !== req.uuid))) {
 			return refuse(
 				holder.pid,

@@ -9,10 +9,11 @@
 // device features (migration, DMA logging) → close.
 import {join} from 'node:path';
 import type {FeatureAnswer, HolderRef, IrqInfo, PlaneInfo, ProbeOutcome, ProbeResult, ProbeStep, RegionInfo} from '../model/probe.js';
-import {errnoName, meaningOf} from '../ffi/errno.js';
+import {errno, errnoName, meaningOf} from '../ffi/errno.js';
 import {close, ioctlPointer, ioctlString, ioctlUlong, O_CLOEXEC, O_RDWR, open, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
 import {describeHolder, holdersOfCdev, holdersOfGroup, scanVfioHolders, type VfioHolder} from '../owners/holders.js';
+import {confine, makeEnv, type Env} from '../sysfs/env.js';
 
 export interface ProbeRequest {
 	uuid: string;
@@ -22,7 +23,11 @@ export interface ProbeRequest {
 }
 
 export interface EngineOptions {
-	/** Where `dev/vfio` is looked up (and `proc` for naming a holder): `/` on a host, a temp dir in tests. */
+	/**
+	 * Where `dev/vfio` is looked up (and `proc` for naming a holder): `/` on a host, a temp dir in
+	 * tests. Under any other root, paths go through the sysfs Env: links stay inside it, and a
+	 * device node there is never opened.
+	 */
 	devRoot?: string;
 	/** Called with each step's name just before its call, so a parent can tell where a probe hung. */
 	onStep?: (step: string) => void;
@@ -54,6 +59,27 @@ function meaningForOpen(what: 'container' | 'group', path: string, errno: number
 				: {meaning: `${path} is gone: the instance was removed or is not bound to a VFIO driver`, outcome: 'vanished'};
 		default:
 			return {meaning: `opening ${path} failed: ${meaningOf(errno)}`, outcome: 'error'};
+	}
+}
+
+/**
+ * Where to open a container or group node: the path itself on `/`; under a tree, confined to it
+ * (src/sysfs/env.ts). A path confine refuses (a device node, a link that resolves to nothing
+ * under the root) fails the open step with its own words, as the kernel's errno would.
+ */
+function openable(env: Env, what: 'container' | 'group', shown: string): {ok: true; path: string} | {ok: false; code: string; meaning: Meaning} {
+	const where = confine(env, shown);
+	if (where.ok) return {ok: true, path: where.value};
+	const {code, message} = where.error;
+	const outcome = code === 'EUNSAFE' ? 'error' : meaningForOpenCode(what, shown, code).outcome;
+	return {ok: false, code, meaning: {meaning: message, outcome}};
+}
+
+function meaningForOpenCode(what: 'container' | 'group', path: string, code: string): Meaning {
+	try {
+		return meaningForOpen(what, path, errno(code));
+	} catch {
+		return {meaning: `opening ${path} failed: ${code}`, outcome: 'error'};
 	}
 }
 
@@ -125,22 +151,32 @@ export function stepRecorder(steps: ProbeStep[], onStep?: (step: string) => void
 
 export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): ProbeResult {
 	const devRoot = opts.devRoot ?? '/';
+	const env = makeEnv(devRoot);
 	const started = performance.now();
 	const result = unaskedResult(req.uuid);
 	const steps = result.steps;
 	const call = stepRecorder(steps, opts.onStep);
 	const failStep = (step: string, meaning: string): void => void steps.push({step, ok: false, meaning});
 	const lastMeaning = (): string => steps.at(-1)?.meaning ?? 'failed';
+	/** A node confine() refused: the open step fails without a call, with confine's words. */
+	const refused = (step: string, code: string, m: Meaning): Stop => {
+		opts.onStep?.(step);
+		steps.push({step, ok: false, code, meaning: m.meaning});
+		return new Stop(m.outcome, m.meaning);
+	};
 
-	const containerPath = join(devRoot, 'dev/vfio/vfio');
-	const groupPath = join(devRoot, 'dev/vfio', String(req.iommuGroup));
+	// Named as given (the steps say what was asked for); opened where confine() says.
+	const containerPath = env.devVfioContainer;
+	const groupPath = join(env.devVfio, String(req.iommuGroup));
 	let container = -1;
 	let group = -1;
 	let device = -1;
 	try {
 		// ---- container ----
 		let step = `open ${containerPath}`;
-		let r = call(step, () => open(containerPath, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('container', containerPath, e).meaning);
+		const containerAt = openable(env, 'container', containerPath);
+		if (!containerAt.ok) throw refused(step, containerAt.code, containerAt.meaning);
+		let r = call(step, () => open(containerAt.path, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('container', containerPath, e).meaning);
 		if (r.ret === -1) {
 			const m = meaningForOpen('container', containerPath, r.errno);
 			throw new Stop(m.outcome, m.meaning);
@@ -178,7 +214,9 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 
 		// ---- group ----
 		step = `open ${groupPath}`;
-		r = call(step, () => open(groupPath, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('group', groupPath, e).meaning);
+		const groupAt = openable(env, 'group', groupPath);
+		if (!groupAt.ok) throw refused(step, groupAt.code, groupAt.meaning);
+		r = call(step, () => open(groupAt.path, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('group', groupPath, e).meaning);
 		if (r.ret === -1) {
 			const m = meaningForOpen('group', groupPath, r.errno);
 			if (m.outcome === 'busy') throw busyStop(devRoot, req, result);

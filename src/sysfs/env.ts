@@ -12,6 +12,7 @@ import {
 	readSync,
 	realpathSync,
 	statSync,
+	type Stats,
 } from 'node:fs';
 import path from 'node:path';
 import type {ItemError} from '../model/types.js';
@@ -31,6 +32,8 @@ export interface Env {
 	readonly sysModule: string;
 	/** mdevctl's persistent store: `etc/mdevctl.d/<parent>/<uuid>`. */
 	readonly mdevctlConfig: string;
+	/** `proc`: the process table (`proc/<pid>/{fd,fdinfo,comm,cmdline}`) as well as the kernel's facts below. */
+	readonly proc: string;
 	/** `dev/vfio`: the legacy container (`vfio`) and one node per group. */
 	readonly devVfio: string;
 	readonly devVfioContainer: string;
@@ -51,7 +54,7 @@ export interface Env {
 	readonly onAccess?: (call: AccessCall, absolute: string) => void;
 }
 
-export type AccessCall = 'read' | 'list' | 'readlink' | 'resolve';
+export type AccessCall = 'read' | 'list' | 'readlink' | 'resolve' | 'stat';
 
 export function makeEnv(root: string, opts: {onAccess?: Env['onAccess']} = {}): Env {
 	const absRoot = path.resolve(root);
@@ -65,6 +68,7 @@ export function makeEnv(root: string, opts: {onAccess?: Env['onAccess']} = {}): 
 		iommuGroups: at('sys/kernel/iommu_groups'),
 		sysModule: at('sys/module'),
 		mdevctlConfig: at('etc/mdevctl.d'),
+		proc: at('proc'),
 		devVfio: at('dev/vfio'),
 		devVfioContainer: at('dev/vfio/vfio'),
 		procOsrelease: at('proc/sys/kernel/osrelease'),
@@ -172,6 +176,53 @@ export function confine(env: Env, file: string): Read<string> {
 		// gone, or not there under the root: the open says so
 	}
 	return ok(real);
+}
+
+/**
+ * Where a path really is, for a stat, a listing's parent or a link's directory: every link followed
+ * inside the root as confine() does, but a device node is not refused (nothing is opened). A path
+ * the host lacks may still be in the tree behind an absolute link, so a miss is resolved under the
+ * root too. On `/` this is the path itself.
+ */
+function located(env: Env, file: string): Read<string> {
+	if (env.root === '/') return ok(file);
+	try {
+		const real = realpathSync.native(file);
+		if (env.inside(real)) return ok(real);
+	} catch (err) {
+		const code = errCode(err);
+		if (code !== 'ENOENT' && code !== 'ELOOP') return ok(file); // unreadable: the call itself says so
+	}
+	return resolveUnderRoot(env, file);
+}
+
+/** The directory of `file` located under the root, with `file`'s own name: the link itself, not followed. */
+function locatedEntry(env: Env, file: string): Read<string> {
+	if (env.root === '/') return ok(file);
+	const dir = located(env, path.dirname(file));
+	return dir.ok ? ok(path.join(dir.value, path.basename(file))) : dir;
+}
+
+/**
+ * stat(2) of a path, links followed inside the root (a device node in a tree is stat'ed, never
+ * opened). ENOENT and the other errors come back as the item's error.
+ */
+export function statUnder(env: Env, file: string): Read<Stats> & {real?: string} {
+	env.onAccess?.('stat', file);
+	const where = located(env, file);
+	if (!where.ok) return where;
+	try {
+		return {ok: true, value: statSync(where.value), real: where.value};
+	} catch (err) {
+		return fail(fsError(env, file, 'stat', err));
+	}
+}
+
+/** Whether something (file, dir, link, even a dangling one) exists at this path under the root. */
+export function presentUnder(env: Env, file: string): boolean {
+	if (env.root === '/') return present(file);
+	const where = locatedEntry(env, file);
+	return where.ok && present(where.value);
 }
 
 /**
@@ -366,11 +417,16 @@ export function dangling(env: Env, link: string, target: string): ItemError {
 	);
 }
 
-/** A link's target as written (not followed). */
+/**
+ * A link's target as written (not followed): data, such as a `/proc/<pid>/fd/N` link's text. The
+ * directory it sits in is located under the root, so a tree's `proc -> /proc` reads nothing of the host.
+ */
 export function readLinkTarget(env: Env, link: string): Read<string> {
 	env.onAccess?.('readlink', link);
+	const where = locatedEntry(env, link);
+	if (!where.ok) return where;
 	try {
-		return ok(readlinkSync(link));
+		return ok(readlinkSync(where.value));
 	} catch (err) {
 		return fail(fsError(env, link, 'Reading the link', err));
 	}

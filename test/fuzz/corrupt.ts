@@ -5,6 +5,9 @@
 // what the scanner must make of it: an error on the item that names the path, the item absent,
 // or a value; the properties that hold for every case are checked on top (see checkCase).
 // A case depends only on its seed, so any failure can be replayed alone.
+// Each copy also gets a process table and dev nodes (proc/4242 holding an instance's group, dev/vfio),
+// so that proc/ and dev/ are corrupted too: there every case checks that the owner scan and the
+// doctor's facts stay inside the tree (no process or node of this machine) and nothing throws.
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {
@@ -27,7 +30,10 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
 import type {HostModel, ItemError} from '../../src/model/types.js';
+import {readDoctorFacts} from '../../src/doctor/index.js';
 import {renderJson} from '../../src/output/json.js';
+import {joinOwners} from '../../src/owners/join.js';
+import {scanVfioHolders} from '../../src/owners/holders.js';
 import {renderPlain} from '../../src/output/plain.js';
 import {ATTR_MAX_BYTES} from '../../src/sysfs/env.js';
 import {clearPciIdsCache} from '../../src/sysfs/pciids.js';
@@ -76,14 +82,21 @@ export type Owner =
 	| {kind: 'type'; parent: string; type: string}
 	| {kind: 'instance'; uuid: string; parent: string | null};
 
-type FileRole = 'proc' | 'numa' | 'pciId' | 'typeName' | 'deviceApi' | 'description' | 'available' | 'definition' | 'pciIds';
-type LinkRole = 'mdevBusEntry' | 'subsystem' | 'parentDriver' | 'mdevType' | 'iommuGroup' | 'instDriver' | 'busEntry' | 'devicesLink';
-type DirRole = 'parentDir' | 'typesDir' | 'typeDir' | 'devicesDir' | 'instanceDir' | 'vfioDev';
+type FileRole = 'proc' | 'numa' | 'pciId' | 'typeName' | 'deviceApi' | 'description' | 'available' | 'definition' | 'pciIds' | 'pidFile' | 'devNode';
+type LinkRole = 'mdevBusEntry' | 'subsystem' | 'parentDriver' | 'mdevType' | 'iommuGroup' | 'instDriver' | 'busEntry' | 'devicesLink' | 'fdLink';
+type DirRole = 'parentDir' | 'typesDir' | 'typeDir' | 'devicesDir' | 'instanceDir' | 'vfioDev' | 'procDir' | 'devDir';
 export type Role = FileRole | LinkRole | DirRole;
 
-const FILE_ROLES: readonly Role[] = ['proc', 'numa', 'pciId', 'typeName', 'deviceApi', 'description', 'available', 'definition', 'pciIds'];
-const LINK_ROLES: readonly Role[] = ['mdevBusEntry', 'subsystem', 'parentDriver', 'mdevType', 'iommuGroup', 'instDriver', 'busEntry', 'devicesLink'];
-const DIR_ROLES: readonly Role[] = ['parentDir', 'typesDir', 'typeDir', 'devicesDir', 'instanceDir', 'vfioDev'];
+const FILE_ROLES: readonly Role[] = ['proc', 'numa', 'pciId', 'typeName', 'deviceApi', 'description', 'available', 'definition', 'pciIds', 'pidFile', 'devNode'];
+const LINK_ROLES: readonly Role[] = ['mdevBusEntry', 'subsystem', 'parentDriver', 'mdevType', 'iommuGroup', 'instDriver', 'busEntry', 'devicesLink', 'fdLink'];
+const DIR_ROLES: readonly Role[] = ['parentDir', 'typesDir', 'typeDir', 'devicesDir', 'instanceDir', 'vfioDev', 'procDir', 'devDir'];
+/**
+ * The process table and dev nodes each copy gets (see addProcessTable): read by the owner scan and
+ * the doctor, not the scanner, so what is checked of them is checkCase's confinement, for every case.
+ */
+const PROC_DEV_ROLES: ReadonlySet<Role> = new Set(['pidFile', 'devNode', 'fdLink', 'procDir', 'devDir']);
+/** The one process of every fuzzed tree's proc/. */
+export const TREE_PID = 4242;
 /** Roles whose failure takes the whole item (and what is inside it) with it. */
 const STRUCTURAL: ReadonlySet<Role> = new Set(['mdevBusEntry', 'parentDir', 'typesDir', 'typeDir', 'busEntry', 'instanceDir']);
 
@@ -114,6 +127,13 @@ export function targetsOf(root: string, model: HostModel): Target[] {
 	const host: Owner = {kind: 'host'};
 	for (const rel of ['proc/sys/kernel/osrelease', 'proc/sys/kernel/hostname', 'proc/cmdline', 'proc/version', 'etc/hostname']) add(rel, 'proc', host);
 	add('usr/share/misc/pci.ids', 'pciIds', host);
+	const pid = `proc/${TREE_PID}`;
+	for (const rel of ['proc', pid, `${pid}/fd`]) add(rel, 'procDir', host);
+	for (const rel of [`${pid}/comm`, `${pid}/cmdline`, `${pid}/fdinfo/12`]) add(rel, 'pidFile', host);
+	for (const fd of ['11', '12']) add(`${pid}/fd/${fd}`, 'fdLink', host);
+	for (const rel of ['dev', 'dev/vfio']) add(rel, 'devDir', host);
+	for (const name of exists(path.join(root, 'dev/vfio')) ? readdirSync(path.join(root, 'dev/vfio')) : []) add(`dev/vfio/${name}`, 'devNode', host);
+	add('dev/kvm', 'devNode', host);
 	for (const p of model.parents) {
 		if (p.devicePath === null) continue;
 		const owner: Owner = {kind: 'parent', parent: p.name};
@@ -403,6 +423,23 @@ export const MUTATIONS: readonly Mutation[] = [
 			symlinkSync(c.rng.next() < 0.5 ? outside : path.relative(path.dirname(c.abs), outside), c.abs);
 			// Followed under the root instead, where there is nothing: a link to nothing.
 			return missingFile(c.target.role, 'dangling');
+		},
+	},
+	{
+		// What a tree must never reach: this machine's own /proc and /dev, by an absolute link.
+		name: 'link-to-host',
+		roles: [...PROC_DEV_ROLES],
+		apply(c) {
+			const host: Partial<Record<Role, readonly string[]>> = {
+				procDir: ['/proc', '/proc/self', `/proc/${process.pid}`, '/proc/self/fd', '/proc/1'],
+				pidFile: ['/proc/self/comm', '/proc/self/cmdline', '/proc/self/fdinfo/0'],
+				fdLink: ['/proc/self/fd/0', '/dev/vfio/vfio'],
+				devDir: ['/dev', '/dev/vfio', '/dev/kvm'],
+				devNode: ['/dev/null', '/dev/zero', '/dev/kvm', '/dev/tty'],
+			};
+			c.stash();
+			symlinkSync(c.rng.pick(host[c.target.role]!), c.abs);
+			return quiet;
 		},
 	},
 	{
@@ -713,6 +750,7 @@ export function checkCase(root: string, applied: Applied[], base: HostModel): st
 		problems.push(`the plain output holds ${JSON.stringify(bad)} (only printable ASCII and \\n may appear)`);
 	}
 	if (json.includes('CANARY')) problems.push('a file outside the tree was read (CANARY is in the model)');
+	problems.push(...checkProcAndDev(root, model, applied));
 	const errors = [model.errors, ...model.parents.flatMap((p) => [p.errors, ...p.types.map((t) => t.errors)]), ...model.instances.map((i) => i.errors)].flat();
 	for (const e of errors) {
 		if (typeof e.path !== 'string' || typeof e.code !== 'string' || typeof e.message !== 'string' || e.message.length < 10) {
@@ -773,6 +811,67 @@ export function checkCase(root: string, applied: Applied[], base: HostModel): st
 	return problems;
 }
 
+/**
+ * proc/ and dev/ of a case: the owner scan and the doctor's facts run without throwing, see no
+ * process but the tree's own (TREE_PID) and no node but the tree's (a char or block node only
+ * where the case made one with mknod), read nothing outside the tree, and write safe JSON.
+ */
+function checkProcAndDev(root: string, model: HostModel, applied: Applied[]): string[] {
+	const problems: string[] = [];
+	let holders: ReturnType<typeof scanVfioHolders>;
+	try {
+		holders = scanVfioHolders({root});
+	} catch (err) {
+		return [`scanVfioHolders threw: ${(err as Error).stack ?? String(err)}`];
+	}
+	const foreign = [...holders.holders.map((h) => h.pid), ...holders.unknown.map((u) => u.pid)].filter((pid) => pid !== TREE_PID);
+	if (foreign.length > 0 || holders.scanned > 1) {
+		problems.push(`the owner scan saw processes the tree does not have (pids ${foreign.slice(0, 5).join(', ')}; ${holders.scanned} fd directories read)`);
+	}
+	try {
+		const owners = renderJson(model, null, null, joinOwners(model, holders, path.join(root, 'proc')), {withCmdline: true});
+		JSON.parse(owners);
+		if (owners.includes('CANARY')) problems.push('a file outside the tree was read (CANARY is in the owners)');
+		// eslint-disable-next-line no-control-regex
+		if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/.test(owners)) problems.push('the JSON with owners holds a raw control character');
+	} catch (err) {
+		problems.push(`the JSON with owners failed: ${(err as Error).stack ?? String(err)}`);
+	}
+	let facts: ReturnType<typeof readDoctorFacts>;
+	try {
+		facts = readDoctorFacts(root);
+	} catch (err) {
+		return [...problems, `readDoctorFacts threw: ${(err as Error).stack ?? String(err)}`];
+	}
+	if (JSON.stringify(facts).includes('CANARY')) problems.push('a file outside the tree was read (CANARY is in the doctor facts)');
+	if (facts.nvidiaVgpuMgr.processesSeen > 1) problems.push(`the doctor saw ${facts.nvidiaVgpuMgr.processesSeen} processes; the tree has one`);
+	const made = new Set(applied.filter((a) => a.mutation === 'device-node').map((a) => `/${a.target.rel}`));
+	for (const node of [facts.devVfio.container, facts.devKvm, ...facts.devVfio.groups]) {
+		if ((node.kind === 'char' || node.kind === 'block') && !made.has(node.path)) {
+			problems.push(`the doctor saw a ${node.kind} device at ${node.path} (${node.major}:${node.minor}) that the tree does not hold`);
+		}
+	}
+	return problems;
+}
+
+/**
+ * Gives a copy a process table and dev nodes: pid TREE_PID, a QEMU holding the group of the first
+ * active instance with a group and a device fd next to it, and `dev/vfio/{vfio,<group>}` as files.
+ */
+function addProcessTable(root: string, model: HostModel): void {
+	const group = model.instances.find((i) => i.active && i.iommuGroup !== null)?.iommuGroup ?? 0;
+	const pid = path.join(root, 'proc', String(TREE_PID));
+	mkdirSync(path.join(pid, 'fd'), {recursive: true});
+	mkdirSync(path.join(pid, 'fdinfo'));
+	symlinkSync(`/dev/vfio/${group}`, path.join(pid, 'fd', '11'));
+	symlinkSync('anon_inode:[vfio-device]', path.join(pid, 'fd', '12'));
+	writeFileSync(path.join(pid, 'fdinfo', '12'), 'pos:\t0\nflags:\t02000002\n');
+	writeFileSync(path.join(pid, 'comm'), 'qemu-system-x86\n');
+	writeFileSync(path.join(pid, 'cmdline'), `${['/usr/bin/qemu-system-x86_64', '-name', 'guest=fuzz', '-uuid', 'c0ffee00-0000-4000-8000-00000000f022'].join('\0')}\0`);
+	mkdirSync(path.join(root, 'dev', 'vfio'), {recursive: true});
+	for (const name of ['vfio', String(group)]) if (!exists(path.join(root, 'dev', 'vfio', name))) writeFileSync(path.join(root, 'dev', 'vfio', name), '');
+}
+
 export interface FuzzOptions {
 	cases: number;
 	seed: number;
@@ -828,7 +927,7 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
 	try {
 		const canary = path.join(work, 'outside');
 		mkdirSync(canary);
-		for (const name of ['name', 'description', 'device_api', 'available_instances', 'numa_node', 'vendor', 'device', 'osrelease', 'hostname', 'cmdline', 'version', 'pci.ids']) {
+		for (const name of ['name', 'description', 'device_api', 'available_instances', 'numa_node', 'vendor', 'device', 'osrelease', 'hostname', 'cmdline', 'version', 'pci.ids', 'comm', '12', 'vfio', 'kvm', '0']) {
 			writeFileSync(path.join(canary, name), 'CANARY\n');
 		}
 		mkdirSync(path.join(canary, 'mdev_supported_types', 'CANARY'), {recursive: true});
@@ -839,6 +938,7 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
 			const root = path.join(work, name);
 			const cp = spawnSync('cp', ['-a', path.join(fixtureTrees, name), root], {encoding: 'utf8'});
 			if (cp.status !== 0) throw new Error(`copying the fixture tree ${name} failed (run npm run fixtures?): ${cp.stderr}`);
+			addProcessTable(root, scanHost(root));
 			const model = scanHost(root);
 			const byRole = new Map<Role, Target[]>();
 			for (const t of targetsOf(root, model)) byRole.set(t.role, [...(byRole.get(t.role) ?? []), t]);
@@ -897,7 +997,9 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
 					};
 					labels.push(`${mutation.name} ${JSON.stringify(target.rel)}`);
 					counts[mutation.name] = (counts[mutation.name] ?? 0) + 1;
-					applied.push({target, mutation: mutation.name, expect: mutation.apply(ctx)});
+					const expect = mutation.apply(ctx);
+					// proc/ and dev/ are the owner scan's and the doctor's: checkProcAndDev, for every case.
+					applied.push({target, mutation: mutation.name, expect: PROC_DEV_ROLES.has(target.role) ? quiet : expect});
 				}
 				const problems = checkCase(tree.root, applied, tree.model);
 				if (problems.length > 0) failures.push({case: n, tree: tree.name, mutations: labels, problems});

@@ -1,8 +1,9 @@
-// Every read mdevscope does of a root (the scan, both renderers, the doctor's facts and checks),
-// as text with the root's own path taken out, so two copies of a tree can be compared. Shared by
-// test/safety.test.ts in-process and, as nobody, in a child.
+// Every read mdevscope does of a root (the scan, both renderers, the owner scan of its proc/, the
+// doctor's facts and checks), as text with the root's own path taken out, so two copies of a tree
+// can be compared. Shared by test/safety.test.ts in-process and, as nobody, in a child.
 import {doctorReport, formatDoctor, readDoctorEnv, readDoctorFacts, runDoctor} from '../../src/doctor/index.js';
 import type {HostModel} from '../../src/model/types.js';
+import {ownersByInstance} from '../../src/owners/join.js';
 import {renderJson} from '../../src/output/json.js';
 import {renderPlain} from '../../src/output/plain.js';
 import {clearPciIdsCache} from '../../src/sysfs/pciids.js';
@@ -17,6 +18,7 @@ export function readEverything(root: string): Record<string, string> {
 	return {
 		model: norm(renderJson(stable)),
 		plain: norm(renderPlain(stable)),
+		owners: norm(JSON.stringify([...ownersByInstance(model, root)])),
 		doctorFacts: norm(JSON.stringify(readDoctorFacts(root))),
 		doctor: norm(formatDoctor(checks).join('\n')),
 		doctorJson: norm(JSON.stringify(doctorReport(checks))),
