@@ -41,6 +41,7 @@ import {clearPciIdsCache} from '../src/sysfs/pciids.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {bundle} from './safety/bundle.js';
 import {readEverything} from './safety/read-everything.js';
+import {press} from './helpers/ink.js';
 import {missingTool} from './helpers/missing.js';
 import {runModuleAsNobody} from './helpers/nobody.js';
 
@@ -138,14 +139,9 @@ test('plain --probe: a probe summary naming a holder from /proc is cleaned too',
 test('interactive view: every screen of the hostile tree is drawn without the sequences', async (t) => {
 	const m = scanHost(HOSTILE);
 	const {lastFrame, stdin, unmount} = render(React.createElement(App, {model: m, rescan: () => m, color: false}));
-	const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 	const frames: string[] = [];
 	const look = async (keys: string) => {
-		for (const key of keys) {
-			stdin.write(key);
-			await delay(30);
-		}
-		await delay(60);
+		await press(stdin, ...keys);
 		frames.push(lastFrame() ?? '');
 	};
 	try {
