@@ -33,6 +33,7 @@ import {helpLines} from './help-lines.js';
 import {seg} from './line.js';
 import {wrap} from './text.js';
 import {borrowQuestion} from './borrow-confirm.js';
+import {ownersOf, probeOf} from '../model/instances.js';
 
 export interface AppProps {
 	model: HostModel;
@@ -84,9 +85,9 @@ export function App(props: AppProps) {
 	const detail = useMemo(() => {
 		const probe =
 			subject.kind === 'instance'
-				? {result: probes.results.get(subject.instance.uuid), running: probes.running.has(subject.instance.uuid)}
+				? {result: probeOf(probes.results, subject.instance), running: subject.instance.active && probes.running.has(subject.instance.uuid)}
 				: {running: false};
-		const owner = subject.kind === 'instance' ? owners?.get(subject.instance.uuid) : undefined;
+		const owner = subject.kind === 'instance' ? ownersOf(owners, subject.instance) : undefined;
 		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40, owner);
 		// probes.version: the probe maps are mutated in place
 	}, [subject, state.model, detailBox?.width, probes.version, owners]);
@@ -99,7 +100,7 @@ export function App(props: AppProps) {
 		if (panelKind === 'advice' && subject.kind === 'instance') {
 			const {instance, row} = subject;
 			const type = row.parent?.types.find((t) => t.id === instance.mdevType) ?? null;
-			return adviceLines(adviceFor(instance, probes.results.get(instance.uuid) ?? null, row.parent, type), width);
+			return adviceLines(adviceFor(instance, probeOf(probes.results, instance) ?? null, row.parent, type), width);
 		}
 		return [];
 	}, [panelKind, doctor.view, subject, layout.columns, probes.version]);
@@ -134,7 +135,7 @@ export function App(props: AppProps) {
 			case 'advice': {
 				if (panelKind === 'advice') return dispatch({type: 'panel', kind: 'advice', open: false});
 				if (subject.kind !== 'instance') return setStatus({text: 'select an instance for its advice', tone: 'warn'});
-				if (!probes.results.has(subject.instance.uuid)) {
+				if (!probeOf(probes.results, subject.instance)) {
 					setStatus({text: 'not probed: the advice cannot tell the display yet (p probes it)', tone: 'warn'});
 				}
 				return dispatch({type: 'panel', kind: 'advice', open: true});
@@ -150,7 +151,7 @@ export function App(props: AppProps) {
 			}
 			case 'borrow': {
 				if (subject.kind !== 'instance') return setStatus({text: 'select a held instance to borrow its fd', tone: 'warn'});
-				const question = borrowQuestion(subject.instance, probes.results.get(subject.instance.uuid), owners?.get(subject.instance.uuid));
+				const question = borrowQuestion(subject.instance, probeOf(probes.results, subject.instance), ownersOf(owners, subject.instance));
 				if (question.ask === null) return setStatus({text: question.why, tone: 'warn'});
 				return setConfirm({uuid: question.uuid, ask: question.ask});
 			}

@@ -10,6 +10,7 @@ import type {Advice} from '../advice/index.js';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance} from '../model/types.js';
 import type {OwnersByInstance} from '../owners/join.js';
+import {ownersOf, probeOf} from '../model/instances.js';
 
 export function renderJson(
 	model: HostModel,
@@ -18,7 +19,7 @@ export function renderJson(
 	owners?: OwnersByInstance | null,
 ): string {
 	const owned = (i: Instance) => {
-		const o = owners?.get(i.uuid);
+		const o = ownersOf(owners, i);
 		return o ? {owners: o.owners, ...(o.owners === null ? {ownersUnknown: o.unknown} : {})} : {};
 	};
 	const out =
@@ -26,8 +27,9 @@ export function renderJson(
 			? {
 					...model,
 					instances: model.instances.map((i) => {
-						const probe = probes?.get(i.uuid);
-						const advised = advice?.get(i.uuid);
+						// Keyed by uuid: the active instance's, never a definition's under another parent.
+						const probe = probeOf(probes, i);
+						const advised = probeOf(advice, i);
 						return {...i, ...owned(i), ...(probe ? {probe, ...(advised ? {advice: advised} : {})} : {})};
 					}),
 				}
