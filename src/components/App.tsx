@@ -39,8 +39,8 @@ export interface AppProps {
 	model: HostModel;
 	/** Reads the host again (`r`), given the model shown now; the new model keeps its source marker. */
 	rescan: (shown: HostModel) => HostModel;
-	/** Reads the bundled sample host (`s` on the empty screen); absent when there is none. */
-	openSample?: () => HostModel;
+	/** Reads the bundled sample host (`s` on the empty screen), with its recorded probe answers; absent when there is none. */
+	openSample?: () => {model: HostModel; probes?: ReadonlyMap<string, ProbeResult>};
 	probeTimeoutMs?: number;
 	concurrency?: number;
 	/** The probe runner; by default src/probe/runner.ts, loaded on first probe. */
@@ -176,11 +176,13 @@ export function App(props: AppProps) {
 				}
 			case 'sample': {
 				const open = props.openSample;
-				if (!open) return setStatus({text: 'no sample host available (npm run fixtures makes it)', tone: 'warn'});
+				if (!open) return setStatus({text: "no sample host available (the package's test/fixtures/captured is missing)", tone: 'warn'});
 				try {
-					dispatch({type: 'set-model', model: open()});
-					setRescan(() => open);
-					return setStatus({text: 'sample host: recorded, not this machine', tone: 'warn'});
+					const sample = open();
+					probes.replace(sample.probes ?? new Map());
+					dispatch({type: 'set-model', model: sample.model});
+					setRescan(() => () => open().model);
+					return setStatus({text: `${sample.model.source.label ?? 'sample host'}: not this machine`, tone: 'warn'});
 				} catch (error) {
 					return setStatus({text: `sample host failed: ${message(error)}`, tone: 'error'});
 				}
