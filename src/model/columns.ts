@@ -33,6 +33,6 @@ export const COLUMN_LEGEND: ReadonlyArray<{column: string; means: string}> = [
 	{column: 'grp', means: 'IOMMU group: /dev/vfio/<grp> opens the instance'},
 	{column: 'start', means: 'mdevctl definition: auto (started at boot), manual, - (none)'},
 	{column: 'owner', means: 'the processes holding its /dev/vfio files; - nobody, ? unknown (detail says why)'},
-	{column: 'display', means: 'probe: a display by region or dmabuf (VFIO_DEVICE_QUERY_GFX_PLANE); none, or why not asked'},
-	{column: 'mig', means: 'probe: VFIO migration support (VFIO_DEVICE_FEATURE_MIGRATION) and its flags'},
+	{column: 'display', means: 'probe: REGION or DMABUF display (VFIO_DEVICE_QUERY_GFX_PLANE), none; - not probed; other words: why it could not be opened'},
+	{column: 'mig', means: 'probe: VFIO migration (VFIO_DEVICE_FEATURE_MIGRATION) yes or no; ? not asked; - not probed'},
 ];
