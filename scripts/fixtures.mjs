@@ -231,6 +231,50 @@ function nvidiaGrid() {
 	);
 }
 
+// Two Tesla T4s and mdevctl definitions of one uuid under both GPUs, as mdevctl allows (its own
+// tests define one uuid under two parents; only one of them can be active at a time): the VM's vGPU
+// may be started on either board. `5f3e…` is defined on both and active on the first; `9a1c…` is
+// defined on both and active on neither; `0b7d…` is active on the second, with no definition.
+const TWO_GPUS = {
+	shared: '5f3e9c2a-1b4d-4e6f-8a7b-9c0d1e2f3a4b',
+	idle: '9a1c3e5f-7b9d-4f1a-8c3e-5a7b9c1d3e5f',
+	other: '0b7d9f1a-3c5e-4a7b-9d1f-3a5c7e9b1d3f',
+};
+function twoGpus() {
+	const t = new Tree('two-gpus');
+	host(t, {release: '6.8.0-49-generic', hostname: 'vgpu-pair', cmdline: 'BOOT_IMAGE=/boot/vmlinuz-6.8.0-49-generic ro intel_iommu=on iommu=pt'});
+	modules(t, ['vfio', 'vfio_iommu_type1', 'mdev', 'nvidia', 'nvidia_vgpu_vfio']);
+	mdevBus(t);
+	const gpus = [
+		{name: '0000:3b:00.0', dev: 'sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0', group: 44},
+		{name: '0000:5e:00.0', dev: 'sys/devices/pci0000:5d/0000:5d:00.0/0000:5e:00.0', group: 45},
+	];
+	for (const gpu of gpus) {
+		t.link(`sys/bus/pci/devices/${gpu.name}`, gpu.dev);
+		parent(t, {
+			name: gpu.name,
+			dev: gpu.dev,
+			subsystem: 'sys/bus/pci',
+			driver: 'sys/bus/pci/drivers/nvidia',
+			attrs: {vendor: '0x10de', device: '0x1eb8', subsystem_vendor: '0x10de', subsystem_device: '0x12a2', class: '0x030200', numa_node: '0'},
+			// One active instance on each board, so 7 of 8 are left on each.
+			types: [{id: 'nvidia-231', name: 'GRID T4-2Q', description: 'num_heads=4, frl_config=60, framebuffer=2048M, max_resolution=7680x4320, max_instance=8', deviceApi: 'vfio-pci', available: 7}],
+		});
+		iommuGroup(t, gpu.group, {emulated: false});
+		t.link(`${gpu.dev}/iommu_group`, `sys/kernel/iommu_groups/${gpu.group}`);
+		t.link(`sys/kernel/iommu_groups/${gpu.group}/devices/${gpu.name}`, gpu.dev);
+	}
+	iommuGroup(t, 120);
+	iommuGroup(t, 121);
+	const vgpu = {type: 'nvidia-231', driver: 'nvidia-vgpu-vfio'};
+	instance(t, {...vgpu, dev: gpus[0].dev, uuid: TWO_GPUS.shared, group: 120, vfioDev: 'vfio0'});
+	instance(t, {...vgpu, dev: gpus[1].dev, uuid: TWO_GPUS.other, group: 121, vfioDev: 'vfio1'});
+	for (const gpu of gpus) {
+		definition(t, gpu.name, TWO_GPUS.shared, {type: 'nvidia-231', start: gpu === gpus[0] ? 'auto' : 'manual'});
+		definition(t, gpu.name, TWO_GPUS.idle, {type: 'nvidia-231', start: 'manual'});
+	}
+}
+
 // Intel GVT-g on a Coffee Lake iGPU (i915 with enable_gvt=1 and kvmgt). Type names and
 // descriptions in the shape kvmgt prints them (drivers/gpu/drm/i915/gvt/kvmgt.c, vgpu.c).
 function intelGvtg() {
@@ -682,6 +726,7 @@ rmSync(trees, {recursive: true, force: true});
 mkdirSync(trees, {recursive: true});
 captures();
 nvidiaGrid();
+twoGpus();
 intelGvtg();
 s390();
 empty();

@@ -479,8 +479,10 @@ async function main(): Promise<void> {
 		return;
 	}
 	// The package's own copy of a real host, offered when this one has nothing (src/ and dist/ are
-	// both one level below the package directory).
-	const sampleRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'trees', 'debian-6.12');
+	// both one level below the package directory): the TUI's sample (src/snapshot/sample.ts) ships in
+	// the package; the tree --plain names is made by `npm run fixtures` in a checkout.
+	const packageDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+	const sampleRoot = path.join(packageDir, 'test', 'fixtures', 'trees', 'debian-6.12');
 	if (json || plain || !onTerminal) {
 		const probes = snapshot ? (snapshot.probes.size > 0 ? snapshot.probes : null) : probe ? await probeAll(model) : null;
 		if (advice && !probes) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
@@ -500,7 +502,7 @@ async function main(): Promise<void> {
 	// A snapshot cannot be read again: `r` shows it as it was.
 	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
 	const initialProbes = snapshot ? snapshot.probes : probe ? await probeAll(model) : undefined;
-	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sampleRoot, initialProbes});
+	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, samplePackage: packageDir, initialProbes});
 }
 
 main().catch((err: unknown) => {

@@ -237,7 +237,7 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('s')],
 		scope: ['sample'],
 		footer: {label: 'sample host'},
-		help: 'open the sample host captured from a real Debian 6.12 kernel (marked RECORDED)',
+		help: "open the sample host: recorded on Debian 6.12 with the kernel's mdev sample drivers, with its probe answers",
 	},
 	{
 		action: 'back',

@@ -51,7 +51,7 @@ function matches(): Map<string, Set<string>> {
 
 // The NVIDIA rules hold for SR-IOV vGPUs too (same vGPU manager, same -uuid need, same one-size rule
 // unless heterogeneous mode), so the SR-IOV trees match them.
-const NVIDIA_TREES = ['broken-sriov', 'mixed-gvtg-sriov', 'nvidia-grid', 'nvidia-sriov'];
+const NVIDIA_TREES = ['broken-sriov', 'mixed-gvtg-sriov', 'nvidia-grid', 'nvidia-sriov', 'two-gpus'];
 const EXPECTED: Record<string, string[]> = {
 	// mixed-gvtg-sriov holds a real GVT-g parent beside an SR-IOV GPU.
 	'gvtg-needs-kvm': ['intel-gvtg', 'mixed-gvtg-sriov'],

@@ -486,6 +486,12 @@ const ALLOWED: Record<string, string> = {
 	'src/features/export.ts fs.renameSync': '`mdevscope features export DIR`: renames its temporary files into place',
 	'src/features/export.ts fs.unlinkSync': '`mdevscope features export DIR`: removes files it wrote earlier (its marker file says which)',
 	'src/features/export.ts fs.rmdirSync': '`mdevscope features export DIR`: removes directories it made earlier, once empty',
+	// The sample host (`s` on the empty screen, src/snapshot/sample.ts): only inside the temp directory it makes for itself.
+	'src/snapshot/sample.ts fs.mkdtempSync': '`s` on the empty-host screen: a private directory under the temp dir (mdevscope-sample-*) for the sample tree',
+	'src/snapshot/sample.ts fs.mkdirSync': '`s`: the sample tree\'s directories, inside that private directory (names that leave it are refused)',
+	'src/snapshot/sample.ts fs.writeFileSync': '`s`: the sample tree\'s files, inside that private directory, never over an existing file (flag wx)',
+	'src/snapshot/sample.ts fs.symlinkSync': '`s`: the sample tree\'s sysfs links, inside that private directory (nothing is unpacked through one)',
+	'src/snapshot/sample.ts fs.rmSync': '`s`: removes that private directory again at exit (or when unpacking failed)',
 };
 
 /** The VFIO ioctls the probe may issue: each asks, none changes the device (include/uapi/linux/vfio.h). */

@@ -2,12 +2,14 @@
 import {adviceFor, formatAdvice, type Advice} from '../advice/index.js';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';
+import {probeOf} from '../model/instances.js';
 
 /** Advice for every instance that has a probe result, keyed by uuid. */
 export function adviceByInstance(model: HostModel, probes: ReadonlyMap<string, ProbeResult>): Map<string, Advice> {
 	const out = new Map<string, Advice>();
 	for (const instance of model.instances) {
-		const probe = probes.get(instance.uuid);
+		// The active instance's: a definition of the same uuid under another parent has no probe.
+		const probe = probeOf(probes, instance);
 		if (!probe) continue;
 		const parent = model.parents.find((p) => p.name === instance.parent) ?? null;
 		const type = parent?.types.find((t) => t.id === instance.mdevType) ?? null;

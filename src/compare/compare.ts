@@ -210,7 +210,9 @@ function placeOnDest(inst: Instance, srcParent: Parent | undefined, srcType: Mde
 
 	// An instance with this uuid already on DEST (created there ahead of the migration, as libvirt
 	// expects) needs no free slot; one of another type is in the way.
-	const existing = dest.instances.find((i) => i.uuid.toLowerCase() === inst.uuid.toLowerCase());
+	// A uuid may be defined under several parents there: the active one first, else the one offering the type.
+	const named = dest.instances.filter((i) => i.uuid.toLowerCase() === inst.uuid.toLowerCase());
+	const existing = named.find((i) => i.active) ?? named.find((i) => i.mdevType === typeId && offers.some((o) => o.parent.name === i.parent)) ?? named[0];
 	if (existing) {
 		const there = offers.find((o) => o.parent.name === existing.parent && o.type.id === existing.mdevType);
 		if (existing.mdevType === typeId && there) {

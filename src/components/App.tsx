@@ -33,13 +33,14 @@ import {helpLines} from './help-lines.js';
 import {seg} from './line.js';
 import {wrap} from './text.js';
 import {borrowQuestion} from './borrow-confirm.js';
+import {ownersOf, probeOf} from '../model/instances.js';
 
 export interface AppProps {
 	model: HostModel;
 	/** Reads the host again (`r`), given the model shown now; the new model keeps its source marker. */
 	rescan: (shown: HostModel) => HostModel;
-	/** Reads the bundled sample host (`s` on the empty screen); absent when there is none. */
-	openSample?: () => HostModel;
+	/** Reads the bundled sample host (`s` on the empty screen), with its recorded probe answers; absent when there is none. */
+	openSample?: () => {model: HostModel; probes?: ReadonlyMap<string, ProbeResult>};
 	probeTimeoutMs?: number;
 	concurrency?: number;
 	/** The probe runner; by default src/probe/runner.ts, loaded on first probe. */
@@ -84,9 +85,9 @@ export function App(props: AppProps) {
 	const detail = useMemo(() => {
 		const probe =
 			subject.kind === 'instance'
-				? {result: probes.results.get(subject.instance.uuid), running: probes.running.has(subject.instance.uuid)}
+				? {result: probeOf(probes.results, subject.instance), running: subject.instance.active && probes.running.has(subject.instance.uuid)}
 				: {running: false};
-		const owner = subject.kind === 'instance' ? owners?.get(subject.instance.uuid) : undefined;
+		const owner = subject.kind === 'instance' ? ownersOf(owners, subject.instance) : undefined;
 		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40, owner);
 		// probes.version: the probe maps are mutated in place
 	}, [subject, state.model, detailBox?.width, probes.version, owners]);
@@ -99,7 +100,7 @@ export function App(props: AppProps) {
 		if (panelKind === 'advice' && subject.kind === 'instance') {
 			const {instance, row} = subject;
 			const type = row.parent?.types.find((t) => t.id === instance.mdevType) ?? null;
-			return adviceLines(adviceFor(instance, probes.results.get(instance.uuid) ?? null, row.parent, type), width);
+			return adviceLines(adviceFor(instance, probeOf(probes.results, instance) ?? null, row.parent, type), width);
 		}
 		return [];
 	}, [panelKind, doctor.view, subject, layout.columns, probes.version]);
@@ -134,7 +135,7 @@ export function App(props: AppProps) {
 			case 'advice': {
 				if (panelKind === 'advice') return dispatch({type: 'panel', kind: 'advice', open: false});
 				if (subject.kind !== 'instance') return setStatus({text: 'select an instance for its advice', tone: 'warn'});
-				if (!probes.results.has(subject.instance.uuid)) {
+				if (!probeOf(probes.results, subject.instance)) {
 					setStatus({text: 'not probed: the advice cannot tell the display yet (p probes it)', tone: 'warn'});
 				}
 				return dispatch({type: 'panel', kind: 'advice', open: true});
@@ -150,7 +151,7 @@ export function App(props: AppProps) {
 			}
 			case 'borrow': {
 				if (subject.kind !== 'instance') return setStatus({text: 'select a held instance to borrow its fd', tone: 'warn'});
-				const question = borrowQuestion(subject.instance, probes.results.get(subject.instance.uuid), owners?.get(subject.instance.uuid));
+				const question = borrowQuestion(subject.instance, probeOf(probes.results, subject.instance), ownersOf(owners, subject.instance));
 				if (question.ask === null) return setStatus({text: question.why, tone: 'warn'});
 				return setConfirm({uuid: question.uuid, ask: question.ask});
 			}
@@ -175,11 +176,13 @@ export function App(props: AppProps) {
 				}
 			case 'sample': {
 				const open = props.openSample;
-				if (!open) return setStatus({text: 'no sample host available (npm run fixtures makes it)', tone: 'warn'});
+				if (!open) return setStatus({text: "no sample host available (the package's test/fixtures/captured is missing)", tone: 'warn'});
 				try {
-					dispatch({type: 'set-model', model: open()});
-					setRescan(() => open);
-					return setStatus({text: 'sample host: recorded, not this machine', tone: 'warn'});
+					const sample = open();
+					probes.replace(sample.probes ?? new Map());
+					dispatch({type: 'set-model', model: sample.model});
+					setRescan(() => () => open().model);
+					return setStatus({text: `${sample.model.source.label ?? 'sample host'}: not this machine`, tone: 'warn'});
 				} catch (error) {
 					return setStatus({text: `sample host failed: ${message(error)}`, tone: 'error'});
 				}

@@ -7,6 +7,7 @@ import type {ParentRow} from '../state/views.js';
 import {migrationCell, probeCell} from './probe-text.js';
 import type {OwnersByInstance} from '../owners/join.js';
 import {ownersCell} from '../owners/text.js';
+import {ownersOf, probeOf} from '../model/instances.js';
 
 export interface InstancesPaneProps extends ListWindow {
 	parent: ParentRow | null;
@@ -26,7 +27,9 @@ function columnsFor(
 	running: ReadonlySet<string>,
 	owners: OwnersByInstance | null,
 ): Column<Instance>[] {
-	const owner = (i: Instance) => (owners ? ownersCell(owners.get(i.uuid)) : '..');
+	// Probes and owners are the active instance's: a definition of its uuid under another parent has none.
+	const owner = (i: Instance) => (owners ? ownersCell(ownersOf(owners, i)) : '..');
+	const probe = (i: Instance) => probeCell(probeOf(probes, i), i.active && running.has(i.uuid));
 	// NVIDIA's SR-IOV vGPUs are named by their VF's PCI address, not a UUID.
 	const idTitle = instances.some((i) => i.kind === 'nvidia-sriov') ? 'uuid / VF' : 'uuid';
 	const columns: Column<Instance>[] = [
@@ -54,16 +57,16 @@ function columnsFor(
 			priority: 3,
 			min: 7,
 			max: 13,
-			value: (i) => probeCell(probes.get(i.uuid), running.has(i.uuid)).text,
-			tone: (i) => probeCell(probes.get(i.uuid), running.has(i.uuid)).tone,
+			value: (i) => probe(i).text,
+			tone: (i) => probe(i).tone,
 		},
 		{
 			key: 'migration',
 			title: 'mig',
 			priority: 4,
 			min: 3,
-			value: (i) => migrationCell(probes.get(i.uuid)).text,
-			tone: (i) => migrationCell(probes.get(i.uuid)).tone,
+			value: (i) => migrationCell(probeOf(probes, i)).text,
+			tone: (i) => migrationCell(probeOf(probes, i)).tone,
 		},
 		{
 			// `qemu pid 4242 vm=vdi-42`; `-` nobody, `?` unknown (the detail says why).

@@ -2,6 +2,7 @@ import React, {memo} from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from './table.js';
 import type {ParentRow} from '../state/views.js';
+import {activeCount, definedCount} from '../model/columns.js';
 
 export interface ParentsPaneProps extends ListWindow {
 	rows: ParentRow[];
@@ -20,7 +21,9 @@ const columns: Column<ParentRow>[] = [
 		value: (r) => r.name,
 		tone: (r) => (r.parent ? undefined : 'warn'),
 	},
-	{key: 'inst', title: 'inst', priority: 2, min: 4, align: 'right', value: (r) => String(r.instances.length)},
+	// inst and def as src/model/columns.ts defines them: defined-only instances are never in inst.
+	{key: 'inst', title: 'inst', priority: 2, min: 4, align: 'right', value: (r) => String(activeCount(r.instances))},
+	{key: 'def', title: 'def', priority: 4, min: 3, align: 'right', value: (r) => String(definedCount(r.instances)), tone: (r) => (definedCount(r.instances) > 0 ? 'warn' : 'dim')},
 	{key: 'driver', title: 'driver', priority: 3, min: 6, max: 16, value: (r) => r.parent?.driver ?? '-'},
 ];
 

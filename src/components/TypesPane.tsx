@@ -3,6 +3,7 @@ import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from './table.js';
 import type {MdevType} from '../model/types.js';
 import type {ParentRow} from '../state/views.js';
+import {activeCount, definedCount, ofType} from '../model/columns.js';
 
 export interface TypesPaneProps extends ListWindow {
 	parent: ParentRow | null;
@@ -10,7 +11,8 @@ export interface TypesPaneProps extends ListWindow {
 }
 
 function columnsFor(parent: ParentRow | null): Column<MdevType>[] {
-	const count = (t: MdevType) => parent?.instances.filter((i) => i.mdevType === t.id).length ?? 0;
+	// inst and def as src/model/columns.ts defines them: defined-only instances are never in inst.
+	const of = (t: MdevType) => ofType(parent?.instances ?? [], t.id);
 	return [
 		{key: 'id', title: 'type', priority: 1, min: 8, want: 14, max: 24, value: (t) => t.id},
 		{key: 'name', title: 'name', priority: 3, min: 6, grow: true, value: (t) => t.name ?? 'n/a'},
@@ -25,7 +27,8 @@ function columnsFor(parent: ParentRow | null): Column<MdevType>[] {
 			value: (t) => (t.availableInstances === null ? 'n/a' : String(t.availableInstances)),
 			tone: (t) => (t.availableInstances === 0 ? 'warn' : t.availableInstances === null ? 'dim' : undefined),
 		},
-		{key: 'inst', title: 'inst', priority: 5, min: 4, align: 'right', value: (t) => String(count(t))},
+		{key: 'inst', title: 'inst', priority: 5, min: 4, align: 'right', value: (t) => String(activeCount(of(t)))},
+		{key: 'def', title: 'def', priority: 6, min: 3, align: 'right', value: (t) => String(definedCount(of(t))), tone: (t) => (definedCount(of(t)) > 0 ? 'warn' : 'dim')},
 	];
 }
 

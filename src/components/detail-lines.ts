@@ -12,6 +12,7 @@ import {answerText, displayCell, outcomeWord} from './probe-text.js';
 import {holderText} from './borrow-confirm.js';
 import {planColumns, rowLine, headerLine, type Column} from './table.js';
 import {bytes, hex, wrap} from './text.js';
+import {sameUuid} from '../model/instances.js';
 
 const LABEL = 14;
 
@@ -189,7 +190,7 @@ function ownerLines(instance: Instance, entry: InstanceOwners | null | undefined
 	return lines;
 }
 
-function instanceLines(row: ParentRow, instance: Instance, probe: ProbeState, width: number, owner?: InstanceOwners | null): Line[] {
+function instanceLines(row: ParentRow, instance: Instance, all: readonly Instance[], probe: ProbeState, width: number, owner?: InstanceOwners | null): Line[] {
 	const what = instance.kind === 'nvidia-sriov' ? 'vGPU on VF' : 'Instance';
 	const lines: Line[] = [title(`${what} ${instance.uuid}${instance.gone ? ' (gone: listed, but its directory is not there)' : ''}`)];
 	// The probe's answer first, so it is on screen without scrolling; the full panel follows below.
@@ -218,6 +219,12 @@ function instanceLines(row: ParentRow, instance: Instance, probe: ProbeState, wi
 		),
 	);
 	lines.push(...field('parent', instance.parent ?? 'n/a (not resolved)', width));
+	// mdevctl lets one uuid be defined under several parents; only one of them can be active.
+	const others = sameUuid(all, instance);
+	if (others.length > 0) {
+		const where = others.map((o) => `${o.parent ?? '?'} (${o.active ? 'active there' : 'defined, not active'})`).join(', ');
+		lines.push(...field('also under', where, width, others.some((o) => o.active) && !instance.active ? 'warn' : undefined));
+	}
 	const type = row.parent?.types.find((t) => t.id === instance.mdevType);
 	lines.push(
 		...field(
@@ -399,6 +406,6 @@ export function detailLines(subject: Subject, model: HostModel, probe: ProbeStat
 		case 'type':
 			return typeLines(subject.row, subject.type, width);
 		case 'instance':
-			return instanceLines(subject.row, subject.instance, probe, width, owner);
+			return instanceLines(subject.row, subject.instance, model.instances, probe, width, owner);
 	}
 }

@@ -89,10 +89,10 @@ export function emptyLines(model: HostModel, width: number, canOpenSample: boole
 	}
 	lines.push([]);
 	if (canOpenSample) {
-		const text = 'Press s to open a sample host captured from a real Debian 6.12 kernel (shown as RECORDED).';
+		const text = "Press s to open the sample host recorded on Debian 6.12 with the kernel's mdev sample drivers, with the probe answers it gave there.";
 		for (const line of wrap(text, width)) lines.push([seg(line, 'key')]);
 	} else {
-		lines.push([seg('No sample host is available (its tree is made by `npm run fixtures`).', 'dim')]);
+		lines.push([seg("No sample host is available (the package's test/fixtures/captured is missing).", 'dim')]);
 	}
 	return lines;
 }

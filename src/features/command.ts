@@ -60,7 +60,9 @@ export async function runFeaturesCommand(argv: FeaturesArgs): Promise<number> {
 	if (argv.uuids.length === 0) {
 		selected = model.instances.filter((i) => i.active);
 	} else {
-		const byUuid = new Map(model.instances.map((i) => [i.uuid.toLowerCase(), i]));
+		// A uuid defined under several parents: the active one is the device to probe.
+		const byUuid = new Map<string, Instance>();
+		for (const i of model.instances) if (i.active || !byUuid.has(i.uuid.toLowerCase())) byUuid.set(i.uuid.toLowerCase(), i);
 		selected = [];
 		for (const u of argv.uuids) {
 			const found = byUuid.get(u.toLowerCase());

@@ -165,7 +165,11 @@ export interface Instance {
 	driver: string | null;
 	/** The instance has a `vfio-dev/` child (6.x with the vfio device cdev class), with its name (`vfio3`). */
 	vfioDev: string | null;
-	/** The mdevctl definition for this uuid, if any. */
+	/**
+	 * The mdevctl definition for this uuid under this parent, if any. mdevctl lets one uuid be defined
+	 * under several parents: each definition is an instance of its own parent, and at most one of them
+	 * (the one whose parent holds the live device) is active.
+	 */
 	definition: Definition | null;
 	/**
 	 * Listed, but its directory does not exist (any more) when it was read: removed while the scan
@@ -185,7 +189,11 @@ export interface HostModel {
 	scannedAt: string;
 	host: HostInfo;
 	parents: Parent[];
-	/** Active instances and mdevctl-defined ones, and nvidia-sriov VFs that carry a vGPU, sorted by uuid. */
+	/**
+	 * Active instances and mdevctl-defined ones, and nvidia-sriov VFs that carry a vGPU, sorted by uuid,
+	 * then parent. One per (uuid, parent): a uuid defined under several parents is here once for each,
+	 * at most one of them active (src/model/instances.ts joins probes and owners to that one).
+	 */
 	instances: Instance[];
 	/** Host-level problems (no mdev_bus, unreadable directories, ...). */
 	errors: ItemError[];

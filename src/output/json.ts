@@ -12,6 +12,7 @@ import type {Advice} from '../advice/index.js';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance} from '../model/types.js';
 import type {OwnersByInstance} from '../owners/join.js';
+import {ownersOf, probeOf} from '../model/instances.js';
 
 export interface JsonOptions {
 	/** Keep each owner's `cmdline` (--with-cmdline); left out by default. */
@@ -36,7 +37,7 @@ export function renderJson(
 	// A snapshot's model (--from) carries the owners it recorded as a field of its own.
 	const recorded = (i: Instance) => (i as Instance & {owners?: unknown}).owners;
 	const owned = (i: Instance) => {
-		const o = owners?.get(i.uuid);
+		const o = ownersOf(owners, i);
 		if (o) return {owners: o.owners?.map((x) => ownerJson(x, withCmdline)) ?? null, ...(o.owners === null ? {ownersUnknown: o.unknown} : {})};
 		const kept = recorded(i);
 		return Array.isArray(kept) && !withCmdline ? {owners: kept.map((x: unknown) => ownerJson(x, false))} : {};
@@ -46,8 +47,9 @@ export function renderJson(
 			? {
 					...model,
 					instances: model.instances.map((i) => {
-						const probe = probes?.get(i.uuid);
-						const advised = advice?.get(i.uuid);
+						// Keyed by uuid: the active instance's, never a definition's under another parent.
+						const probe = probeOf(probes, i);
+						const advised = probeOf(advice, i);
 						return {...i, ...owned(i), ...(probe ? {probe, ...(advised ? {advice: advised} : {})} : {})};
 					}),
 				}

@@ -10,6 +10,8 @@ import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
 import type {OwnersByInstance} from '../owners/join.js';
 import {ownersCell, unknownReasons} from '../owners/text.js';
+import {ownersOf, probeOf, sameUuid} from '../model/instances.js';
+import {activeCount, ofType} from '../model/columns.js';
 
 export interface PlainOptions {
 	/** Probe results by instance uuid (`--probe`); adds REGION/DMABUF/MIGRATION columns and a summary. */
@@ -121,9 +123,10 @@ function parentLines(parent: Parent): string[] {
 	return out;
 }
 
-function typeRows(types: readonly MdevType[]): Row[] {
+/** INSTANCES is the TUI's `inst` (src/model/columns.ts): the active instances of the type, not the defined-only ones. */
+function typeRows(types: readonly MdevType[], instances: readonly Instance[]): Row[] {
 	return types.map((t) => ({
-		cells: [show(t.id), show(t.name, '?'), show(t.deviceApi, '?'), show(t.availableInstances, '?'), String(t.instances.length), show(t.description)],
+		cells: [show(t.id), show(t.name, '?'), show(t.deviceApi, '?'), show(t.availableInstances, '?'), String(activeCount(ofType(instances, t.id))), show(t.description)],
 		after: errorLines('    ', t.errors),
 	}));
 }
@@ -143,8 +146,17 @@ function mdevctlCell(i: Instance): string {
 	return i.definition.autostart ? 'autostart' : 'manual';
 }
 
+/** `defined, not active`, and where the uuid is active under another parent, which one. */
+function stateCell(i: Instance, all: readonly Instance[]): string {
+	if (i.gone) return 'gone';
+	if (i.active) return 'active';
+	const activeThere = sameUuid(all, i).find((o) => o.active);
+	return activeThere ? `defined, not active (active on ${show(activeThere.parent, '?')})` : 'defined, not active';
+}
+
 function instanceRows(
 	instances: readonly Instance[],
+	all: readonly Instance[],
 	probes: ReadonlyMap<string, ProbeResult> | null,
 	owners: OwnersByInstance | null,
 ): Row[] {
@@ -152,7 +164,7 @@ function instanceRows(
 		const cells = [
 			show(i.uuid),
 			show(i.mdevType, '?'),
-			i.gone ? 'gone' : i.active ? 'active' : 'defined, not active',
+			stateCell(i, all),
 			show(i.iommuGroup),
 			show(i.driver),
 			show(i.vfioDev),
@@ -160,7 +172,7 @@ function instanceRows(
 		];
 		const after: string[] = [];
 		if (probes) {
-			const r = probes.get(i.uuid);
+			const r = probeOf(probes, i);
 			cells.push(
 				probeCell(r, (x) => x.display.region),
 				probeCell(r, (x) => x.display.dmabuf),
@@ -168,7 +180,7 @@ function instanceRows(
 			);
 			if (r) after.push(`    probe: ${clean(r.summary)}`);
 		}
-		if (owners) cells.push(clean(ownersCell(owners.get(i.uuid))));
+		if (owners) cells.push(clean(ownersCell(ownersOf(owners, i))));
 		after.push(...errorLines('    ', i.errors));
 		return {cells, after};
 	});
@@ -181,6 +193,7 @@ const probeAlign: Align[] = ['left', 'left', 'left'];
 
 function instancesTable(
 	instances: readonly Instance[],
+	all: readonly Instance[],
 	probes: ReadonlyMap<string, ProbeResult> | null,
 	owners: OwnersByInstance | null,
 ): string[] {
@@ -189,7 +202,7 @@ function instancesTable(
 		'  ',
 		[...instanceHeader, ...(probes ? probeHeader : []), ...(owners ? ['OWNER'] : [])],
 		[...instanceAlign, ...(probes ? probeAlign : []), ...(owners ? (['left'] as Align[]) : [])],
-		instanceRows(instances, probes, owners),
+		instanceRows(instances, all, probes, owners),
 	);
 }
 
@@ -279,13 +292,13 @@ export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 					'  ',
 					['TYPE', 'NAME', 'API', 'AVAIL', 'INSTANCES', 'DESCRIPTION'],
 					['left', 'left', 'left', 'right', 'right', 'left'],
-					typeRows(parent.types),
+					typeRows(parent.types, model.instances.filter((i) => i.parent === parent.name)),
 				),
 			);
 		}
 		const instances = model.instances.filter((i) => i.parent === parent.name);
 		if (instances.length > 0) {
-			out.push(...instancesTable(instances, probes, owners));
+			out.push(...instancesTable(instances, model.instances, probes, owners));
 			for (const i of instances) shown.add(i);
 		} else {
 			out.push('  (no instances)');
@@ -295,7 +308,7 @@ export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 	const orphans = model.instances.filter((i) => !shown.has(i));
 	if (orphans.length > 0) {
 		out.push('Instances whose parent is not in /sys/class/mdev_bus');
-		out.push(...instancesTable(orphans, probes, owners), '');
+		out.push(...instancesTable(orphans, model.instances, probes, owners), '');
 	}
 	const ownerNotes = owners ? ownersSummary(owners) : [];
 	if (ownerNotes.length > 0) out.push(...ownerNotes, '');

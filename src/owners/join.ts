@@ -92,7 +92,10 @@ function incompleteBecause(scan: HolderScan, procDir: string): string | null {
 export function joinOwners(model: HostModel, scan: HolderScan, procDir: string): Map<string, InstanceOwners> {
 	const incomplete = incompleteBecause(scan, procDir);
 	const out = new Map<string, InstanceOwners>();
-	for (const instance of model.instances) out.set(instance.uuid, ownersOfInstance(instance, scan, incomplete));
+	// One uuid may be defined under several parents: its entry is the active instance's (src/model/instances.ts).
+	for (const instance of model.instances) {
+		if (instance.active || !out.has(instance.uuid)) out.set(instance.uuid, ownersOfInstance(instance, scan, incomplete));
+	}
 	return out;
 }
 
@@ -139,6 +142,7 @@ const isOwner = (value: unknown): value is Owner => {
 export function recordedOwners(model: {instances: ReadonlyArray<Instance & {owners?: unknown; ownersUnknown?: unknown}>}): Map<string, InstanceOwners> {
 	const out = new Map<string, InstanceOwners>();
 	for (const i of model.instances) {
+		if (!i.active && out.has(i.uuid)) continue; // the active instance's entry stands (see joinOwners)
 		if (Array.isArray(i.owners) && i.owners.every(isOwner)) out.set(i.uuid, {owners: i.owners, unknown: null});
 		else if (i.owners === null && typeof i.ownersUnknown === 'string') out.set(i.uuid, unknown(`when recorded: ${i.ownersUnknown}`));
 		else out.set(i.uuid, unknown('the snapshot was recorded without owners (an older mdevscope): run mdevscope on that host to see who holds it.'));

@@ -311,3 +311,17 @@ function hostModel(v: Record<string, unknown>, at: string, warnings: ItemError[]
 		}
 	});
 }
+
+/**
+ * Where `value` does not have a ProbeResult's shape (as a snapshot's `instances[].probe` must), or
+ * null when it has: the sample host's recorded answers (src/snapshot/sample.ts) are checked with it.
+ */
+export function probeResultProblem(value: unknown, at: string): string | null {
+	try {
+		probeResult(value, at);
+		return null;
+	} catch (err) {
+		if (err instanceof Bad) return err.message;
+		throw err;
+	}
+}

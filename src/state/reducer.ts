@@ -2,7 +2,7 @@
 // list, scroll windows, the filter and the help screen. No React, no Ink: tested directly.
 //
 // Lists only render their visible window (`scroll` .. `scroll + capacity`), so thousands of instances
-// cost no more to draw than ten. Selections are kept by identity (parent name, type id, uuid) across
+// cost no more to draw than ten. Selections are kept by identity (parent name, type id, parent and uuid) across
 // rescans, filter edits and focus changes; when the item is gone the index is clamped to the new list.
 // Probe results live in the probe hook, not here; `staleProbes` says which of them a rescan outdates.
 
@@ -10,6 +10,7 @@ import type {HostModel, Instance, MdevType} from '../model/types.js';
 import {PANES, type Action, type PaneId, type Panel} from '../keymap.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
 import {clampIndex, deriveView, type ListPane, type ParentRow, type View} from './views.js';
+import {instanceKey} from '../model/instances.js';
 
 export interface TuiState {
 	model: HostModel;
@@ -104,7 +105,7 @@ function subjectKey(subject: Subject): string {
 		case 'type':
 			return 't ' + subject.row.key + ' ' + subject.type.id;
 		case 'instance':
-			return 'i ' + subject.instance.uuid;
+			return 'i ' + instanceKey(subject.instance);
 		case 'none':
 			return '';
 	}
@@ -122,7 +123,7 @@ interface SelectionKeys {
 
 function selectionKeys(state: TuiState): SelectionKeys {
 	const view = viewOf(state);
-	return {parent: view.parent?.key ?? null, type: view.type?.id ?? null, instance: view.instance?.uuid ?? null};
+	return {parent: view.parent?.key ?? null, type: view.type?.id ?? null, instance: view.instance ? instanceKey(view.instance) : null};
 }
 
 /** Point the selections at the same items as before (by identity) in the lists of `state`, else clamp. */
@@ -136,7 +137,7 @@ function reselect(state: TuiState, keys: SelectionKeys): TuiState {
 	const t = sameParent ? view.types.findIndex((type) => type.id === keys.type) : -1;
 	selected.types = t >= 0 ? t : sameParent ? clampIndex(selected.types, view.types.length) : 0;
 	view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
-	const i = view.instances.findIndex((instance) => instance.uuid === keys.instance);
+	const i = view.instances.findIndex((instance) => instanceKey(instance) === keys.instance);
 	selected.instances = i >= 0 ? i : sameParent ? clampIndex(selected.instances, view.instances.length) : 0;
 	return {...state, selected};
 }

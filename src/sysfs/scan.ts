@@ -525,25 +525,30 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 		instances.push(inst);
 		byUuid.set(inst.uuid.toLowerCase(), inst);
 	}
+	// mdevctl keeps a definition per parent: one uuid may be defined under several parents (only one
+	// can be active at a time), so a definition joins the instance of its uuid and parent, and each
+	// other one is an instance of its own, defined, not active.
+	const definedOnly = new Map<string, Instance>();
 	for (const def of definitions) {
 		const known = byUuid.get(def.uuid);
-		if (known) {
-			if (known.definition !== null) {
-				known.errors.push(
+		const here = known && (known.parent === def.parent || (known.parent === null && known.definition === null)) ? known : definedOnly.get(`${def.parent}/${def.uuid}`);
+		if (here) {
+			if (here.definition !== null) {
+				here.errors.push(
 					itemError(
 						env,
 						env.at(def.definition.path),
 						'EEXIST',
-						`${def.uuid} is defined twice in mdevctl's store (${known.definition.path} and ${def.definition.path}); mdevctl will use only one. Remove one of them.`,
+						`${def.uuid} is defined twice in mdevctl's store (${here.definition.path} and ${def.definition.path}); mdevctl will use only one. Remove one of them.`,
 					),
 				);
 				continue;
 			}
-			known.definition = def.definition;
-			known.errors.push(...def.errors);
+			here.definition = def.definition;
+			here.errors.push(...def.errors);
 			continue;
 		}
-		const definedOnly: Instance = {
+		const inst: Instance = {
 			uuid: def.uuid,
 			kind: 'mdev',
 			parent: def.parent,
@@ -555,10 +560,10 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 			definition: def.definition,
 			errors: def.errors,
 		};
-		instances.push(definedOnly);
-		byUuid.set(def.uuid, definedOnly);
+		instances.push(inst);
+		definedOnly.set(`${def.parent}/${def.uuid}`, inst);
 	}
-	return instances.sort((a, b) => byCodeUnit(a.uuid, b.uuid));
+	return instances.sort((a, b) => byCodeUnit(a.uuid, b.uuid) || byCodeUnit(a.parent ?? '', b.parent ?? ''));
 }
 
 /**

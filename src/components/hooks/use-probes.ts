@@ -34,6 +34,8 @@ export interface Probes {
 	probe: (model: HostModel, uuids: string[], opts?: {probeHeld?: boolean}) => void;
 	/** Drops these uuids' results, and the results of their probes still running when they arrive (a rescan outdated them). */
 	forget: (uuids: readonly string[]) => void;
+	/** Replaces every result with these (another host is shown: the sample's recorded answers). */
+	replace: (known: ReadonlyMap<string, ProbeResult>) => void;
 }
 
 async function defaultProbeFn(): Promise<ProbeFn> {
@@ -109,6 +111,13 @@ export function useProbes(options: ProbeOptions): Probes {
 		if (changed) bump();
 	}, []);
 
+	const replace = useCallback((known: ReadonlyMap<string, ProbeResult>) => {
+		for (const uuid of running.current) outdated.current.add(uuid);
+		results.current.clear();
+		for (const [uuid, result] of known) results.current.set(uuid, result);
+		bump();
+	}, []);
+
 	return {
 		results: results.current,
 		running: running.current,
@@ -117,5 +126,6 @@ export function useProbes(options: ProbeOptions): Probes {
 		version,
 		probe,
 		forget,
+		replace,
 	};
 }
