@@ -518,6 +518,8 @@ test('the empty host gets a screen that says what is missing, and s opens the re
 	await press(stdin, 'd');
 	await waitFor(() => lastFrame().includes('Doctor: d or Esc closes') && !lastFrame().includes('checking...'), 'the doctor');
 	t.regex(lastFrame(), /mdevscope doctor: \d+ ok/);
+	// The checks of the tree's parents, further down: scroll to the end.
+	await press(stdin, 'G');
 	t.regex(lastFrame(), /mdev parents: 3 parents in \/sys\/class\/mdev_bus: mbochs/);
 	await press(stdin, 'd');
 	// r now reads the sample again, and it keeps its label.
