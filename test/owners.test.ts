@@ -1,8 +1,8 @@
 // Who holds /dev/vfio files: a written proc tree for the shapes the kernel shows (QEMU's fds and
 // command line, a cdev, an unreadable process), and the real /proc with a real process holding
 // a file, read once as root and once as nobody.
-import test from 'ava';
-import {spawn, spawnSync} from 'node:child_process';
+import test, {type ExecutionContext} from 'ava';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -92,18 +92,23 @@ test('QEMU command lines: -name forms, -uuid, and other programs', (t) => {
 });
 
 // The live process table under a tree: bind-mounted there in a mount namespace of the child's own.
-(canMountProc ? test.serial : test.skip)('the real /proc: a process holding a file under <root>/dev/vfio is found, with its pid (as root: /proc mounted in the tree)', async (t) => {
-	const root = join(base, 'real');
+/** A live process holding `<root>/dev/vfio/<group>` as its fd 3, until the test ends. */
+async function holdGroupFile(t: ExecutionContext, root: string, group: number): Promise<ChildProcess> {
 	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
-	mkdirSync(join(root, 'proc'));
-	const file = join(root, 'dev/vfio/5');
+	const file = join(root, 'dev/vfio', String(group));
 	writeFileSync(file, '');
 	const fd = openSync(file, 'r');
-	// The holder keeps the file as its fd 3 and lives until killed.
 	const holder = spawn('sleep', ['30'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
 	closeSync(fd);
 	t.teardown(() => holder.kill('SIGKILL'));
 	await new Promise((r) => holder.once('spawn', r));
+	return holder;
+}
+
+(canMountProc ? test.serial : test.skip)('the real /proc: a process holding a file under <root>/dev/vfio is found, with its pid (as root: /proc mounted in the tree)', async (t) => {
+	const root = join(base, 'real');
+	mkdirSync(join(root, 'proc'), {recursive: true});
+	const holder = await holdGroupFile(t, root, 5);
 	const script = `import {describeHolder, holdersOfGroup, scanVfioHolders} from ${JSON.stringify(join(here, '../src/owners/holders.ts'))};
 const found = holdersOfGroup(scanVfioHolders({root: ${JSON.stringify(root)}}), 5);
 console.log(JSON.stringify({found: found.map((h) => ({pid: h.pid, comm: h.comm, files: h.files, qemu: h.qemu})), described: found.map(describeHolder)}));`;
@@ -117,15 +122,9 @@ console.log(JSON.stringify({found: found.map((h) => ({pid: h.pid, comm: h.comm, 
 
 test.serial('a tree whose proc is a link to /proc does not read this machine\'s processes', async (t) => {
 	const root = join(base, 'proc-link');
-	mkdirSync(join(root, 'dev/vfio'), {recursive: true});
+	mkdirSync(root, {recursive: true});
 	symlinkSync('/proc', join(root, 'proc'));
-	const file = join(root, 'dev/vfio/5');
-	writeFileSync(file, '');
-	const fd = openSync(file, 'r');
-	const holder = spawn('sleep', ['30'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
-	closeSync(fd);
-	t.teardown(() => holder.kill('SIGKILL'));
-	await new Promise((r) => holder.once('spawn', r));
+	const holder = await holdGroupFile(t, root, 5);
 	const scan = scanVfioHolders({root});
 	// Followed under the tree, `proc -> /proc` leads to itself: a loop, as an error value.
 	t.deepEqual(scan.holders, []);
