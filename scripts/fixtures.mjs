@@ -502,7 +502,7 @@ function hostileNames() {
 	definition(t, 'mtty', UUID1, {type: 'mtty-1', start: 'auto', attrs: [{'\x1b[2Jkey': 'value\x07'}]});
 }
 
-// ---- NVIDIA SR-IOV vGPU (vendor-specific VFIO framework, vGPU 17+; FIELD-NOTES #11) -------------
+// ---- NVIDIA SR-IOV vGPU (vendor-specific VFIO framework, vGPU 17+; user problem #11 in docs/doctor.md) -------------
 // Hand-written from the layout NVIDIA's driver shows (public reports: NVIDIA/gpu-operator#2594,
 // kubevirt/kubevirt#17642, bigstack-oss/cubecos#312, kernel/hypeman#327): the GPU (PF) bound to
 // `nvidia`, `virtfnN` links to its VFs, each VF with `physfn`, its own IOMMU group, `vfio-dev/vfioN`,

@@ -405,7 +405,7 @@ test('doctorReport: the JSON shape carries its schema version, the summary, the 
 	t.is(doctorReport(fixture('debian-6.12').checks).exitCode, 0);
 });
 
-// ---- NVIDIA SR-IOV vGPU hosts (vGPUs as VFs; FIELD-NOTES #11) ----
+// ---- NVIDIA SR-IOV vGPU hosts (vGPUs as VFs; user problem #11 in docs/doctor.md) ----
 
 const SRIOV_GPU = '0000:41:00.0';
 const SRIOV_OFF = '0000:81:00.0';

@@ -91,7 +91,7 @@ test('quirksFor a type gives exactly that vendor\'s entries', (t) => {
 	t.deepEqual(ids(GVT(), {...fakeNv, id: 'i915-something'}), []);
 });
 
-test('every quirk names its source: a FIELD-NOTES row or where it is documented', (t) => {
+test('every quirk names its source: a user problem of docs/doctor.md or where it is documented', (t) => {
 	for (const q of allQuirks()) {
 		t.true(q.fieldNote === null || (Number.isInteger(q.fieldNote) && q.fieldNote >= 1 && q.fieldNote <= 15), q.id);
 		t.true(q.seenIn.length > 0, q.id);

@@ -1,4 +1,4 @@
-// NVIDIA SR-IOV vGPU hosts (vGPUs as VFs, not mdevs; FIELD-NOTES #11): the creatable_vgpu_types
+// NVIDIA SR-IOV vGPU hosts (vGPUs as VFs, not mdevs; user problem #11 in docs/doctor.md): the creatable_vgpu_types
 // parser, the scanner on the hand-written trees (run `npm run fixtures` first; `npm test` does)
 // compared with whole expected models, the plain and JSON views, the TUI, and the probe runner
 // addressing a VF by its PCI address.

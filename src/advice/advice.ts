@@ -1,5 +1,5 @@
 // Config advice from a probe: what to put in libvirt domain XML and on the QEMU command line for
-// one instance, decided only by what the kernel answered (FIELD-NOTES #8: region -> display='on'
+// one instance, decided only by what the kernel answered (user problem #8 in docs/doctor.md: region -> display='on'
 // without GL, dmabuf -> display='on' plus a GL-capable graphics device, neither -> display='off').
 // When the probe could not tell, the advice says so and what to do; it never guesses.
 // Attribute spellings: libvirt docs/formatdomain.rst (hostdev type='mdev': model, display since
@@ -77,7 +77,7 @@ function displayOf(model: Model | null, probe: ProbeResult | null): DisplayKind 
 /** Why the display is unknown and what to do, from the probe outcome. */
 function unknownNotes(probe: ProbeResult | null, parent: Parent | null, type: MdevType | null): string[] {
 	const notes: string[] = [];
-	// GVT-g and NVIDIA vGPUs open only inside a VM (FIELD-NOTES #6, #7): a probe from here cannot answer.
+	// GVT-g and NVIDIA vGPUs open only inside a VM (user problem #6 in docs/doctor.md, #7): a probe from here cannot answer.
 	const vmOnly = parent ? quirksFor(parent, type).find((q) => q.id === 'gvtg-needs-kvm' || q.id === 'nvidia-needs-vm') : undefined;
 	if (!probe) {
 		notes.push(

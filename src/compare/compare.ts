@@ -1,6 +1,6 @@
 // Can DEST take the instances of SOURCE when their VMs migrate? A verdict per instance, from two
 // host models and their probe results (pure: models in, verdicts out). The criteria are those of
-// FIELD-NOTES rows 9 and 10: the type exists on DEST and has a free instance (`available_instances`
+// User problems #9 and #10 (docs/doctor.md): the type exists on DEST and has a free instance (`available_instances`
 // > 0), the device supports migration on both ends (VFIO_DEVICE_FEATURE_MIGRATION, asked by the
 // probe) with the same flags, and the vendor driver and kernel are the same or compatible.
 // Nothing here guesses: what a snapshot does not hold is reported as not measured (risky).

@@ -1,6 +1,6 @@
 // The host doctor: checks over the scanned model and the facts read by facts.ts, each with a
 // verdict, what was seen and the fix in one line. Pure: the same model and facts give the same
-// checks. Which of libvirt's virt-host-validate checks this covers: src/doctor/README.md.
+// checks. Which of libvirt's virt-host-validate checks this covers: docs/doctor.md.
 import type {HostModel, Instance, MdevType, Parent} from '../model/types.js';
 import {quirksFor} from '../quirks/table.js';
 import type {DoctorEnv, NodeFacts, PciDisplayFacts} from './facts.js';
@@ -17,7 +17,7 @@ export interface DoctorCheck {
 	seen: string;
 	/** The fix in one line; null when there is nothing to do. */
 	fix: string | null;
-	/** FIELD-NOTES.md row behind this check, when there is one. */
+	/** The user problem behind this check (its number in docs/doctor.md, with its public sources), when there is one. */
 	fieldNote: number | null;
 	/** The model items this check is about (for the TUI to link to). */
 	parent?: string;
@@ -75,7 +75,7 @@ const isTrue = (v: string | null) => v !== null && /^(1|y|Y|on|ON|On|oN)$/.test(
 
 const isNvidiaParent = (p: Parent) => p.driver === 'nvidia';
 const isGvtgParent = (p: Parent) => p.driver === 'i915';
-/** NVIDIA's vendor-specific VFIO framework: vGPUs are SR-IOV VFs, not mdevs (FIELD-NOTES #11). */
+/** NVIDIA's vendor-specific VFIO framework: vGPUs are SR-IOV VFs, not mdevs (user problem #11 in docs/doctor.md). */
 const isSriovParent = (p: Parent) => p.kind === 'nvidia-sriov';
 
 function activeOf(model: HostModel, parent: Parent, type: MdevType): string[] {
@@ -421,7 +421,7 @@ function vgpuMgrState(env: DoctorEnv): {running: boolean | null; seen: string} {
 	};
 }
 
-/** A vendor module the vendor's mdev needs (`sys/module/<name>`, read by facts.ts); FIELD-NOTES #2. */
+/** A vendor module the vendor's mdev needs (`sys/module/<name>`, read by facts.ts); user problem #2 in docs/doctor.md. */
 function vendorModule(
 	env: DoctorEnv,
 	name: 'nvidia_vgpu_vfio' | 'kvmgt',
@@ -551,14 +551,14 @@ function checkSriovNvidia(model: HostModel, env: DoctorEnv): DoctorCheck[] {
 	});
 }
 
-/** The GPU's address as nvidia-smi spells it (`00000000:41:00.0`; FIELD-NOTES #12). */
+/** The GPU's address as nvidia-smi spells it (`00000000:41:00.0`; user problem #12 in docs/doctor.md). */
 function nvidiaSmiBusId(bdf: string): string {
 	const m = /^([0-9a-f]{4,8}):(.*)$/i.exec(bdf);
 	return m ? `${m[1]!.padStart(8, '0')}:${m[2]}`.toUpperCase() : bdf;
 }
 
 /**
- * An NVIDIA SR-IOV GPU (FIELD-NOTES #11): are its VFs enabled, and what can its free VFs still take.
+ * An NVIDIA SR-IOV GPU (user problem #11 in docs/doctor.md): are its VFs enabled, and what can its free VFs still take.
  * What each VF offers is its `nvidia/creatable_vgpu_types`; the counts are the scanner's (free VFs
  * that list a type). Which heterogeneous mode the GPU runs in is not in sysfs: said so, not guessed.
  */

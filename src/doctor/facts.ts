@@ -54,7 +54,7 @@ export interface PciDisplayFacts {
 	driver: string | null;
 	/** `sriov_totalvfs`, null when absent (not an SR-IOV device). */
 	sriovTotalVfs: number | null;
-	/** `nvidia/creatable_vgpu_types` exists: an NVIDIA SR-IOV vGPU function (vGPU 17+; FIELD-NOTES #11). */
+	/** `nvidia/creatable_vgpu_types` exists: an NVIDIA SR-IOV vGPU function (vGPU 17+; user problem #11 in docs/doctor.md). */
 	nvidiaCreatableVgpuTypes: boolean;
 }
 

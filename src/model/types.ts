@@ -45,7 +45,7 @@ export interface PciIds {
 /**
  * How a parent offers its virtual devices. `mdev`: the kernel's mediated device framework (a parent
  * in `sys/class/mdev_bus/`, instances in `sys/bus/mdev/devices/`). `nvidia-sriov`: NVIDIA's
- * vendor-specific VFIO framework (vGPU 17+ on Ada, Hopper, Blackwell; FIELD-NOTES #11): the GPU is a
+ * vendor-specific VFIO framework (vGPU 17+ on Ada, Hopper, Blackwell; user problem #11 in docs/doctor.md): the GPU is a
  * PCI physical function, each vGPU is one of its SR-IOV virtual functions (VFs), chosen per VF by
  * writing a type id to `<VF>/nvidia/current_vgpu_type`; no mdev at all.
  */

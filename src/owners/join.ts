@@ -3,7 +3,7 @@
 // `/dev/vfio/devices/<vfioDev>`. ownersByInstance() is the only effect (it reads `<root>/proc`);
 // joinOwners() and recordedOwners() are pure, and the model itself is never changed.
 // An owner that cannot be told is null with the reason, never an empty list: "free" is only said
-// when every process's fds were read (FIELD-NOTES #5: who holds the group is the first question).
+// when every process's fds were read (user problem #5 in docs/doctor.md: who holds the group is the first question).
 import {join} from 'node:path';
 import type {HostModel, Instance} from '../model/types.js';
 import {holdersOfCdev, holdersOfGroup, scanVfioHolders, type HolderScan, type VfioHolder} from './holders.js';

@@ -1,6 +1,6 @@
 // Vendor quirks: the one table of what a vendor's mdev driver does differently, keyed on the parent's
-// driver and the type ids, each row citing where it was seen (/work/shared/FIELD-NOTES.md row numbers,
-// kept in the project as the `fieldNote` of each entry). Pure functions over the model and probe
+// driver and the type ids, each row citing where it was seen (the number of the user problem in
+// docs/doctor.md as its `fieldNote`, and the public reports in `seenIn`). Pure functions over the model and probe
 // results; the doctor, the advice and the probe views all read this table, nothing else holds quirks.
 import type {MdevType, Parent} from '../model/types.js';
 import type {ProbeResult, ProbeStep} from '../model/probe.js';
@@ -11,7 +11,7 @@ export interface Quirk {
 	title: string;
 	/** What the vendor's driver does and what that means for the admin. */
 	text: string;
-	/** FIELD-NOTES.md row this comes from; null when it comes from the kernel's own docs/samples only. */
+	/** The user problem this comes from (its number in docs/doctor.md); null when it comes from the kernel's own docs/samples only. */
 	fieldNote: number | null;
 	/** Where it was seen or documented (issue trackers, kernel docs), as the field notes name it. */
 	seenIn: string;
@@ -65,7 +65,7 @@ const isSample = ({parent, type}: Subject): boolean =>
 // The errnos a failed device open carries when the vendor driver's open_device refused it, as
 // opposed to busy (EBUSY), no permission (EACCES/EPERM) or gone (ENOENT), which have their own
 // outcomes: ESRCH (KVMGT without KVM), EEXIST (already attached), EIO/EINVAL/ENODEV/ENXIO/EFAULT
-// (vendor refusals; NVIDIA's "error getting device from group N: Input/output error", FIELD-NOTES #5).
+// (vendor refusals; NVIDIA's "error getting device from group N: Input/output error", user problem #5 in docs/doctor.md).
 const REFUSED_OPEN = ['ESRCH', 'EEXIST', 'EIO', 'EINVAL', 'ENODEV', 'ENXIO', 'EFAULT'] as const;
 
 const RULES: readonly QuirkRule[] = [

@@ -1,5 +1,5 @@
 // NVIDIA SR-IOV vGPUs, NVIDIA's "vendor-specific VFIO framework" (vGPU 17+ on Ada, Hopper and
-// Blackwell GPUs; FIELD-NOTES #11). There is no mdev here: the GPU is a PCI physical function (PF)
+// Blackwell GPUs; user problem #11 in docs/doctor.md). There is no mdev here: the GPU is a PCI physical function (PF)
 // bound to `nvidia`; `/usr/lib/nvidia/sriov-manage -e <PF>` enables its virtual functions (VFs); each
 // VF has `nvidia/creatable_vgpu_types` (a table `ID : vGPU Name`, one `1414 : NVIDIA H200X-1-18C`
 // line per type the VF can take now, only the header once the GPU is full) and
