@@ -757,6 +757,36 @@ test('owners: read again when a probe batch ends, and unknown (with why) on a tr
 	tree.unmount();
 });
 
+test('at 80x24 a long status gets lines of its own: the whole message and the keys are on screen, the frame still fits', async (t) => {
+	const procRoot = heldProc();
+	t.teardown(() => rmSync(procRoot, {recursive: true, force: true}));
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {procRoot}), 80, 24);
+	await press(stdin, KEY.tab, KEY.tab, KEY.enter);
+	await waitFor(() => lastFrame().includes('qemu-system-x86 pid 4242'), 'the owner in the detail');
+	// B asks first, naming the VM: a question longer than a line.
+	await press(stdin, 'B');
+	const ask = 'Borrow the fd of qemu-system-x86 pid 4242 (VM vdi-42)? y: yes, other key: no. Read-only questions to 33333333-3333-3333-3333-333333333333; the VM keeps running';
+	await waitFor(() => lastFrame().includes('Borrow the fd'), 'the question');
+	assertFits(t, lastFrame(), 80, 24);
+	t.is(lastFrame().split('\n').length, 23);
+	const text = lastFrame().split('\n').map((l) => l.trim()).join(' ');
+	t.true(text.includes(ask), lastFrame());
+	t.false(lastFrame().split('\n').slice(-3).some((l) => l.includes('~')), lastFrame());
+	await press(stdin, 'n');
+	// The answer takes one line above the keys, all of which are shown.
+	await waitFor(() => lastFrame().includes('not borrowed'), 'the answer');
+	t.is(lastFrame().split('\n').at(-2)!.trim(), 'not borrowed');
+	t.is(lastFrame().split('\n').at(-1)!.trim(), 'j/k move  Tab pane  p probe  P probe all  d doctor  x advice  B borrow  ? help  q quit'.replace(/  /g, ' '));
+	t.is(lastFrame().split('\n').length, 23);
+	// Over the advice view too: the warning and the view's keys.
+	await press(stdin, 'x');
+	await waitFor(() => lastFrame().includes('not probed: the advice cannot tell the display yet (p probes it)'), 'the warning');
+	t.regex(lastFrame().split('\n').at(-1)!, /j\/k move +x advice +q quit/);
+	assertFits(t, lastFrame(), 80, 24);
+	t.is(lastFrame().split('\n').length, 23);
+	unmount();
+});
+
 test('d opens the doctor view over the panes: the checks with their verdicts and fixes; Esc closes it', async (t) => {
 	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 120, 40);
 	const footer = () => lastFrame().split('\n').at(-1)!;

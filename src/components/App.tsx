@@ -6,7 +6,7 @@ import {Box, useApp, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
 import {activeContexts, footerHints, resolveKey, type Action} from '../keymap.js';
 import {detailSubject, initialState, layoutOf, reducer, sharedAction, staleProbes, viewOf} from '../state/reducer.js';
-import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, type PaneBox} from '../state/layout.js';
+import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useProbes, type ProbeFn} from './hooks/use-probes.js';
@@ -17,7 +17,7 @@ import {useKeys} from './hooks/use-keys.js';
 import {adviceFor} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
 import {Header} from './Header.js';
-import {Footer, type Status} from './Footer.js';
+import {Footer, footerLayout, type Status} from './Footer.js';
 import {FilterBar} from './FilterBar.js';
 import {HelpOverlay} from './HelpOverlay.js';
 import {TextOverlay} from './TextOverlay.js';
@@ -214,6 +214,12 @@ export function App(props: AppProps) {
 			: status;
 	const {columns, rows} = layout;
 	const filterShown = layout.filterLines > 0;
+	const hints = confirm ? [] : footerHints(contexts);
+	const room = statusRoom(state.viewport, filterShown);
+	// A long status takes lines of its own above the keys; the panes give them up (in the reducer's
+	// layout, so scroll windows and paging agree). Set while rendering: no frame is drawn with both.
+	const statusLines = footerLayout(hints, footerStatus, columns, room).status.length;
+	if (statusLines !== state.statusLines) dispatch({type: 'status-lines', lines: statusLines});
 
 	let body: React.ReactNode;
 	if (layout.tooSmall) {
@@ -300,7 +306,7 @@ export function App(props: AppProps) {
 					{body}
 				</Box>
 				{filterShown ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}
-				<Footer hints={confirm ? [] : footerHints(contexts)} status={footerStatus} width={columns} />
+				<Footer hints={hints} status={footerStatus} width={columns} room={room} />
 			</Box>
 		</ThemeProvider>
 	);

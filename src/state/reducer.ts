@@ -24,6 +24,8 @@ export interface TuiState {
 	help: {open: boolean; scroll: number};
 	/** The doctor or advice view over the panes (like help), with its scroll; null when closed. */
 	panel: {kind: Panel; scroll: number} | null;
+	/** Lines a status message takes above the footer (the panes are shorter by as many). */
+	statusLines: number;
 }
 
 export type TuiAction =
@@ -41,7 +43,8 @@ export type TuiAction =
 	| {type: 'panel'; kind: Panel; open?: boolean}
 	| {type: 'back'}
 	| {type: 'set-model'; model: HostModel}
-	| {type: 'resize'; columns: number; rows: number};
+	| {type: 'resize'; columns: number; rows: number}
+	| {type: 'status-lines'; lines: number};
 
 /** What a probe result describes: the device behind a uuid, in its parent, of its type, in its group. */
 function probedIdentity(instance: Instance): string {
@@ -71,11 +74,12 @@ export function initialState(model: HostModel, viewport: Viewport): TuiState {
 		filter: {text: '', editing: false},
 		help: {open: false, scroll: 0},
 		panel: null,
+		statusLines: 0,
 	});
 }
 
 export function layoutOf(state: TuiState): Layout {
-	return computeLayout(state.viewport, state.focus, state.filter.editing || state.filter.text !== '');
+	return computeLayout(state.viewport, state.focus, state.filter.editing || state.filter.text !== '', state.statusLines);
 }
 
 export function viewOf(state: TuiState): View {
@@ -284,6 +288,8 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 		case 'resize':
 			if (action.columns === state.viewport.columns && action.rows === state.viewport.rows) return state;
 			return normalize({...state, viewport: {columns: action.columns, rows: action.rows}});
+		case 'status-lines':
+			return action.lines === state.statusLines ? state : normalize({...state, statusLines: action.lines});
 	}
 }
 
