@@ -77,6 +77,8 @@ export interface Binding {
 	footer: {keys?: string; label: string} | null;
 	/** One line for the help screen. */
 	help: string;
+	/** The help line in the compare view, where the main screen's words would name what is not there. */
+	compareHelp?: string;
 	/** Changes the host (none does yet: mdevscope only reads). Marked `!` in help. */
 	dangerous?: boolean;
 }
@@ -111,14 +113,16 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [special('up'), char('k')],
 		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: {keys: 'j/k', label: 'move'},
-		help: 'move the selection up (scrolls the detail or reasons pane, this help and the doctor and advice views)',
+		help: 'move the selection up (scrolls the detail pane, this help and the doctor and advice views)',
+		compareHelp: 'move the selection up (scrolls the reasons pane and this help)',
 	},
 	{
 		action: 'down',
 		keys: [special('down'), char('j')],
 		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
-		help: 'move the selection down (scrolls the detail or reasons pane, this help and the doctor and advice views)',
+		help: 'move the selection down (scrolls the detail pane, this help and the doctor and advice views)',
+		compareHelp: 'move the selection down (scrolls the reasons pane and this help)',
 	},
 	{
 		action: 'pageUp',
@@ -153,7 +157,8 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [special('tab', false)],
 		scope: ['lists', 'compare'],
 		footer: {keys: 'Tab', label: 'pane'},
-		help: 'focus the next pane (parents, types, instances, detail, then around; compare: instances, reasons)',
+		help: 'focus the next pane (parents, types, instances, detail, then around)',
+		compareHelp: 'focus the other pane (the instances list or the reasons)',
 	},
 	{
 		action: 'prevPane',
@@ -161,6 +166,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['lists', 'compare'],
 		footer: null,
 		help: 'focus the previous pane',
+		compareHelp: 'focus the other pane, as Tab does',
 	},
 	{
 		action: 'paneRight',
@@ -223,7 +229,8 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('/')],
 		scope: ['lists', 'compare'],
 		footer: {label: 'filter'},
-		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids (compare: also verdicts)',
+		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids',
+		compareHelp: "filter the instances by a substring of the uuid, SOURCE's parent, type id or name, DEST's parent or the verdict",
 	},
 	{
 		action: 'refresh',
@@ -245,6 +252,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'close this help or the doctor or advice view; clear the filter',
+		compareHelp: 'close this help; clear the filter',
 	},
 	{
 		action: 'help',
@@ -258,7 +266,8 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('q')],
 		scope: ['lists', 'help', 'empty', 'doctor', 'advice', 'compare'],
 		footer: {label: 'quit'},
-		help: 'quit (the terminal is restored; compare then prints its report and exits 0/1/2)',
+		help: 'quit (the terminal is restored)',
+		compareHelp: 'quit: the terminal is restored, then the report is printed and mdevscope exits 0/1/2',
 	},
 	{
 		action: 'quit',
@@ -280,6 +289,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['filter'],
 		footer: {label: 'keep'},
 		help: 'keep the filter and go back to the lists',
+		compareHelp: 'keep the filter and go back to the list',
 	},
 	{
 		action: 'filterClear',
@@ -287,6 +297,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['filter'],
 		footer: {label: 'clear'},
 		help: 'clear the filter and go back to the lists',
+		compareHelp: 'clear the filter and go back to the list',
 	},
 	{
 		action: 'filterErase',
@@ -301,6 +312,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['filter'],
 		footer: null,
 		help: 'typed text is added to the filter; the lists follow as you type',
+		compareHelp: 'typed text is added to the filter; the list follows as you type',
 	},
 ];
 
@@ -473,16 +485,21 @@ export interface HelpEntry {
 	dangerous: boolean;
 }
 
+/** The contexts of the main screen: every one but the compare view's (its own command). */
+export const MAIN_CONTEXTS: readonly Context[] = (Object.keys(CONTEXT_WORDS) as Context[]).filter((c) => c !== 'compare');
+
 /**
  * Every binding, once, for the `?` screen; with `only`, the bindings that work in one of those
- * contexts, each saying where among them (the compare view's help).
+ * contexts, each saying where among them. With 'compare' among them (the compare view's help), the
+ * compare view's own words for a binding.
  */
 export function helpEntries(only?: readonly Context[]): HelpEntry[] {
 	const shown = (s: Context) => only === undefined || only.includes(s);
+	const compare = only?.includes('compare') ?? false;
 	return BINDINGS.filter((b) => b.scope.some(shown)).map((b) => ({
 		keys: keysLabel(b),
 		where: b.scope.filter(shown).map((s) => CONTEXT_WORDS[s]).join(','),
-		help: b.help,
+		help: (compare ? b.compareHelp : undefined) ?? b.help,
 		dangerous: !!b.dangerous,
 	}));
 }

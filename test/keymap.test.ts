@@ -8,6 +8,8 @@ import {
 	helpEntries,
 	keyMatches,
 	keyName,
+	keysLabel,
+	MAIN_CONTEXTS,
 	resolveKey,
 	splitKeys,
 	type Action,
@@ -220,4 +222,25 @@ test('the compare view: moving, Tab, filter, help and quit from the one table; n
 	t.true(entries.every((e) => !/lists|instances|doctor/.test(e.where)));
 	t.true(entries.some((e) => e.keys === '/' && e.where === 'compare'));
 	t.false(entries.some((e) => e.keys === 'p'));
+});
+
+test('the compare help holds only keys that work in the compare view, described in its words; the main help none of the compare view', (t) => {
+	const compareHelp = helpEntries(['compare', 'help', 'filter', 'global']);
+	const views = [compareContexts({help: false, filterEditing: false}), compareContexts({help: true, filterEditing: false}), compareContexts({help: false, filterEditing: true})];
+	for (const entry of compareHelp) {
+		const binding = BINDINGS.find((b) => keysLabel(b) === entry.keys && (b.compareHelp ?? b.help) === entry.help);
+		t.truthy(binding, entry.keys);
+		// Some key of it reaches this very binding in one of the compare view's states.
+		t.true(views.some((contexts) => binding!.keys.some((spec) => resolveKey(contexts, ...pressFor(spec)) === binding)), entry.keys);
+		// Nothing the compare view does not have: the main screen's panes and views.
+		t.notRegex(entry.help, /doctor|advice|parents|types|detail|drill|probe/, entry.keys);
+	}
+	t.deepEqual(
+		compareHelp.map((e) => e.keys),
+		['Up, k', 'Down, j', 'PgUp', 'PgDn', 'g, Home', 'G, End', 'Tab', 'S-Tab', '/', 'Esc', '?', 'q', 'C-c', 'C-l', 'Enter', 'Esc', 'Backspace', 'text'],
+	);
+	for (const entry of helpEntries(MAIN_CONTEXTS)) {
+		t.false(entry.where.includes('compare'), entry.keys);
+		t.notRegex(entry.help, /compare|reasons pane/, entry.keys);
+	}
 });

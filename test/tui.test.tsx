@@ -19,6 +19,7 @@ import {helpLines} from '../src/components/help-lines.js';
 import {lineText} from '../src/components/line.js';
 import {sanitize, truncate, truncateMiddle, wrap} from '../src/components/text.js';
 import {BINDINGS, keysLabel} from '../src/keymap.js';
+import {COLUMN_LEGEND} from '../src/model/columns.js';
 import {parentRows} from '../src/state/views.js';
 import {runTui, sampleSource} from '../src/tui.js';
 import {delay, FakeStdin, frameInChildProcess, KEY, press, renderSized, SizedStdout, waitFor} from './helpers/ink.js';
@@ -425,10 +426,39 @@ test('help scrolls at 80x24 and holds every binding line from the table', async 
 	await press(stdin, '?');
 	t.regex(lastFrame(), /Help: \? or Esc closes \(1-\d+\/\d+, j\/k scroll\)/);
 	await press(stdin, 'G');
-	t.true(lastFrame().includes('mig yes/no'));
+	t.regex(lastFrame(), /\| +mig +the probe's migration answer/);
 	assertFits(t, lastFrame(), 80, 24);
 	await press(stdin, KEY.escape);
 	t.true(lastFrame().includes('[*] Parents'));
+	unmount();
+});
+
+test('at 80x24 every help line is whole: long texts and where lists wrap in their columns, and the overlay pages to the end', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 80, 24);
+	await press(stdin, '?');
+	const seen: string[] = [];
+	for (let page = 0; page < 20; page++) {
+		const frame = lastFrame();
+		assertFits(t, frame, 80, 24);
+		const body = frame.split('\n').filter((line) => line.startsWith('|'));
+		// `~` is how a cut line ends: no help line may be cut.
+		for (const line of body) t.false(line.includes('~'), line);
+		seen.push(...body.map((line) => line.slice(1, -1)));
+		if (/\((\d+)-(\d+)\/\2,/.test(frame)) break;
+		await press(stdin, '\x1b[6~'); // PgDn
+	}
+	t.regex(lastFrame(), /Help: \? or Esc closes \(\d+-(\d+)\/\1, j\/k scroll\)/, 'paged to the last line');
+	// Every word of every help text and column meaning is on some page, in order.
+	const words = seen.join(' ').split(/\s+/).filter(Boolean).join(' ');
+	const text = seen.map((line) => line.slice(2 + 10 + 19)).join(' ');
+	for (const binding of BINDINGS.filter((b) => b.scope.some((s) => s !== 'compare'))) {
+		t.true(words.includes(keysLabel(binding)), keysLabel(binding));
+		t.true(text.split(/\s+/).join(' ').includes(binding.help), binding.help);
+	}
+	for (const {column, means} of COLUMN_LEGEND) {
+		t.true(words.includes(`${column} ${means.split(' ')[0]}`), column);
+		t.true(seen.map((line) => line.slice(2 + 7 + 1)).join(' ').split(/\s+/).join(' ').includes(means), means);
+	}
 	unmount();
 });
 

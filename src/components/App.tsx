@@ -4,7 +4,7 @@
 import React, {useMemo, useReducer, useState} from 'react';
 import {Box, useApp, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
-import {activeContexts, footerHints, resolveKey, type Action} from '../keymap.js';
+import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, type Action} from '../keymap.js';
 import {detailSubject, initialState, layoutOf, reducer, sharedAction, staleProbes, viewOf} from '../state/reducer.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
@@ -90,7 +90,7 @@ export function App(props: AppProps) {
 		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40, owner);
 		// probes.version: the probe maps are mutated in place
 	}, [subject, state.model, detailBox?.width, probes.version, owners]);
-	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2)), [layout.columns]);
+	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2), {contexts: MAIN_CONTEXTS}), [layout.columns]);
 	// The doctor (`d`) or the selected instance's advice (`x`), over the panes like the help.
 	const panelKind = state.panel?.kind ?? null;
 	const panel = useMemo(() => {
