@@ -30,6 +30,8 @@ export type Action =
 	| 'prevPane'
 	| 'paneRight'
 	| 'paneLeft'
+	| 'sidewaysRight'
+	| 'sidewaysLeft'
 	| 'drill'
 	| 'filter'
 	| 'filterKeep'
@@ -181,6 +183,20 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['lists'],
 		footer: null,
 		help: 'focus the pane to the left (towards the parents)',
+	},
+	{
+		action: 'sidewaysRight',
+		keys: [special('right')],
+		scope: ['doctor', 'advice'],
+		footer: null,
+		help: 'scroll the doctor or advice view to the right, to a line longer than the screen (a path or QEMU argument is never broken, so a copy stays whole)',
+	},
+	{
+		action: 'sidewaysLeft',
+		keys: [special('left')],
+		scope: ['doctor', 'advice'],
+		footer: null,
+		help: 'scroll the doctor or advice view back to the left',
 	},
 	{
 		action: 'drill',

@@ -22,6 +22,7 @@ import {BINDINGS, keysLabel} from '../src/keymap.js';
 import {COLUMN_LEGEND} from '../src/model/columns.js';
 import {parentRows} from '../src/state/views.js';
 import {runTui, sampleSource} from '../src/tui.js';
+import {qemuLines} from '../src/advice/index.js';
 import {delay, FakeStdin, frameInChildProcess, KEY, press, renderSized, SizedStdout, waitFor} from './helpers/ink.js';
 
 // Serial: several Ink apps typing at once on two shared cores make key timing flaky.
@@ -889,6 +890,54 @@ test('x shows the advice for the selected instance from its cached probe, and on
 	await press(stdin, KEY.escape);
 	t.true(lastFrame().includes('[*] Instances of mdpy-hd'));
 	unmount();
+});
+
+test('x at 80x24: the QEMU arguments break between arguments only, with a trailing \\; a longer one stays whole and scrolls sideways; the title is whole', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replayRecorded}), 80, 24);
+	await press(stdin, 'j', KEY.enter, KEY.enter, 'p');
+	await waitFor(() => lastFrame().includes('REGION'), 'the probe result');
+	await press(stdin, 'x');
+	t.true(lastFrame().split('\n')[1]!.includes('[*] Advice for 22222222-2222-2222-2222-222222222222: x or Esc closes'), lastFrame());
+	const inner = () => lastFrame().split('\n').filter((l) => l.startsWith('|')).map((l) => l.slice(1, -1).trimEnd());
+	const qemu = () => {
+		const lines = inner();
+		const from = lines.indexOf('QEMU:') + 1;
+		const to = lines.indexOf('notes:');
+		return lines.slice(from, to < 0 ? undefined : to);
+	};
+	// Down to the QEMU lines.
+	for (let i = 0; i < 40 && !(inner().includes('QEMU:') && inner().includes('notes:')); i++) await press(stdin, 'j');
+	t.true(qemu().length >= 2, inner().join('\n'));
+	const argument = 'vfio-pci,sysfsdev=/sys/bus/mdev/devices/22222222-2222-2222-2222-222222222222,display=on';
+	t.deepEqual(qemu().slice(0, 1), ['  -device \\']);
+	// The argument has a line of its own, cut only by the edge of the view (~), not by a line break.
+	t.true(argument.startsWith(qemu()[1]!.trim().replace(/~$/, '')), qemu()[1]);
+	t.true(qemu()[1]!.endsWith('~'));
+	assertFits(t, lastFrame(), 80, 24);
+	// Sideways, the rest of it, and the \ that joins the next line.
+	t.regex(lastFrame(), /cols 1-78\/\d+/);
+	await press(stdin, KEY.right);
+	// (as far as the widest line goes: its end at the view's right edge)
+	const [, first, last, widest] = /cols (\d+)-(\d+)\/(\d+)/.exec(lastFrame())!;
+	t.true(Number(first) > 1 && last === widest, lastFrame());
+	t.true(qemu().some((line) => line.endsWith('-2222-222222222222,display=on')), qemu().join('\n'));
+	await press(stdin, '\x1b[D');
+	t.regex(lastFrame(), /cols 1-78\/\d+/);
+	unmount();
+});
+
+test('qemuLines: shell lines broken between arguments only, each but the last ending in \\, that paste back as the same command', (t) => {
+	const args = ['-device', 'vfio-pci,sysfsdev=/sys/bus/mdev/devices/22222222-2222-2222-2222-222222222222,display=on', '-display', 'egl-headless', '-vnc', '127.0.0.1:0'];
+	for (const width of [40, 78, 118, 200]) {
+		const lines = qemuLines(args, width);
+		lines.slice(0, -1).forEach((line) => t.true(line.endsWith(' \\'), line));
+		t.false(lines.at(-1)!.endsWith('\\'));
+		// As the shell reads it: a backslash-newline joins the lines.
+		t.deepEqual(lines.join('\n').replace(/ \\\n/g, ' ').trim().split(/ +/), args);
+		for (const line of lines) t.true(line.length <= width || line.trim().split(' ').filter((w) => w !== '\\').length === 1, `${width}: ${line}`);
+	}
+	t.deepEqual(qemuLines(args, 200), ['  ' + args.join(' ')]);
+	t.deepEqual(qemuLines(args, 78), ['  -device \\', `    ${args[1]} \\`, '    -display egl-headless -vnc 127.0.0.1:0']);
 });
 
 test('the help lists d and x from the key table, with where they work', (t) => {

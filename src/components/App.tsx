@@ -30,7 +30,7 @@ import {DetailPane} from './DetailPane.js';
 import {LineView} from './LineView.js';
 import {detailLines} from './detail-lines.js';
 import {helpLines} from './help-lines.js';
-import {seg} from './line.js';
+import {lineLength, seg} from './line.js';
 import {wrap} from './text.js';
 import {borrowQuestion} from './borrow-confirm.js';
 
@@ -54,6 +54,12 @@ export interface AppProps {
 
 function clock(): string {
 	return new Date().toTimeString().slice(0, 8);
+}
+
+/** The advice view's title, without the uuid where that would not fit (the first line names it too): never cut. */
+function adviceTitle(uuid: string | null, columns: number): string {
+	const title = `Advice${uuid ? ` for ${uuid}` : ''}: x or Esc closes`;
+	return title.length + 9 <= columns ? title : 'Advice: x or Esc closes';
 }
 
 function message(error: unknown): string {
@@ -125,6 +131,11 @@ export function App(props: AppProps) {
 				return dispatch({type: 'focus', to: 'right'});
 			case 'paneLeft':
 				return dispatch({type: 'focus', to: 'left'});
+			case 'sidewaysRight':
+			case 'sidewaysLeft': {
+				const widest = panel.reduce((n, line) => Math.max(n, lineLength(line)), 0);
+				return dispatch({type: 'sideways', dir: action === 'sidewaysRight' ? 1 : -1, overflow: Math.max(0, widest - (layout.columns - 2))});
+			}
 			case 'drill':
 				return dispatch({type: 'drill'});
 			case 'doctor':
@@ -231,8 +242,8 @@ export function App(props: AppProps) {
 		const title =
 			state.panel.kind === 'doctor'
 				? 'Doctor: d or Esc closes, r checks again'
-				: `Advice${subject.kind === 'instance' ? ` for ${subject.instance.uuid}` : ''}: x or Esc closes`;
-		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} width={columns} height={helpCapacity(layout) + 2} />;
+				: adviceTitle(subject.kind === 'instance' ? subject.instance.uuid : null, columns);
+		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} left={state.panel.left} width={columns} height={helpCapacity(layout) + 2} />;
 	} else if (empty) {
 		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={!!props.openSample} />;
 	} else {

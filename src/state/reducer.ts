@@ -22,8 +22,8 @@ export interface TuiState {
 	scroll: Record<PaneId, number>;
 	filter: {text: string; editing: boolean};
 	help: {open: boolean; scroll: number};
-	/** The doctor or advice view over the panes (like help), with its scroll; null when closed. */
-	panel: {kind: Panel; scroll: number} | null;
+	/** The doctor or advice view over the panes (like help), with its scroll (`left`: sideways); null when closed. */
+	panel: {kind: Panel; scroll: number; left: number} | null;
 	/** Lines a status message takes above the footer (the panes are shorter by as many). */
 	statusLines: number;
 }
@@ -41,6 +41,8 @@ export type TuiAction =
 	| {type: 'help'; open?: boolean}
 	/** Opens the doctor or advice view, or closes it when it is open (or `open` says so). */
 	| {type: 'panel'; kind: Panel; open?: boolean}
+	/** Scrolls the doctor or advice view sideways; `overflow`: how many columns its widest line is wider than the view. */
+	| {type: 'sideways'; dir: 1 | -1; overflow: number}
 	| {type: 'back'}
 	| {type: 'set-model'; model: HostModel}
 	| {type: 'resize'; columns: number; rows: number}
@@ -232,6 +234,8 @@ function setFocus(state: TuiState, focus: PaneId): TuiState {
 }
 
 const PRINTABLE = /[^\x20-\x7e]/g;
+/** Columns one sideways key moves the doctor or advice view. */
+export const SIDEWAYS_STEP = 20;
 
 export function reducer(state: TuiState, action: TuiAction): TuiState {
 	switch (action.type) {
@@ -276,7 +280,12 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 		}
 		case 'panel': {
 			const open = action.open ?? state.panel?.kind !== action.kind;
-			return {...state, help: {open: false, scroll: 0}, panel: open ? {kind: action.kind, scroll: 0} : null};
+			return {...state, help: {open: false, scroll: 0}, panel: open ? {kind: action.kind, scroll: 0, left: 0} : null};
+		}
+		case 'sideways': {
+			if (!state.panel) return state;
+			const left = Math.max(0, Math.min(state.panel.left + action.dir * SIDEWAYS_STEP, action.overflow));
+			return left === state.panel.left ? state : {...state, panel: {...state.panel, left}};
 		}
 		case 'back':
 			if (state.help.open) return {...state, help: {open: false, scroll: 0}};
