@@ -217,7 +217,7 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('P')],
 		scope: ['lists'],
 		footer: {label: 'probe all'},
-		help: 'probe every active instance of the selected parent (in the parents pane: of the whole host)',
+		help: 'probe every active instance the instances pane lists (in the parents pane: of every parent listed, the whole host without a filter); the footer counts them',
 	},
 	{
 		action: 'doctor',

@@ -688,6 +688,31 @@ test('p and P probe through the runner contract: progress, then REGION / DMABUF 
 	unmount();
 });
 
+test('P probes what the instances pane lists, as filtered, and says how many and which', async (t) => {
+	const asked: string[][] = [];
+	const probeFn: AppProps['probeFn'] = async (model, uuids, opts) => (asked.push(uuids), replayRecorded(model, uuids, opts));
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn}), 100, 40);
+	// A filter shows only mdpy: P from the parents pane probes its instance, not the two hidden ones.
+	await press(stdin, '/mdpy', KEY.enter);
+	await waitFor(() => lastFrame().includes('filter: mdpy'), 'the filter kept');
+	await press(stdin, 'P');
+	t.deepEqual(asked, [['22222222-2222-2222-2222-222222222222']]);
+	await waitFor(() => /probing [01]\/1 instances listed \(filter: mdpy\)/.test(lastFrame()), 'the count with the filter');
+	await waitFor(() => !lastFrame().includes('probing'), 'the end of the batch');
+	// In the types pane: the selected type's instances, as the instances pane lists them.
+	await press(stdin, KEY.escape, KEY.tab, 'j');
+	await waitFor(() => /Instances of mdpy-vga|Instances of mdpy-xga|Instances of mdpy \(/.test(lastFrame()), 'another type of mdpy');
+	await press(stdin, 'P');
+	t.regex(lastFrame(), /nothing to probe: no active instance of mdpy-\w+/);
+	t.is(asked.length, 1);
+	// No filter, parents pane: the whole host, counted.
+	await press(stdin, KEY.shiftTab, 'P');
+	t.deepEqual(asked[1]?.slice().sort(), ['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222', '33333333-3333-3333-3333-333333333333']);
+	await waitFor(() => /probing [0-2]\/3 instances on this host/.test(lastFrame()), 'the count for the host');
+	await waitFor(() => !lastFrame().includes('probing'), 'the end of the batch');
+	unmount();
+});
+
 test('p with the real runner on a captured tree reports not-live without touching any device', async (t) => {
 	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 100, 50);
 	await press(stdin, 'j', KEY.enter, KEY.enter, 'p');

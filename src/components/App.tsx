@@ -5,7 +5,7 @@ import React, {useMemo, useReducer, useState} from 'react';
 import {Box, useApp, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
 import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, type Action} from '../keymap.js';
-import {detailSubject, initialState, layoutOf, reducer, sharedAction, staleProbes, viewOf} from '../state/reducer.js';
+import {detailSubject, initialState, layoutOf, reducer, sharedAction, shownInstances, staleProbes, viewOf} from '../state/reducer.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
@@ -75,6 +75,8 @@ export function App(props: AppProps) {
 	// B's question, while it waits for y (yes) or any other key (no).
 	const [confirm, setConfirm] = useState<{uuid: string; ask: string} | null>(null);
 	const [rescan, setRescan] = useState<(shown: HostModel) => HostModel>(() => props.rescan);
+	// What the running P batch covers (`of mdpy-hd (filter: mdpy)`), for its progress line.
+	const [batchNote, setBatchNote] = useState<string | null>(null);
 	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn, initialResults: props.initialProbes});
 	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
 	const doctor = useDoctor();
@@ -157,6 +159,7 @@ export function App(props: AppProps) {
 				if (!subject.instance.active) {
 					return setStatus({text: 'defined, not active: start it (mdevctl start) to probe it', tone: 'warn'});
 				}
+				if (probes.running.size === 0) setBatchNote(null);
 				return probeUuids([subject.instance.uuid], 'no active instance');
 			}
 			case 'borrow': {
@@ -166,12 +169,16 @@ export function App(props: AppProps) {
 				return setConfirm({uuid: question.uuid, ask: question.ask});
 			}
 			case 'probeAll': {
-				const all = state.focus === 'parents';
-				const instances = all ? state.model.instances : (view.parent?.instances ?? []);
-				return probeUuids(
-					instances.filter((i) => i.active).map((i) => i.uuid),
-					all ? 'no active instance on this host' : `no active instance of ${view.parent?.name ?? 'this parent'}`,
-				);
+				// What the instances pane lists, as filtered: never an instance the screen hides.
+				const filter = state.filter.text.trim();
+				const of =
+					state.focus === 'parents'
+						? filter ? 'listed' : 'on this host'
+						: `of ${view.instanceScope === 'type' && view.type ? view.type.id : (view.parent?.name ?? 'this parent')}`;
+				const note = `${of}${filter ? ` (filter: ${filter})` : ''}`;
+				const uuids = shownInstances(state, view).filter((i) => i.active).map((i) => i.uuid);
+				if (uuids.length > 0 && probes.running.size === 0) setBatchNote(note);
+				return probeUuids(uuids, `no active instance ${note}`);
 			}
 			case 'refresh':
 				try {
@@ -219,7 +226,7 @@ export function App(props: AppProps) {
 	const footerStatus: Status | null = confirm
 		? {text: confirm.ask, tone: 'warn'}
 		: probes.running.size > 0 && probes.progress
-		? {text: `probing ${probes.progress.done}/${probes.progress.total}`, tone: 'warn'}
+		? {text: `probing ${probes.progress.done}/${probes.progress.total}${batchNote ? ` instances ${batchNote}` : ''}`, tone: 'warn'}
 		: probes.error
 			? {text: probes.error, tone: 'error'}
 			: status;

@@ -9,7 +9,7 @@
 import type {HostModel, Instance, MdevType} from '../model/types.js';
 import {PANES, type Action, type PaneId, type Panel} from '../keymap.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
-import {clampIndex, deriveView, type ListPane, type ParentRow, type View} from './views.js';
+import {clampIndex, deriveView, FilterMatcher, visibleInstances, type ListPane, type ParentRow, type View} from './views.js';
 
 export interface TuiState {
 	model: HostModel;
@@ -101,6 +101,16 @@ export function detailSubject(state: TuiState, view: View = viewOf(state)): Subj
 	if (state.lastList === 'instances' && instance) return {kind: 'instance', row: parent, instance};
 	if (state.lastList !== 'parents' && type) return {kind: 'type', row: parent, type};
 	return {kind: 'parent', row: parent};
+}
+
+/**
+ * The instances `P` probes: what the instances pane lists (filtered like it); from the parents pane,
+ * those of every parent listed (the whole host when there is no filter).
+ */
+export function shownInstances(state: TuiState, view: View = viewOf(state)): Instance[] {
+	if (state.focus !== 'parents') return view.instances;
+	const f = new FilterMatcher(state.filter.text);
+	return view.parents.flatMap((row) => visibleInstances(row, null, f));
 }
 
 function subjectKey(subject: Subject): string {
