@@ -432,6 +432,20 @@ export function splitKeys(input: string, key: KeyPress): Array<{input: string; k
 	});
 }
 
+/**
+ * A raw chunk read from the terminal, with each lone ESC doubled. A terminal sends Esc as one ESC
+ * byte, and Alt+key, an arrow or a function key as ESC followed by more; when Esc and the next key
+ * arrive in one read (fast typing, a paste, a slow link) Ink would take `ESC /` for Alt+/ (and `ESC P`
+ * for Alt+P), and the Esc would be lost. Here, as vim's ttimeout and htop read it, an ESC that does
+ * not start a control sequence (ESC [ or ESC O) and is not the last byte of the read is an Esc of
+ * its own: ESC ESC, which Ink's input parser reports as one Escape key. A read that ends in ESC is
+ * left to Ink, which waits for the rest of a sequence split across reads.
+ */
+export function separateLoneEscapes(chunk: string): string {
+	// eslint-disable-next-line no-control-regex
+	return chunk.replace(/\x1b(?=[^[O])/g, '\x1b\x1b');
+}
+
 /** The first binding active in one of `contexts` whose keys match, in table order. */
 export function resolveKey(contexts: readonly Context[], input: string, key: KeyPress): Binding | undefined {
 	return BINDINGS.find(

@@ -11,6 +11,7 @@ import {
 	keysLabel,
 	MAIN_CONTEXTS,
 	resolveKey,
+	separateLoneEscapes,
 	splitKeys,
 	type Action,
 	type Context,
@@ -243,4 +244,18 @@ test('the compare help holds only keys that work in the compare view, described 
 		t.false(entry.where.includes('compare'), entry.keys);
 		t.notRegex(entry.help, /compare|reasons pane/, entry.keys);
 	}
+});
+
+test('a lone ESC read with the next key is an Esc of its own; escape sequences are left whole', (t) => {
+	// Doubled: Ink's input parser reads ESC ESC as one Escape, then the key.
+	t.is(separateLoneEscapes('\x1b/'), '\x1b\x1b/');
+	t.is(separateLoneEscapes('\x1bP'), '\x1b\x1bP');
+	t.is(separateLoneEscapes('\x1b/MDPY'), '\x1b\x1b/MDPY');
+	t.is(separateLoneEscapes('ab\x1b\r'), 'ab\x1b\x1b\r');
+	// Two Escs, then an arrow: each Esc apart, the arrow whole.
+	t.is(separateLoneEscapes('\x1b\x1b[A'), '\x1b\x1b\x1b[A');
+	for (const sequence of ['\x1b[A', '\x1b[5~', '\x1bOA', '\x1b[Z', '\x1b[1;5C', '\x1b[B\x1b[A\x1b[Z']) t.is(separateLoneEscapes(sequence), sequence);
+	// A read that ends in ESC is left to Ink (the rest of a sequence may be in the next read).
+	t.is(separateLoneEscapes('\x1b'), '\x1b');
+	t.is(separateLoneEscapes('x\x1b'), 'x\x1b');
 });

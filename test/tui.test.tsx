@@ -23,6 +23,7 @@ import {COLUMN_LEGEND} from '../src/model/columns.js';
 import {parentRows} from '../src/state/views.js';
 import {runTui, sampleSource} from '../src/tui.js';
 import {qemuLines} from '../src/advice/index.js';
+import {ScreenModel} from './helpers/screen-model.js';
 import {delay, FakeStdin, frameInChildProcess, KEY, press, renderSized, SizedStdout, waitFor} from './helpers/ink.js';
 
 // Serial: several Ink apps typing at once on two shared cores make key timing flaky.
@@ -690,25 +691,35 @@ test('p and P probe through the runner contract: progress, then REGION / DMABUF 
 
 test('P probes what the instances pane lists, as filtered, and says how many and which', async (t) => {
 	const asked: string[][] = [];
-	const probeFn: AppProps['probeFn'] = async (model, uuids, opts) => (asked.push(uuids), replayRecorded(model, uuids, opts));
+	// Each batch waits for the test to let it go: its progress line is there to be read.
+	let release = () => {};
+	const probeFn: AppProps['probeFn'] = async (model, uuids, opts) => {
+		asked.push(uuids);
+		await new Promise<void>((resolve) => (release = resolve));
+		return replayRecorded(model, uuids, opts);
+	};
 	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn}), 100, 40);
 	// A filter shows only mdpy: P from the parents pane probes its instance, not the two hidden ones.
 	await press(stdin, '/mdpy', KEY.enter);
 	await waitFor(() => lastFrame().includes('filter: mdpy'), 'the filter kept');
 	await press(stdin, 'P');
+	await waitFor(() => asked.length === 1, 'the probe');
 	t.deepEqual(asked, [['22222222-2222-2222-2222-222222222222']]);
-	await waitFor(() => /probing [01]\/1 instances listed \(filter: mdpy\)/.test(lastFrame()), 'the count with the filter');
+	await waitFor(() => /probing 0\/1 instances listed \(filter: mdpy\)/.test(lastFrame()), 'the count with the filter');
+	release();
 	await waitFor(() => !lastFrame().includes('probing'), 'the end of the batch');
 	// In the types pane: the selected type's instances, as the instances pane lists them.
 	await press(stdin, KEY.escape, KEY.tab, 'j');
 	await waitFor(() => /Instances of mdpy-vga|Instances of mdpy-xga|Instances of mdpy \(/.test(lastFrame()), 'another type of mdpy');
 	await press(stdin, 'P');
-	t.regex(lastFrame(), /nothing to probe: no active instance of mdpy-\w+/);
+	await waitFor(() => /nothing to probe: no active instance of mdpy-\w+/.test(lastFrame()), 'nothing to probe');
 	t.is(asked.length, 1);
 	// No filter, parents pane: the whole host, counted.
 	await press(stdin, KEY.shiftTab, 'P');
+	await waitFor(() => asked.length === 2, 'the second probe');
 	t.deepEqual(asked[1]?.slice().sort(), ['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222', '33333333-3333-3333-3333-333333333333']);
-	await waitFor(() => /probing [0-2]\/3 instances on this host/.test(lastFrame()), 'the count for the host');
+	await waitFor(() => /probing 0\/3 instances on this host/.test(lastFrame()), 'the count for the host');
+	release();
 	await waitFor(() => !lastFrame().includes('probing'), 'the end of the batch');
 	unmount();
 });
@@ -1024,6 +1035,51 @@ test('runTui enters the alternate screen and restores the terminal when q quits'
 	t.true(all.lastIndexOf('\x1b[?25h') > all.lastIndexOf('Parents'));
 	// Our handlers are gone once the TUI is.
 	t.is(process.listenerCount('SIGTERM'), signalHandlers);
+});
+
+test('runTui: an Esc read together with the next key is Esc, then that key; escape sequences stay keys', async (t) => {
+	const stdout = new SizedStdout(80, 24);
+	const stdin = new FakeStdin();
+	const asked: string[][] = [];
+	const model = scan();
+	const done = runTui({
+		root: TREE,
+		model,
+		rescan: () => scan(),
+		probeFn: async (m, uuids, opts) => (asked.push(uuids), replayRecorded(m, uuids, opts)),
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		stdout: stdout as unknown as NodeJS.WriteStream,
+	});
+	const screen = () => new ScreenModel(80, 24).feed(stdout.frames.join('')).text();
+	const send = async (bytes: string, what: string, check: () => boolean) => {
+		stdin.write(bytes); // one write: one read, as a paste or a slow link delivers it
+		await waitFor(check, `${what}; the screen:\n${screen()}`);
+	};
+	await waitFor(() => screen().includes('[*] Parents'), 'the first frame');
+	await send('/mdpy', 'the filter typed', () => screen().includes('filter /mdpy_'));
+	// Esc clears the filter being typed, then / opens a new one.
+	await send('\x1b/', 'a new filter', () => /filter \/_/.test(screen()));
+	t.false(screen().includes('mdpy_'));
+	await send('mdpy\r', 'the filter kept', () => screen().includes('filter: mdpy'));
+	// The issue's keys: Esc then /MDPY, all in one read: the filter cleared, a new one typed, no probe.
+	await send('\x1b/MDPY', 'the new filter', () => screen().includes('filter /MDPY_'));
+	t.deepEqual(asked, []);
+	await send('\x1b', 'the filter closed', () => !screen().includes('filter /'));
+	// Esc then P: P probes (Alt+P would do nothing).
+	await send('\x1bP', 'the probe', () => asked.length === 1);
+	t.is(asked[0]!.length, 3);
+	await waitFor(() => !screen().includes('probing'), 'the end of the batch');
+	// Arrows, SS3 arrows, PgDn and Shift-Tab in one read each are still those keys.
+	const selectedParent = () => /^\|> (\S+)/m.exec(screen())?.[1];
+	// (the selection stayed on mdpy, which the filter had shown)
+	t.is(selectedParent(), 'mdpy');
+	await send('\x1b[B', 'down', () => selectedParent() === 'mtty');
+	await send('\x1bOA', 'up (SS3)', () => selectedParent() === 'mdpy');
+	await send('\x1b[6~', 'page down', () => selectedParent() === 'mtty');
+	await send('\x1b[Z', 'Shift-Tab: the detail pane', () => screen().includes('[*] Detail'));
+	await send('\x1b[B\x1b[A\x1b[Z', 'three sequences in one read', () => screen().includes('[*] Instances'));
+	stdin.write('q');
+	await done;
 });
 
 /** Runs runTui in a child on the 6.12 tree with a fake keyboard; `then` acts on it once drawn. */
