@@ -30,6 +30,8 @@ export type Action =
 	| 'prevPane'
 	| 'paneRight'
 	| 'paneLeft'
+	| 'sidewaysRight'
+	| 'sidewaysLeft'
 	| 'drill'
 	| 'filter'
 	| 'filterKeep'
@@ -77,6 +79,8 @@ export interface Binding {
 	footer: {keys?: string; label: string} | null;
 	/** One line for the help screen. */
 	help: string;
+	/** The help line in the compare view, where the main screen's words would name what is not there. */
+	compareHelp?: string;
 	/** Changes the host (none does yet: mdevscope only reads). Marked `!` in help. */
 	dangerous?: boolean;
 }
@@ -111,14 +115,16 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [special('up'), char('k')],
 		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: {keys: 'j/k', label: 'move'},
-		help: 'move the selection up (scrolls the detail or reasons pane, this help and the doctor and advice views)',
+		help: 'move the selection up (scrolls the detail pane, this help and the doctor and advice views)',
+		compareHelp: 'move the selection up (scrolls the reasons pane and this help)',
 	},
 	{
 		action: 'down',
 		keys: [special('down'), char('j')],
 		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
-		help: 'move the selection down (scrolls the detail or reasons pane, this help and the doctor and advice views)',
+		help: 'move the selection down (scrolls the detail pane, this help and the doctor and advice views)',
+		compareHelp: 'move the selection down (scrolls the reasons pane and this help)',
 	},
 	{
 		action: 'pageUp',
@@ -153,7 +159,8 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [special('tab', false)],
 		scope: ['lists', 'compare'],
 		footer: {keys: 'Tab', label: 'pane'},
-		help: 'focus the next pane (parents, types, instances, detail, then around; compare: instances, reasons)',
+		help: 'focus the next pane (parents, types, instances, detail, then around)',
+		compareHelp: 'focus the other pane (the instances list or the reasons)',
 	},
 	{
 		action: 'prevPane',
@@ -161,6 +168,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['lists', 'compare'],
 		footer: null,
 		help: 'focus the previous pane',
+		compareHelp: 'focus the other pane, as Tab does',
 	},
 	{
 		action: 'paneRight',
@@ -175,6 +183,20 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['lists'],
 		footer: null,
 		help: 'focus the pane to the left (towards the parents)',
+	},
+	{
+		action: 'sidewaysRight',
+		keys: [special('right')],
+		scope: ['doctor', 'advice'],
+		footer: null,
+		help: 'scroll the doctor or advice view to the right, to a line longer than the screen (a path or QEMU argument is never broken, so a copy stays whole)',
+	},
+	{
+		action: 'sidewaysLeft',
+		keys: [special('left')],
+		scope: ['doctor', 'advice'],
+		footer: null,
+		help: 'scroll the doctor or advice view back to the left',
 	},
 	{
 		action: 'drill',
@@ -195,7 +217,7 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('P')],
 		scope: ['lists'],
 		footer: {label: 'probe all'},
-		help: 'probe every active instance of the selected parent (in the parents pane: of the whole host)',
+		help: 'probe every active instance the instances pane lists (in the parents pane: of every parent listed, the whole host without a filter); the footer counts them',
 	},
 	{
 		action: 'doctor',
@@ -223,7 +245,8 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('/')],
 		scope: ['lists', 'compare'],
 		footer: {label: 'filter'},
-		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids (compare: also verdicts)',
+		help: 'filter the lists by a substring of parent names, type ids and names, instance uuids',
+		compareHelp: "filter the instances by a substring of the uuid, SOURCE's parent, type id or name, DEST's parent or the verdict",
 	},
 	{
 		action: 'refresh',
@@ -245,6 +268,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['lists', 'help', 'doctor', 'advice', 'compare'],
 		footer: null,
 		help: 'close this help or the doctor or advice view; clear the filter',
+		compareHelp: 'close this help; clear the filter',
 	},
 	{
 		action: 'help',
@@ -258,7 +282,8 @@ export const BINDINGS: readonly Binding[] = [
 		keys: [char('q')],
 		scope: ['lists', 'help', 'empty', 'doctor', 'advice', 'compare'],
 		footer: {label: 'quit'},
-		help: 'quit (the terminal is restored; compare then prints its report and exits 0/1/2)',
+		help: 'quit (the terminal is restored)',
+		compareHelp: 'quit: the terminal is restored, then the report is printed and mdevscope exits 0/1/2',
 	},
 	{
 		action: 'quit',
@@ -280,6 +305,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['filter'],
 		footer: {label: 'keep'},
 		help: 'keep the filter and go back to the lists',
+		compareHelp: 'keep the filter and go back to the list',
 	},
 	{
 		action: 'filterClear',
@@ -287,6 +313,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['filter'],
 		footer: {label: 'clear'},
 		help: 'clear the filter and go back to the lists',
+		compareHelp: 'clear the filter and go back to the list',
 	},
 	{
 		action: 'filterErase',
@@ -301,6 +328,7 @@ export const BINDINGS: readonly Binding[] = [
 		scope: ['filter'],
 		footer: null,
 		help: 'typed text is added to the filter; the lists follow as you type',
+		compareHelp: 'typed text is added to the filter; the list follows as you type',
 	},
 ];
 
@@ -404,6 +432,20 @@ export function splitKeys(input: string, key: KeyPress): Array<{input: string; k
 	});
 }
 
+/**
+ * A raw chunk read from the terminal, with each lone ESC doubled. A terminal sends Esc as one ESC
+ * byte, and Alt+key, an arrow or a function key as ESC followed by more; when Esc and the next key
+ * arrive in one read (fast typing, a paste, a slow link) Ink would take `ESC /` for Alt+/ (and `ESC P`
+ * for Alt+P), and the Esc would be lost. Here, as vim's ttimeout and htop read it, an ESC that does
+ * not start a control sequence (ESC [ or ESC O) and is not the last byte of the read is an Esc of
+ * its own: ESC ESC, which Ink's input parser reports as one Escape key. A read that ends in ESC is
+ * left to Ink, which waits for the rest of a sequence split across reads.
+ */
+export function separateLoneEscapes(chunk: string): string {
+	// eslint-disable-next-line no-control-regex
+	return chunk.replace(/\x1b(?=[^[O])/g, '\x1b\x1b');
+}
+
 /** The first binding active in one of `contexts` whose keys match, in table order. */
 export function resolveKey(contexts: readonly Context[], input: string, key: KeyPress): Binding | undefined {
 	return BINDINGS.find(
@@ -473,16 +515,21 @@ export interface HelpEntry {
 	dangerous: boolean;
 }
 
+/** The contexts of the main screen: every one but the compare view's (its own command). */
+export const MAIN_CONTEXTS: readonly Context[] = (Object.keys(CONTEXT_WORDS) as Context[]).filter((c) => c !== 'compare');
+
 /**
  * Every binding, once, for the `?` screen; with `only`, the bindings that work in one of those
- * contexts, each saying where among them (the compare view's help).
+ * contexts, each saying where among them. With 'compare' among them (the compare view's help), the
+ * compare view's own words for a binding.
  */
 export function helpEntries(only?: readonly Context[]): HelpEntry[] {
 	const shown = (s: Context) => only === undefined || only.includes(s);
+	const compare = only?.includes('compare') ?? false;
 	return BINDINGS.filter((b) => b.scope.some(shown)).map((b) => ({
 		keys: keysLabel(b),
 		where: b.scope.filter(shown).map((s) => CONTEXT_WORDS[s]).join(','),
-		help: b.help,
+		help: (compare ? b.compareHelp : undefined) ?? b.help,
 		dangerous: !!b.dangerous,
 	}));
 }

@@ -9,6 +9,7 @@ import {constants} from 'node:os';
 import {render} from 'ink';
 import {FrameDiffer} from './components/frame-diff.js';
 import {RedrawContext} from './components/hooks/use-keys.js';
+import {separateLoneEscapes} from './keymap.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -39,6 +40,27 @@ function diffedStream(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; 
 		},
 	});
 	return {stream, redraw: () => stdout.write(differ.redraw(columns(), rows()))};
+}
+
+/**
+ * `stdin` for Ink, with an Esc that arrived in one read with the next key kept apart from it
+ * (src/keymap.ts separateLoneEscapes): Ink reads each chunk with read() and parses it at once.
+ */
+export function keyboardStdin(stdin: NodeJS.ReadStream): NodeJS.ReadStream {
+	const read = (...args: unknown[]) => {
+		const chunk: unknown = (stdin.read as (...a: unknown[]) => unknown).apply(stdin, args);
+		if (typeof chunk === 'string') return separateLoneEscapes(chunk);
+		// Ink sets utf8 before it reads; a Buffer would only come before that.
+		if (Buffer.isBuffer(chunk)) return Buffer.from(separateLoneEscapes(chunk.toString('latin1')), 'latin1');
+		return chunk;
+	};
+	return new Proxy(stdin, {
+		get(target, key) {
+			if (key === 'read') return read;
+			const value: unknown = Reflect.get(target, key, target);
+			return typeof value === 'function' ? value.bind(target) : value;
+		},
+	});
 }
 
 /** Renders `node` on the alternate screen until it exits (Ink's `exit()`), then restores the terminal. */
@@ -92,7 +114,7 @@ export async function runFullScreen(node: ReactElement, streams: Streams = {}): 
 	stdout.write(ENTER_ALT_SCREEN);
 	try {
 		const {stream, redraw} = diffedStream(stdout);
-		instance = render(<RedrawContext.Provider value={redraw}>{node}</RedrawContext.Provider>, {stdout: stream, stdin, stderr, exitOnCtrlC: false});
+		instance = render(<RedrawContext.Provider value={redraw}>{node}</RedrawContext.Provider>, {stdout: stream, stdin: keyboardStdin(stdin), stderr, exitOnCtrlC: false});
 		await instance.waitUntilExit();
 	} finally {
 		teardown();

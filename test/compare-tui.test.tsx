@@ -196,13 +196,13 @@ test('Tab focuses the reasons, which then scroll; ? shows the compare keys from 
 	await press(stdin, '?');
 	const help = lastFrame()!;
 	t.true(help.includes('Help: ? or Esc closes'));
-	t.regex(help, /\/ +compare +filter the lists/);
+	t.regex(help, /\/ +compare +filter the instances/);
 	// Only the keys that work here: no probe, doctor or borrow.
 	t.false(/ p +instances/.test(help));
 	const lines = helpLines(118, {contexts: ['compare', 'help', 'filter', 'global']}).map(lineText).join('\n');
 	for (const b of BINDINGS) {
 		const here = b.scope.some((s) => ['compare', 'help', 'filter', 'global'].includes(s));
-		t.is(lines.includes(b.help.slice(0, 30)), here, b.help);
+		t.is(lines.includes((b.compareHelp ?? b.help).slice(0, 30)), here, b.help);
 	}
 	await press(stdin, KEY.escape);
 	t.regex(lastFrame()!, /Reasons/);

@@ -8,7 +8,10 @@ import {
 	helpEntries,
 	keyMatches,
 	keyName,
+	keysLabel,
+	MAIN_CONTEXTS,
 	resolveKey,
+	separateLoneEscapes,
 	splitKeys,
 	type Action,
 	type Context,
@@ -220,4 +223,39 @@ test('the compare view: moving, Tab, filter, help and quit from the one table; n
 	t.true(entries.every((e) => !/lists|instances|doctor/.test(e.where)));
 	t.true(entries.some((e) => e.keys === '/' && e.where === 'compare'));
 	t.false(entries.some((e) => e.keys === 'p'));
+});
+
+test('the compare help holds only keys that work in the compare view, described in its words; the main help none of the compare view', (t) => {
+	const compareHelp = helpEntries(['compare', 'help', 'filter', 'global']);
+	const views = [compareContexts({help: false, filterEditing: false}), compareContexts({help: true, filterEditing: false}), compareContexts({help: false, filterEditing: true})];
+	for (const entry of compareHelp) {
+		const binding = BINDINGS.find((b) => keysLabel(b) === entry.keys && (b.compareHelp ?? b.help) === entry.help);
+		t.truthy(binding, entry.keys);
+		// Some key of it reaches this very binding in one of the compare view's states.
+		t.true(views.some((contexts) => binding!.keys.some((spec) => resolveKey(contexts, ...pressFor(spec)) === binding)), entry.keys);
+		// Nothing the compare view does not have: the main screen's panes and views.
+		t.notRegex(entry.help, /doctor|advice|parents|types|detail|drill|probe/, entry.keys);
+	}
+	t.deepEqual(
+		compareHelp.map((e) => e.keys),
+		['Up, k', 'Down, j', 'PgUp', 'PgDn', 'g, Home', 'G, End', 'Tab', 'S-Tab', '/', 'Esc', '?', 'q', 'C-c', 'C-l', 'Enter', 'Esc', 'Backspace', 'text'],
+	);
+	for (const entry of helpEntries(MAIN_CONTEXTS)) {
+		t.false(entry.where.includes('compare'), entry.keys);
+		t.notRegex(entry.help, /compare|reasons pane/, entry.keys);
+	}
+});
+
+test('a lone ESC read with the next key is an Esc of its own; escape sequences are left whole', (t) => {
+	// Doubled: Ink's input parser reads ESC ESC as one Escape, then the key.
+	t.is(separateLoneEscapes('\x1b/'), '\x1b\x1b/');
+	t.is(separateLoneEscapes('\x1bP'), '\x1b\x1bP');
+	t.is(separateLoneEscapes('\x1b/MDPY'), '\x1b\x1b/MDPY');
+	t.is(separateLoneEscapes('ab\x1b\r'), 'ab\x1b\x1b\r');
+	// Two Escs, then an arrow: each Esc apart, the arrow whole.
+	t.is(separateLoneEscapes('\x1b\x1b[A'), '\x1b\x1b\x1b[A');
+	for (const sequence of ['\x1b[A', '\x1b[5~', '\x1bOA', '\x1b[Z', '\x1b[1;5C', '\x1b[B\x1b[A\x1b[Z']) t.is(separateLoneEscapes(sequence), sequence);
+	// A read that ends in ESC is left to Ink (the rest of a sequence may be in the next read).
+	t.is(separateLoneEscapes('\x1b'), '\x1b');
+	t.is(separateLoneEscapes('x\x1b'), 'x\x1b');
 });

@@ -15,7 +15,7 @@ import {
 	type TuiState,
 	staleProbes,
 } from '../src/state/reducer.js';
-import {computeLayout, paneCapacity} from '../src/state/layout.js';
+import {computeLayout, paneCapacity, statusRoom} from '../src/state/layout.js';
 import {isEmptyHost, parentRows} from '../src/state/views.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
@@ -238,10 +238,11 @@ test('layout: panes fill the terminal exactly, narrow and wide, and small termin
 		[40, 16],
 	] as const) {
 		for (const focus of ['parents', 'detail'] as const) {
-			for (const filter of [false, true]) {
-				const layout = computeLayout({columns, rows}, focus, filter);
+			for (const filter of [false, true]) for (const status of [0, 1, 5]) {
+				const layout = computeLayout({columns, rows}, focus, filter, status);
 				t.false(layout.tooSmall);
-				t.is(layout.bodyHeight + layout.filterLines + 3, rows);
+				t.is(layout.statusLines, Math.min(status, statusRoom({columns, rows}, filter)));
+				t.is(layout.bodyHeight + layout.filterLines + layout.statusLines + 3, rows);
 				t.is(layout.bands.reduce((n, band) => n + band[0]!.height, 0), layout.bodyHeight, `${columns}x${rows}`);
 				for (const band of layout.bands) {
 					t.is(band.reduce((n, pane) => n + pane.width, 0), columns);
@@ -254,6 +255,9 @@ test('layout: panes fill the terminal exactly, narrow and wide, and small termin
 	t.false(computeLayout({columns: 119, rows: 24}, 'parents', false).wide);
 	t.true(computeLayout({columns: 39, rows: 24}, 'parents', false).tooSmall);
 	t.true(computeLayout({columns: 80, rows: 15}, 'parents', false).tooSmall);
+	// A status takes up to 3 lines at 80x24, none where the panes have no line to spare.
+	t.is(statusRoom({columns: 80, rows: 24}, false), 3);
+	t.is(statusRoom({columns: 40, rows: 16}, true), 0);
 });
 
 test('scrollWindow keeps the index inside the window and the window inside the list', (t) => {

@@ -160,6 +160,25 @@ test('Ctrl-L draws the whole screen again over output that is not the TUI\'s (a 
 	await gone(pid);
 });
 
+test('Esc and the next key sent in one go (a paste, a slow link) are Esc, then that key; an arrow is still an arrow', async (t) => {
+	t.timeout(120_000);
+	const session = 'escape';
+	const pid = await startTui(t, session);
+	tmux('send-keys', '-t', session, '-l', '/mdpy');
+	await waitFor('the filter typed', () => screen(session).includes('filter /mdpy_'), 10_000);
+	// ESC and / as one write: Esc clears the filter being typed, / opens a new one (not Alt+/).
+	tmux('send-keys', '-t', session, '-H', '1b', '2f');
+	await waitFor('a new, empty filter', () => /filter \/_/.test(screen(session)), 10_000).catch(() => {});
+	t.regex(screen(session), /filter \/_/, screen(session));
+	tmux('send-keys', '-t', session, '-H', '1b', '1b', '5b', '42');
+	// Esc closes the filter; then the arrow moves the selection down from mdpy.
+	await waitFor('mtty selected', () => /^\|> mtty/m.test(screen(session)), 10_000).catch(() => {});
+	t.regex(screen(session), /^\|> mtty/m, screen(session));
+	t.false(screen(session).includes('filter /'));
+	process.kill(pid, 'SIGTERM');
+	await gone(pid);
+});
+
 test('the checks see a broken terminal: a process killed before it can restore anything', async (t) => {
 	t.timeout(120_000);
 	const session = 'broken';

@@ -19,9 +19,12 @@ import {helpLines} from '../src/components/help-lines.js';
 import {lineText} from '../src/components/line.js';
 import {sanitize, truncate, truncateMiddle, wrap} from '../src/components/text.js';
 import {BINDINGS, keysLabel} from '../src/keymap.js';
+import {COLUMN_LEGEND} from '../src/model/columns.js';
 import {parentRows} from '../src/state/views.js';
 import {runTui} from '../src/tui.js';
 import {openSampleHost, sampleFiles} from '../src/snapshot/sample.js';
+import {qemuLines} from '../src/advice/index.js';
+import {ScreenModel} from './helpers/screen-model.js';
 import {delay, FakeStdin, frameInChildProcess, KEY, press, renderSized, SizedStdout, waitFor} from './helpers/ink.js';
 
 // Serial: several Ink apps typing at once on two shared cores make key timing flaky.
@@ -426,10 +429,39 @@ test('help scrolls at 80x24 and holds every binding line from the table', async 
 	await press(stdin, '?');
 	t.regex(lastFrame(), /Help: \? or Esc closes \(1-\d+\/\d+, j\/k scroll\)/);
 	await press(stdin, 'G');
-	t.true(lastFrame().includes('mig yes/no'));
+	t.regex(lastFrame(), /\| +mig +the probe's migration answer/);
 	assertFits(t, lastFrame(), 80, 24);
 	await press(stdin, KEY.escape);
 	t.true(lastFrame().includes('[*] Parents'));
+	unmount();
+});
+
+test('at 80x24 every help line is whole: long texts and where lists wrap in their columns, and the overlay pages to the end', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 80, 24);
+	await press(stdin, '?');
+	const seen: string[] = [];
+	for (let page = 0; page < 20; page++) {
+		const frame = lastFrame();
+		assertFits(t, frame, 80, 24);
+		const body = frame.split('\n').filter((line) => line.startsWith('|'));
+		// `~` is how a cut line ends: no help line may be cut.
+		for (const line of body) t.false(line.includes('~'), line);
+		seen.push(...body.map((line) => line.slice(1, -1)));
+		if (/\((\d+)-(\d+)\/\2,/.test(frame)) break;
+		await press(stdin, '\x1b[6~'); // PgDn
+	}
+	t.regex(lastFrame(), /Help: \? or Esc closes \(\d+-(\d+)\/\1, j\/k scroll\)/, 'paged to the last line');
+	// Every word of every help text and column meaning is on some page, in order.
+	const words = seen.join(' ').split(/\s+/).filter(Boolean).join(' ');
+	const text = seen.map((line) => line.slice(2 + 10 + 19)).join(' ');
+	for (const binding of BINDINGS.filter((b) => b.scope.some((s) => s !== 'compare'))) {
+		t.true(words.includes(keysLabel(binding)), keysLabel(binding));
+		t.true(text.split(/\s+/).join(' ').includes(binding.help), binding.help);
+	}
+	for (const {column, means} of COLUMN_LEGEND) {
+		t.true(words.includes(`${column} ${means.split(' ')[0]}`), column);
+		t.true(seen.map((line) => line.slice(2 + 7 + 1)).join(' ').split(/\s+/).join(' ').includes(means), means);
+	}
 	unmount();
 });
 
@@ -679,6 +711,41 @@ test('p and P probe through the runner contract: progress, then REGION / DMABUF 
 	unmount();
 });
 
+test('P probes what the instances pane lists, as filtered, and says how many and which', async (t) => {
+	const asked: string[][] = [];
+	// Each batch waits for the test to let it go: its progress line is there to be read.
+	let release = () => {};
+	const probeFn: AppProps['probeFn'] = async (model, uuids, opts) => {
+		asked.push(uuids);
+		await new Promise<void>((resolve) => (release = resolve));
+		return replayRecorded(model, uuids, opts);
+	};
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn}), 100, 40);
+	// A filter shows only mdpy: P from the parents pane probes its instance, not the two hidden ones.
+	await press(stdin, '/mdpy', KEY.enter);
+	await waitFor(() => lastFrame().includes('filter: mdpy'), 'the filter kept');
+	await press(stdin, 'P');
+	await waitFor(() => asked.length === 1, 'the probe');
+	t.deepEqual(asked, [['22222222-2222-2222-2222-222222222222']]);
+	await waitFor(() => /probing 0\/1 instances listed \(filter: mdpy\)/.test(lastFrame()), 'the count with the filter');
+	release();
+	await waitFor(() => !lastFrame().includes('probing'), 'the end of the batch');
+	// In the types pane: the selected type's instances, as the instances pane lists them.
+	await press(stdin, KEY.escape, KEY.tab, 'j');
+	await waitFor(() => /Instances of mdpy-vga|Instances of mdpy-xga|Instances of mdpy \(/.test(lastFrame()), 'another type of mdpy');
+	await press(stdin, 'P');
+	await waitFor(() => /nothing to probe: no active instance of mdpy-\w+/.test(lastFrame()), 'nothing to probe');
+	t.is(asked.length, 1);
+	// No filter, parents pane: the whole host, counted.
+	await press(stdin, KEY.shiftTab, 'P');
+	await waitFor(() => asked.length === 2, 'the second probe');
+	t.deepEqual(asked[1]?.slice().sort(), ['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222', '33333333-3333-3333-3333-333333333333']);
+	await waitFor(() => /probing 0\/3 instances on this host/.test(lastFrame()), 'the count for the host');
+	release();
+	await waitFor(() => !lastFrame().includes('probing'), 'the end of the batch');
+	unmount();
+});
+
 test('p with the real runner on a captured tree reports not-live without touching any device', async (t) => {
 	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 100, 50);
 	await press(stdin, 'j', KEY.enter, KEY.enter, 'p');
@@ -779,6 +846,36 @@ test('owners: read again when a probe batch ends, and unknown (with why) on a tr
 	tree.unmount();
 });
 
+test('at 80x24 a long status gets lines of its own: the whole message and the keys are on screen, the frame still fits', async (t) => {
+	const procRoot = heldProc();
+	t.teardown(() => rmSync(procRoot, {recursive: true, force: true}));
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {procRoot}), 80, 24);
+	await press(stdin, KEY.tab, KEY.tab, KEY.enter);
+	await waitFor(() => lastFrame().includes('qemu-system-x86 pid 4242'), 'the owner in the detail');
+	// B asks first, naming the VM: a question longer than a line.
+	await press(stdin, 'B');
+	const ask = 'Borrow the fd of qemu-system-x86 pid 4242 (VM vdi-42)? y: yes, other key: no. Read-only questions to 33333333-3333-3333-3333-333333333333; the VM keeps running';
+	await waitFor(() => lastFrame().includes('Borrow the fd'), 'the question');
+	assertFits(t, lastFrame(), 80, 24);
+	t.is(lastFrame().split('\n').length, 23);
+	const text = lastFrame().split('\n').map((l) => l.trim()).join(' ');
+	t.true(text.includes(ask), lastFrame());
+	t.false(lastFrame().split('\n').slice(-3).some((l) => l.includes('~')), lastFrame());
+	await press(stdin, 'n');
+	// The answer takes one line above the keys, all of which are shown.
+	await waitFor(() => lastFrame().includes('not borrowed'), 'the answer');
+	t.is(lastFrame().split('\n').at(-2)!.trim(), 'not borrowed');
+	t.is(lastFrame().split('\n').at(-1)!.trim(), 'j/k move  Tab pane  p probe  P probe all  d doctor  x advice  B borrow  ? help  q quit'.replace(/  /g, ' '));
+	t.is(lastFrame().split('\n').length, 23);
+	// Over the advice view too: the warning and the view's keys.
+	await press(stdin, 'x');
+	await waitFor(() => lastFrame().includes('not probed: the advice cannot tell the display yet (p probes it)'), 'the warning');
+	t.regex(lastFrame().split('\n').at(-1)!, /j\/k move +x advice +q quit/);
+	assertFits(t, lastFrame(), 80, 24);
+	t.is(lastFrame().split('\n').length, 23);
+	unmount();
+});
+
 test('d opens the doctor view over the panes: the checks with their verdicts and fixes; Esc closes it', async (t) => {
 	const {lastFrame, stdin, unmount} = renderSized(app(scan()), 120, 40);
 	const footer = () => lastFrame().split('\n').at(-1)!;
@@ -854,6 +951,54 @@ test('x shows the advice for the selected instance from its cached probe, and on
 	unmount();
 });
 
+test('x at 80x24: the QEMU arguments break between arguments only, with a trailing \\; a longer one stays whole and scrolls sideways; the title is whole', async (t) => {
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replayRecorded}), 80, 24);
+	await press(stdin, 'j', KEY.enter, KEY.enter, 'p');
+	await waitFor(() => lastFrame().includes('REGION'), 'the probe result');
+	await press(stdin, 'x');
+	t.true(lastFrame().split('\n')[1]!.includes('[*] Advice for 22222222-2222-2222-2222-222222222222: x or Esc closes'), lastFrame());
+	const inner = () => lastFrame().split('\n').filter((l) => l.startsWith('|')).map((l) => l.slice(1, -1).trimEnd());
+	const qemu = () => {
+		const lines = inner();
+		const from = lines.indexOf('QEMU:') + 1;
+		const to = lines.indexOf('notes:');
+		return lines.slice(from, to < 0 ? undefined : to);
+	};
+	// Down to the QEMU lines.
+	for (let i = 0; i < 40 && !(inner().includes('QEMU:') && inner().includes('notes:')); i++) await press(stdin, 'j');
+	t.true(qemu().length >= 2, inner().join('\n'));
+	const argument = 'vfio-pci,sysfsdev=/sys/bus/mdev/devices/22222222-2222-2222-2222-222222222222,display=on';
+	t.deepEqual(qemu().slice(0, 1), ['  -device \\']);
+	// The argument has a line of its own, cut only by the edge of the view (~), not by a line break.
+	t.true(argument.startsWith(qemu()[1]!.trim().replace(/~$/, '')), qemu()[1]);
+	t.true(qemu()[1]!.endsWith('~'));
+	assertFits(t, lastFrame(), 80, 24);
+	// Sideways, the rest of it, and the \ that joins the next line.
+	t.regex(lastFrame(), /cols 1-78\/\d+/);
+	await press(stdin, KEY.right);
+	// (as far as the widest line goes: its end at the view's right edge)
+	const [, first, last, widest] = /cols (\d+)-(\d+)\/(\d+)/.exec(lastFrame())!;
+	t.true(Number(first) > 1 && last === widest, lastFrame());
+	t.true(qemu().some((line) => line.endsWith('-2222-222222222222,display=on')), qemu().join('\n'));
+	await press(stdin, '\x1b[D');
+	t.regex(lastFrame(), /cols 1-78\/\d+/);
+	unmount();
+});
+
+test('qemuLines: shell lines broken between arguments only, each but the last ending in \\, that paste back as the same command', (t) => {
+	const args = ['-device', 'vfio-pci,sysfsdev=/sys/bus/mdev/devices/22222222-2222-2222-2222-222222222222,display=on', '-display', 'egl-headless', '-vnc', '127.0.0.1:0'];
+	for (const width of [40, 78, 118, 200]) {
+		const lines = qemuLines(args, width);
+		lines.slice(0, -1).forEach((line) => t.true(line.endsWith(' \\'), line));
+		t.false(lines.at(-1)!.endsWith('\\'));
+		// As the shell reads it: a backslash-newline joins the lines.
+		t.deepEqual(lines.join('\n').replace(/ \\\n/g, ' ').trim().split(/ +/), args);
+		for (const line of lines) t.true(line.length <= width || line.trim().split(' ').filter((w) => w !== '\\').length === 1, `${width}: ${line}`);
+	}
+	t.deepEqual(qemuLines(args, 200), ['  ' + args.join(' ')]);
+	t.deepEqual(qemuLines(args, 78), ['  -device \\', `    ${args[1]} \\`, '    -display egl-headless -vnc 127.0.0.1:0']);
+});
+
 test('the help lists d and x from the key table, with where they work', (t) => {
 	const lines = helpLines(118).map(lineText);
 	t.true(lines.some((line) => /^ +d +lists,no-mdev,doctor +the host doctor/.test(line)), lines.join('\n'));
@@ -913,6 +1058,51 @@ test('runTui enters the alternate screen and restores the terminal when q quits'
 	t.true(all.lastIndexOf('\x1b[?25h') > all.lastIndexOf('Parents'));
 	// Our handlers are gone once the TUI is.
 	t.is(process.listenerCount('SIGTERM'), signalHandlers);
+});
+
+test('runTui: an Esc read together with the next key is Esc, then that key; escape sequences stay keys', async (t) => {
+	const stdout = new SizedStdout(80, 24);
+	const stdin = new FakeStdin();
+	const asked: string[][] = [];
+	const model = scan();
+	const done = runTui({
+		root: TREE,
+		model,
+		rescan: () => scan(),
+		probeFn: async (m, uuids, opts) => (asked.push(uuids), replayRecorded(m, uuids, opts)),
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		stdout: stdout as unknown as NodeJS.WriteStream,
+	});
+	const screen = () => new ScreenModel(80, 24).feed(stdout.frames.join('')).text();
+	const send = async (bytes: string, what: string, check: () => boolean) => {
+		stdin.write(bytes); // one write: one read, as a paste or a slow link delivers it
+		await waitFor(check, `${what}; the screen:\n${screen()}`);
+	};
+	await waitFor(() => screen().includes('[*] Parents'), 'the first frame');
+	await send('/mdpy', 'the filter typed', () => screen().includes('filter /mdpy_'));
+	// Esc clears the filter being typed, then / opens a new one.
+	await send('\x1b/', 'a new filter', () => /filter \/_/.test(screen()));
+	t.false(screen().includes('mdpy_'));
+	await send('mdpy\r', 'the filter kept', () => screen().includes('filter: mdpy'));
+	// The issue's keys: Esc then /MDPY, all in one read: the filter cleared, a new one typed, no probe.
+	await send('\x1b/MDPY', 'the new filter', () => screen().includes('filter /MDPY_'));
+	t.deepEqual(asked, []);
+	await send('\x1b', 'the filter closed', () => !screen().includes('filter /'));
+	// Esc then P: P probes (Alt+P would do nothing).
+	await send('\x1bP', 'the probe', () => asked.length === 1);
+	t.is(asked[0]!.length, 3);
+	await waitFor(() => !screen().includes('probing'), 'the end of the batch');
+	// Arrows, SS3 arrows, PgDn and Shift-Tab in one read each are still those keys.
+	const selectedParent = () => /^\|> (\S+)/m.exec(screen())?.[1];
+	// (the selection stayed on mdpy, which the filter had shown)
+	t.is(selectedParent(), 'mdpy');
+	await send('\x1b[B', 'down', () => selectedParent() === 'mtty');
+	await send('\x1bOA', 'up (SS3)', () => selectedParent() === 'mdpy');
+	await send('\x1b[6~', 'page down', () => selectedParent() === 'mtty');
+	await send('\x1b[Z', 'Shift-Tab: the detail pane', () => screen().includes('[*] Detail'));
+	await send('\x1b[B\x1b[A\x1b[Z', 'three sequences in one read', () => screen().includes('[*] Instances'));
+	stdin.write('q');
+	await done;
 });
 
 /** Runs runTui in a child on the 6.12 tree with a fake keyboard; `then` acts on it once drawn. */

@@ -303,6 +303,38 @@ export function formatAdvice(advice: Advice): string[] {
 	return lines;
 }
 
+/**
+ * The QEMU arguments as shell lines of at most `width` columns: broken only between arguments (an
+ * option stays with its value where they fit together), each line but the last ending in ` \`, so
+ * that copied from the screen they paste as one command. An argument longer than a line stays whole
+ * on a line of its own (the view scrolls sideways to it).
+ */
+export function qemuLines(args: readonly string[], width: number, indent = '  '): string[] {
+	const words = args.map(shellWord);
+	const units: string[][] = [];
+	for (let i = 0; i < words.length; i++) {
+		const pair = words[i]!.startsWith('-') && i + 1 < words.length && !words[i + 1]!.startsWith('-');
+		units.push(pair ? [words[i]!, words[++i]!] : [words[i]!]);
+	}
+	const lines: string[] = [];
+	let line = '';
+	const put = (text: string) => {
+		// Room for the ` \` that ends a line another follows.
+		if (line !== '' && line.length + 1 + text.length + 2 > width) {
+			lines.push(line + ' \\');
+			line = '';
+		}
+		line = line === '' ? (lines.length === 0 ? indent : indent + '  ') + text : line + ' ' + text;
+	};
+	for (const unit of units) {
+		const whole = unit.join(' ');
+		if (indent.length + 2 + whole.length + 2 <= width || unit.length === 1) put(whole);
+		else for (const word of unit) put(word);
+	}
+	if (line !== '') lines.push(line);
+	return lines;
+}
+
 /** Quotes a word for a POSIX shell when it needs it. */
 function shellWord(word: string): string {
 	return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

@@ -4,9 +4,9 @@
 import React, {useMemo, useReducer, useState} from 'react';
 import {Box, useApp, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
-import {activeContexts, footerHints, resolveKey, type Action} from '../keymap.js';
-import {detailSubject, initialState, layoutOf, reducer, sharedAction, staleProbes, viewOf} from '../state/reducer.js';
-import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, type PaneBox} from '../state/layout.js';
+import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, type Action} from '../keymap.js';
+import {detailSubject, initialState, layoutOf, reducer, sharedAction, shownInstances, staleProbes, viewOf} from '../state/reducer.js';
+import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useProbes, type ProbeFn} from './hooks/use-probes.js';
@@ -17,7 +17,7 @@ import {useKeys} from './hooks/use-keys.js';
 import {adviceFor} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
 import {Header} from './Header.js';
-import {Footer, type Status} from './Footer.js';
+import {Footer, footerLayout, type Status} from './Footer.js';
 import {FilterBar} from './FilterBar.js';
 import {HelpOverlay} from './HelpOverlay.js';
 import {TextOverlay} from './TextOverlay.js';
@@ -30,7 +30,7 @@ import {DetailPane} from './DetailPane.js';
 import {LineView} from './LineView.js';
 import {detailLines} from './detail-lines.js';
 import {helpLines} from './help-lines.js';
-import {seg} from './line.js';
+import {lineLength, seg} from './line.js';
 import {wrap} from './text.js';
 import {borrowQuestion} from './borrow-confirm.js';
 import {ownersOf, probeOf} from '../model/instances.js';
@@ -57,6 +57,12 @@ function clock(): string {
 	return new Date().toTimeString().slice(0, 8);
 }
 
+/** The advice view's title, without the uuid where that would not fit (the first line names it too): never cut. */
+function adviceTitle(uuid: string | null, columns: number): string {
+	const title = `Advice${uuid ? ` for ${uuid}` : ''}: x or Esc closes`;
+	return title.length + 9 <= columns ? title : 'Advice: x or Esc closes';
+}
+
 function message(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
@@ -70,6 +76,8 @@ export function App(props: AppProps) {
 	// B's question, while it waits for y (yes) or any other key (no).
 	const [confirm, setConfirm] = useState<{uuid: string; ask: string} | null>(null);
 	const [rescan, setRescan] = useState<(shown: HostModel) => HostModel>(() => props.rescan);
+	// What the running P batch covers (`of mdpy-hd (filter: mdpy)`), for its progress line.
+	const [batchNote, setBatchNote] = useState<string | null>(null);
 	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn, initialResults: props.initialProbes});
 	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
 	const doctor = useDoctor();
@@ -91,7 +99,7 @@ export function App(props: AppProps) {
 		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40, owner);
 		// probes.version: the probe maps are mutated in place
 	}, [subject, state.model, detailBox?.width, probes.version, owners]);
-	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2)), [layout.columns]);
+	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2), {contexts: MAIN_CONTEXTS}), [layout.columns]);
 	// The doctor (`d`) or the selected instance's advice (`x`), over the panes like the help.
 	const panelKind = state.panel?.kind ?? null;
 	const panel = useMemo(() => {
@@ -126,6 +134,11 @@ export function App(props: AppProps) {
 				return dispatch({type: 'focus', to: 'right'});
 			case 'paneLeft':
 				return dispatch({type: 'focus', to: 'left'});
+			case 'sidewaysRight':
+			case 'sidewaysLeft': {
+				const widest = panel.reduce((n, line) => Math.max(n, lineLength(line)), 0);
+				return dispatch({type: 'sideways', dir: action === 'sidewaysRight' ? 1 : -1, overflow: Math.max(0, widest - (layout.columns - 2))});
+			}
 			case 'drill':
 				return dispatch({type: 'drill'});
 			case 'doctor':
@@ -147,6 +160,7 @@ export function App(props: AppProps) {
 				if (!subject.instance.active) {
 					return setStatus({text: 'defined, not active: start it (mdevctl start) to probe it', tone: 'warn'});
 				}
+				if (probes.running.size === 0) setBatchNote(null);
 				return probeUuids([subject.instance.uuid], 'no active instance');
 			}
 			case 'borrow': {
@@ -156,12 +170,16 @@ export function App(props: AppProps) {
 				return setConfirm({uuid: question.uuid, ask: question.ask});
 			}
 			case 'probeAll': {
-				const all = state.focus === 'parents';
-				const instances = all ? state.model.instances : (view.parent?.instances ?? []);
-				return probeUuids(
-					instances.filter((i) => i.active).map((i) => i.uuid),
-					all ? 'no active instance on this host' : `no active instance of ${view.parent?.name ?? 'this parent'}`,
-				);
+				// What the instances pane lists, as filtered: never an instance the screen hides.
+				const filter = state.filter.text.trim();
+				const of =
+					state.focus === 'parents'
+						? filter ? 'listed' : 'on this host'
+						: `of ${view.instanceScope === 'type' && view.type ? view.type.id : (view.parent?.name ?? 'this parent')}`;
+				const note = `${of}${filter ? ` (filter: ${filter})` : ''}`;
+				const uuids = shownInstances(state, view).filter((i) => i.active).map((i) => i.uuid);
+				if (uuids.length > 0 && probes.running.size === 0) setBatchNote(note);
+				return probeUuids(uuids, `no active instance ${note}`);
 			}
 			case 'refresh':
 				try {
@@ -211,12 +229,18 @@ export function App(props: AppProps) {
 	const footerStatus: Status | null = confirm
 		? {text: confirm.ask, tone: 'warn'}
 		: probes.running.size > 0 && probes.progress
-		? {text: `probing ${probes.progress.done}/${probes.progress.total}`, tone: 'warn'}
+		? {text: `probing ${probes.progress.done}/${probes.progress.total}${batchNote ? ` instances ${batchNote}` : ''}`, tone: 'warn'}
 		: probes.error
 			? {text: probes.error, tone: 'error'}
 			: status;
 	const {columns, rows} = layout;
 	const filterShown = layout.filterLines > 0;
+	const hints = confirm ? [] : footerHints(contexts);
+	const room = statusRoom(state.viewport, filterShown);
+	// A long status takes lines of its own above the keys; the panes give them up (in the reducer's
+	// layout, so scroll windows and paging agree). Set while rendering: no frame is drawn with both.
+	const statusLines = footerLayout(hints, footerStatus, columns, room).status.length;
+	if (statusLines !== state.statusLines) dispatch({type: 'status-lines', lines: statusLines});
 
 	let body: React.ReactNode;
 	if (layout.tooSmall) {
@@ -228,8 +252,8 @@ export function App(props: AppProps) {
 		const title =
 			state.panel.kind === 'doctor'
 				? 'Doctor: d or Esc closes, r checks again'
-				: `Advice${subject.kind === 'instance' ? ` for ${subject.instance.uuid}` : ''}: x or Esc closes`;
-		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} width={columns} height={helpCapacity(layout) + 2} />;
+				: adviceTitle(subject.kind === 'instance' ? subject.instance.uuid : null, columns);
+		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} left={state.panel.left} width={columns} height={helpCapacity(layout) + 2} />;
 	} else if (empty) {
 		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={!!props.openSample} />;
 	} else {
@@ -303,7 +327,7 @@ export function App(props: AppProps) {
 					{body}
 				</Box>
 				{filterShown ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}
-				<Footer hints={confirm ? [] : footerHints(contexts)} status={footerStatus} width={columns} />
+				<Footer hints={hints} status={footerStatus} width={columns} room={room} />
 			</Box>
 		</ThemeProvider>
 	);

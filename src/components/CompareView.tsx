@@ -60,7 +60,7 @@ export function CompareView({comparison, color = colorFromEnv(process.env)}: Com
 	const contexts = compareContexts({help: state.help.open, filterEditing: state.filter.editing});
 	const theme = useMemo(() => ({color}), [color]);
 	const help = useMemo(
-		() => helpLines(Math.max(20, columns - 2), {contexts: ['compare', 'help', 'filter', 'global'], legend: COMPARE_LEGEND, where: 'compare = the instances or reasons pane; filter = while typing one'}),
+		() => helpLines(Math.max(20, columns - 2), {contexts: ['compare', 'help', 'filter', 'global'], legend: COMPARE_LEGEND, where: 'compare = the instances or reasons pane; filter = while typing one', columns: []}),
 		[columns],
 	);
 

@@ -2,10 +2,15 @@ import React from 'react';
 import type {FooterHint} from '../keymap.js';
 import {LineView} from './LineView.js';
 import {seg, type Line, type Tone} from './line.js';
+import {truncate, wrap} from './text.js';
 
 export interface Status {
 	text: string;
 	tone?: Tone;
+}
+
+function hintsLength(list: FooterHint[], gap: number): number {
+	return list.reduce((n, h) => n + h.keys.length + 1 + h.label.length, 0) + gap * Math.max(0, list.length - 1);
 }
 
 /**
@@ -17,10 +22,8 @@ export function footerLine(hints: FooterHint[], status: Status | null, width: nu
 	const head: Line = status ? [seg(status.text, status.tone), seg(' | ')] : [];
 	const headLength = head.reduce((n, s) => n + s.text.length, 0);
 	let shown = [...hints];
-	const length = (list: FooterHint[], gap: number) =>
-		list.reduce((n, h) => n + h.keys.length + 1 + h.label.length, 0) + gap * Math.max(0, list.length - 1);
 	let gap = 2;
-	while (headLength + length(shown, gap) > width) {
+	while (headLength + hintsLength(shown, gap) > width) {
 		if (gap === 2) {
 			gap = 1;
 			continue;
@@ -37,6 +40,36 @@ export function footerLine(hints: FooterHint[], status: Status | null, width: nu
 	return line;
 }
 
-export function Footer({hints, status, width}: {hints: FooterHint[]; status: Status | null; width: number}) {
-	return <LineView line={footerLine(hints, status, width)} width={width} />;
+export interface FooterLayout {
+	/** The status on lines of its own above the keys (none when it shares their line). */
+	status: Line[];
+	footer: Line;
+}
+
+/**
+ * Where a status goes: on the keys' line when it fits there with every key; else wrapped onto up to
+ * `room` lines of its own above them, so that neither the message nor the keys are cut (a message
+ * longer than `room` lines ends in `~`). With no room at all (a terminal of the minimum height), it
+ * shares the keys' line as before.
+ */
+export function footerLayout(hints: FooterHint[], status: Status | null, width: number, room: number): FooterLayout {
+	if (!status || room <= 0 || status.text.length + 3 + hintsLength(hints, 1) <= width) {
+		return {status: [], footer: footerLine(hints, status, width)};
+	}
+	const lines = wrap(status.text, width, '  ');
+	const kept = lines.slice(0, room);
+	if (lines.length > room) kept[room - 1] = truncate(kept[room - 1]! + ' ' + lines.slice(room).map((l) => l.trim()).join(' '), width);
+	return {status: kept.map((text) => [seg(text, status.tone)]), footer: footerLine(hints, null, width)};
+}
+
+export function Footer({hints, status, width, room = 0}: {hints: FooterHint[]; status: Status | null; width: number; room?: number}) {
+	const {status: above, footer} = footerLayout(hints, status, width, room);
+	return (
+		<>
+			{above.map((line, index) => (
+				<LineView key={index} line={line} width={width} />
+			))}
+			<LineView line={footer} width={width} />
+		</>
+	);
 }

@@ -15,6 +15,8 @@ export interface PaneProps {
 	focused: boolean;
 	width: number;
 	height: number;
+	/** Text in the bottom border (where the title has no room for it). */
+	footer?: string;
 	children?: ReactNode;
 }
 
@@ -26,7 +28,12 @@ export function paneTitleLine(title: string, focused: boolean, width: number): s
 	return (line + fill.repeat(Math.max(0, width - line.length - 1)) + '+').slice(0, width);
 }
 
-export function Pane({title, focused, width, height, children}: PaneProps) {
+function paneBottomLine(footer: string | undefined, fill: string, width: number): string {
+	const line = footer ? `+${fill}${fill} ${truncate(footer, Math.max(0, width - 7))} ` : '+';
+	return (line + fill.repeat(Math.max(0, width - line.length - 1)) + '+').slice(0, width);
+}
+
+export function Pane({title, focused, width, height, footer, children}: PaneProps) {
 	const fill = focused ? '=' : '-';
 	const inner = Math.max(0, height - 2);
 	const bar = Array.from({length: inner}, () => '|').join('\n');
@@ -40,7 +47,7 @@ export function Pane({title, focused, width, height, children}: PaneProps) {
 				</Box>
 				<Text>{bar}</Text>
 			</Box>
-			<LineView line={[seg('+' + fill.repeat(Math.max(0, width - 2)) + '+')]} width={width} />
+			<LineView line={[seg(paneBottomLine(footer, fill, width))]} width={width} />
 		</Box>
 	);
 }

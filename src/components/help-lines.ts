@@ -1,7 +1,8 @@
 // The `?` screen's text, generated from the key table (src/keymap.ts) plus a legend of the screen's
-// markers. Pure; HelpOverlay only frames and scrolls it.
+// markers and of the list columns (src/model/columns.ts). Pure; HelpOverlay only frames and scrolls it.
 
 import {helpEntries, type Context} from '../keymap.js';
+import {COLUMN_LEGEND, type ColumnMeaning} from '../model/columns.js';
 import {seg, type Line} from './line.js';
 import {wrap} from './text.js';
 
@@ -11,17 +12,36 @@ const LEGEND: Array<[string, string]> = [
 	['!', 'the item has errors: the detail pane says what was tried and what to do'],
 	['vfio+ mdev- ctr+', 'header: module loaded (+) or missing (-); /dev/vfio/vfio (ctr) present (+) or missing (-)'],
 	['LIVE TREE RECORDED', 'header: this host now, a sysfs tree on disk, or a recorded snapshot/sample'],
-	['REGION DMABUF none', 'probe column: how the device exposes its display (VFIO_DEVICE_QUERY_GFX_PLANE)'],
-	['- .. ?', 'probe column: not probed, probing, not asked (see detail)'],
-	['busy root gone', 'probe column: group held by another process, needs root, instance vanished'],
-	['not-live timeout', 'probe column: data is not from this host, the probe did not answer in time'],
-	['mig yes/no', 'migration (VFIO_DEVICE_FEATURE_MIGRATION); flags in the detail pane'],
+	['REGION DMABUF none', 'display column: how the device exposes its display (VFIO_DEVICE_QUERY_GFX_PLANE)'],
+	['- .. ?', 'display column: not probed, probing, not asked (see detail)'],
+	['busy root gone', 'display column: group held by another process, needs root, instance vanished'],
+	['not-live timeout', 'display column: data is not from this host, the probe did not answer in time'],
 ];
 
+/** Words of a `where` list (`lists,help,doctor`) packed onto lines of `width`, each but the last ending in `,`. */
+function wrapList(list: string, width: number): string[] {
+	const words = list.split(',');
+	const lines: string[] = [];
+	let line = '';
+	words.forEach((word, index) => {
+		const joined = line === '' ? word : line + ',' + word;
+		// A line that another word follows ends in a comma: room for it too.
+		if (line === '' || joined.length + (index < words.length - 1 ? 1 : 0) <= width) line = joined;
+		else {
+			lines.push(line + ',');
+			line = word;
+		}
+	});
+	return [...lines, line];
+}
+
+/**
+ * Entries as aligned columns: keys (or a marker), where (optional) and the text, each wrapped inside
+ * its own column, so no line is wider than `width` and nothing is cut.
+ */
 function columns(entries: Array<{left: string; mid?: string; text: string}>, width: number, leftWidth: number, midWidth: number): Line[] {
 	const lines: Line[] = [];
 	const textWidth = width - 2 - leftWidth - 1 - (midWidth > 0 ? midWidth + 1 : 0);
-	const indent = ' '.repeat(width - textWidth);
 	for (const entry of entries) {
 		if (textWidth < 16) {
 			// Too narrow for columns: keys on their own line, the text under them.
@@ -29,18 +49,17 @@ function columns(entries: Array<{left: string; mid?: string; text: string}>, wid
 			for (const text of wrap(entry.text, width - 4)) lines.push([seg('    ' + text)]);
 			continue;
 		}
+		const lefts = wrap(entry.left, leftWidth);
+		const mids = midWidth > 0 ? wrapList(entry.mid ?? '', midWidth) : [];
 		const texts = wrap(entry.text, textWidth);
-		texts.forEach((text, index) => {
-			if (index === 0) {
-				lines.push([
-					seg('  ' + entry.left.padEnd(leftWidth) + ' ', 'key'),
-					seg(midWidth > 0 ? (entry.mid ?? '').padEnd(midWidth) + ' ' : '', 'dim'),
-					seg(text),
-				]);
-			} else {
-				lines.push([seg(indent + text)]);
-			}
-		});
+		const rows = Math.max(lefts.length, mids.length, texts.length);
+		for (let row = 0; row < rows; row++) {
+			lines.push([
+				seg('  ' + (lefts[row] ?? '').padEnd(leftWidth) + ' ', 'key'),
+				seg(midWidth > 0 ? (mids[row] ?? '').padEnd(midWidth) + ' ' : '', 'dim'),
+				seg(texts[row] ?? ''),
+			]);
+		}
 	}
 	return lines;
 }
@@ -52,16 +71,19 @@ export interface HelpScreen {
 	legend?: ReadonlyArray<readonly [string, string]>;
 	/** What the `where` words mean. */
 	where?: string;
+	/** What the list columns mean; default: the main screen's (src/model/columns.ts), [] for none. */
+	columns?: ReadonlyArray<ColumnMeaning>;
 }
 
 export function helpLines(width: number, screen: HelpScreen = {}): Line[] {
 	const entries = helpEntries(screen.contexts);
 	const legend = screen.legend ?? LEGEND;
-	const keyWidth = Math.min(18, Math.max(...entries.map((e) => e.keys.length)));
-	const whereWidth = Math.min(24, Math.max(...entries.map((e) => e.where.length)));
-	const lines: Line[] = [
-		[seg('Keys', 'title'), seg(`  (where: ${screen.where ?? 'lists = any pane of the main screen; filter = while typing one'})`, 'dim')],
-	];
+	const keyWidth = Math.min(12, Math.max(...entries.map((e) => e.keys.length)));
+	// The where column gives way to the text on a narrow screen (it wraps at its commas).
+	const whereWidth = Math.min(width >= 100 ? 24 : 18, Math.max(...entries.map((e) => e.where.length)));
+	const lines: Line[] = [[seg('Keys', 'title')]];
+	const where = wrap(`where: ${screen.where ?? 'lists = any pane of the main screen; filter = while typing one'}`, width - 2, '  ');
+	lines.push(...where.map((text) => [seg('  ' + text, 'dim')]));
 	lines.push(
 		...columns(
 			entries.map((e) => ({left: e.keys, mid: e.where, text: (e.dangerous ? '! ' : '') + e.help})),
@@ -74,5 +96,12 @@ export function helpLines(width: number, screen: HelpScreen = {}): Line[] {
 	lines.push([seg('Screen', 'title')]);
 	const legendWidth = Math.max(...legend.map(([left]) => left.length));
 	lines.push(...columns(legend.map(([left, text]) => ({left, text})), width, legendWidth, 0));
+	const columnLegend = screen.columns ?? COLUMN_LEGEND;
+	if (columnLegend.length > 0) {
+		lines.push([]);
+		lines.push([seg('Columns', 'title')]);
+		const nameWidth = Math.max(...columnLegend.map((c) => c.column.length));
+		lines.push(...columns(columnLegend.map((c) => ({left: c.column, text: c.means})), width, nameWidth, 0));
+	}
 	return lines;
 }

@@ -63,3 +63,18 @@ export function lineLength(line: Line): number {
 export function lineText(line: Line): string {
 	return line.map((s) => s.text).join('');
 }
+
+/** The line without its first `columns` columns (a view scrolled sideways). */
+export function dropColumns(line: Line, columns: number): Line {
+	let skip = columns;
+	const out: Line = [];
+	for (const s of line) {
+		if (skip >= s.text.length) {
+			skip -= s.text.length;
+			continue;
+		}
+		out.push({...s, text: s.text.slice(skip)});
+		skip = 0;
+	}
+	return out;
+}

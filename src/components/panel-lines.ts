@@ -2,15 +2,19 @@
 // are the same ones `mdevscope doctor` and `--advice` print (formatDoctor, formatAdvice), given a
 // tone per kind of line so the verdicts stand out; TextOverlay only frames and scrolls them.
 
-import {formatAdvice, type Advice} from '../advice/index.js';
+import {formatAdvice, qemuLines, type Advice} from '../advice/index.js';
 import {formatDoctor, type DoctorCheck} from '../doctor/index.js';
 import {seg, type Line, type Tone} from './line.js';
 import {wrap} from './text.js';
 
-/** Wraps one line under its own indentation (XML and the doctor's fix lines keep their shape). */
+/**
+ * Wraps one line under its own indentation (XML and the doctor's fix lines keep their shape), at
+ * spaces only: a word longer than the line (a path, an argument) stays whole, and the view scrolls
+ * sideways to it, so that what is copied from the screen is what was meant.
+ */
 function wrapped(text: string, width: number, tone?: Tone, hang = '  '): Line[] {
 	const lead = /^ */.exec(text)![0];
-	return wrap(text.slice(lead.length), Math.max(8, width - lead.length), hang).map((part) => [seg(lead + part, tone)]);
+	return wrap(text.slice(lead.length), Math.max(8, width - lead.length), hang, 'keep').map((part) => [seg(lead + part, tone)]);
 }
 
 const VERDICT_TONE: Array<[string, Tone]> = [
@@ -41,8 +45,11 @@ const HEADINGS = new Set(['based on:', 'libvirt domain XML:', 'QEMU:', 'notes:']
 export function adviceLines(advice: Advice, width: number): Line[] {
 	const [first, ...rest] = formatAdvice(advice);
 	const lines: Line[] = [[seg(first!, 'title')]];
+	let heading = '';
 	for (const text of rest) {
-		if (HEADINGS.has(text)) lines.push([seg(text, 'dim')]);
+		if (HEADINGS.has(text)) lines.push([seg((heading = text), 'dim')]);
+		// The QEMU arguments: broken between arguments only, as one shell command.
+		else if (heading === 'QEMU:') lines.push(...qemuLines(advice.qemuArgs, width).map((line) => [seg(line)]));
 		else lines.push(...wrapped(text, width, undefined, text.trimStart().startsWith('- ') ? '  ' : '    '));
 	}
 	return lines;

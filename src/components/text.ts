@@ -52,10 +52,11 @@ export function fit(value: string, width: number, align: 'left' | 'right' = 'lef
 }
 
 /**
- * Word-wrap a (sanitized) string to `width` columns; words longer than a line are cut hard.
+ * Word-wrap a (sanitized) string to `width` columns; words longer than a line are cut hard, or with
+ * `long: 'keep'` left whole on a line of their own (a path or command someone copies from the screen).
  * `indent` is put in front of continuation lines.
  */
-export function wrap(value: string, width: number, indent = ''): string[] {
+export function wrap(value: string, width: number, indent = '', long: 'cut' | 'keep' = 'cut'): string[] {
 	const text = sanitize(value).replace(/ +/g, ' ').trim();
 	if (width <= 0) return [];
 	if (text === '') return [''];
@@ -72,6 +73,10 @@ export function wrap(value: string, width: number, indent = ''): string[] {
 			if (line.length + space + word.length <= room()) {
 				line += (space ? ' ' : '') + word;
 				word = '';
+			} else if (line === '' && long === 'keep') {
+				line = word;
+				word = '';
+				push();
 			} else if (line === '') {
 				// A word longer than the whole line: cut it.
 				const cut = Math.max(1, room());

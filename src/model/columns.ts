@@ -1,5 +1,6 @@
 // What the list columns mean, in one place: the counts the TUI's panes and `--plain` show, and the
-// one-line legend of each column (for the help screen). Pure.
+// one-line legend of each abbreviated column, which the `?` help reads (src/components/help-lines.ts).
+// Pure.
 import type {Instance} from './types.js';
 
 /**
@@ -24,15 +25,34 @@ export function ofType(instances: readonly Instance[], typeId: string): Instance
 	return instances.filter((i) => i.mdevType === typeId);
 }
 
-/** One line per column of the TUI's lists (`--plain` uses the same counts: INSTANCES is `inst`). */
-export const COLUMN_LEGEND: ReadonlyArray<{column: string; means: string}> = [
-	{column: 'inst', means: 'active instances (created by the kernel; they count against avail); defined-only ones are in def'},
-	{column: 'def', means: 'mdevctl definitions not active now (mdevctl start creates them)'},
-	{column: 'avail', means: 'available_instances: how many more of the type the parent can create now'},
-	{column: 'api', means: 'device_api: the VFIO device kind a VM sees (vfio-pci, vfio-ccw, vfio-ap)'},
-	{column: 'grp', means: 'IOMMU group: /dev/vfio/<grp> opens the instance'},
-	{column: 'start', means: 'mdevctl definition: auto (started at boot), manual, - (none)'},
-	{column: 'owner', means: 'the processes holding its /dev/vfio files; - nobody, ? unknown (detail says why)'},
-	{column: 'display', means: 'probe: REGION or DMABUF display (VFIO_DEVICE_QUERY_GFX_PLANE), none; - not probed; other words: why it could not be opened'},
-	{column: 'mig', means: 'probe: VFIO migration (VFIO_DEVICE_FEATURE_MIGRATION) yes or no; ? not asked; - not probed'},
+export interface ColumnMeaning {
+	/** The column title as the list draws it. */
+	column: string;
+	means: string;
+}
+
+/** One entry per abbreviated column of the TUI's lists (`--plain` uses the same counts: INSTANCES is `inst`). */
+export const COLUMN_LEGEND: ReadonlyArray<ColumnMeaning> = [
+	{
+		column: 'inst',
+		means:
+			'active instances (types pane: of the type; parents pane: of the parent), as the kernel counts them against avail; instances only defined in mdevctl, not started, are in def',
+	},
+	{column: 'def', means: 'mdevctl definitions that are not active now (mdevctl start creates them); never counted in inst'},
+	{
+		column: 'avail',
+		means: 'available_instances from sysfs: how many more of the type the parent can create now (0: no room left; n/a: the kernel did not say)',
+	},
+	{column: 'grp', means: "the instance's IOMMU group, /dev/vfio/<grp> (- when it has none: defined, not active)"},
+	{column: 'start', means: "mdevctl's start policy for the instance: auto (at boot) or manual (- when mdevctl has no definition of it)"},
+	{column: 'api', means: "the type's device_api: the VFIO device interface its instances offer (vfio-pci, vfio-ccw, vfio-ap)"},
+	{
+		column: 'owner',
+		means: "the process (and VM) that holds the instance's VFIO group or device open: - nobody, ? unknown (the detail says why), .. not looked yet",
+	},
+	{
+		column: 'display',
+		means: "the probe's display answer (VFIO_DEVICE_QUERY_GFX_PLANE): REGION, DMABUF or none; - not probed, .. probing, or what stopped the probe",
+	},
+	{column: 'mig', means: "the probe's migration answer (VFIO_DEVICE_FEATURE_MIGRATION): yes or no; - not probed, ? not asked"},
 ];

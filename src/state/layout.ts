@@ -24,7 +24,9 @@ export interface Layout {
 	wide: boolean;
 	/** Lines of the filter bar (0 or 1). */
 	filterLines: number;
-	/** Lines between the header and the footer (and filter bar). */
+	/** Lines of a status message above the footer (0 when there is none or it shares the footer's line). */
+	statusLines: number;
+	/** Lines between the header and the footer (and filter bar and status). */
 	bodyHeight: number;
 	/** Horizontal bands, top to bottom; the widths of a band's panes add up to `columns`. */
 	bands: PaneBox[][];
@@ -41,16 +43,30 @@ function clamp(value: number, low: number, high: number): number {
 
 /** The smallest pane: title line, column header, one row, bottom border. */
 const MIN_PANE = 4;
+/** A status message longer than this many lines is cut: the panes keep the rest of the screen. */
+export const MAX_STATUS_LINES = 3;
 
-export function computeLayout(viewport: Viewport, focus: PaneId, filterShown: boolean): Layout {
+/**
+ * How many lines a status message may take above the footer: what the panes can give up and still
+ * be MIN_PANE high (three bands when narrow, two when wide), at most MAX_STATUS_LINES.
+ */
+export function statusRoom(viewport: Viewport, filterShown: boolean): number {
+	const columns = Math.max(1, Math.floor(viewport.columns));
+	const body = Math.max(1, Math.floor(viewport.rows)) - 3 - (filterShown ? 1 : 0);
+	const needed = columns >= WIDE_COLUMNS ? 2 * MIN_PANE + 2 : 3 * MIN_PANE;
+	return Math.max(0, Math.min(MAX_STATUS_LINES, body - needed));
+}
+
+export function computeLayout(viewport: Viewport, focus: PaneId, filterShown: boolean, statusShown = 0): Layout {
 	const columns = Math.max(1, Math.floor(viewport.columns));
 	const rows = Math.max(1, Math.floor(viewport.rows));
 	const filterLines = filterShown ? 1 : 0;
+	const statusLines = Math.min(Math.max(0, Math.floor(statusShown)), statusRoom(viewport, filterShown));
 	// header + footer + the spare last line
-	const bodyHeight = rows - 3 - filterLines;
+	const bodyHeight = rows - 3 - filterLines - statusLines;
 	const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 	const wide = columns >= WIDE_COLUMNS;
-	const base = {columns, rows, tooSmall, wide, filterLines, bodyHeight};
+	const base = {columns, rows, tooSmall, wide, filterLines, statusLines, bodyHeight};
 	if (tooSmall) return {...base, bands: []};
 
 	if (wide) {

@@ -9,7 +9,7 @@
 import type {HostModel, Instance, MdevType} from '../model/types.js';
 import {PANES, type Action, type PaneId, type Panel} from '../keymap.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
-import {clampIndex, deriveView, type ListPane, type ParentRow, type View} from './views.js';
+import {clampIndex, deriveView, FilterMatcher, visibleInstances, type ListPane, type ParentRow, type View} from './views.js';
 import {instanceKey} from '../model/instances.js';
 
 export interface TuiState {
@@ -23,8 +23,10 @@ export interface TuiState {
 	scroll: Record<PaneId, number>;
 	filter: {text: string; editing: boolean};
 	help: {open: boolean; scroll: number};
-	/** The doctor or advice view over the panes (like help), with its scroll; null when closed. */
-	panel: {kind: Panel; scroll: number} | null;
+	/** The doctor or advice view over the panes (like help), with its scroll (`left`: sideways); null when closed. */
+	panel: {kind: Panel; scroll: number; left: number} | null;
+	/** Lines a status message takes above the footer (the panes are shorter by as many). */
+	statusLines: number;
 }
 
 export type TuiAction =
@@ -40,9 +42,12 @@ export type TuiAction =
 	| {type: 'help'; open?: boolean}
 	/** Opens the doctor or advice view, or closes it when it is open (or `open` says so). */
 	| {type: 'panel'; kind: Panel; open?: boolean}
+	/** Scrolls the doctor or advice view sideways; `overflow`: how many columns its widest line is wider than the view. */
+	| {type: 'sideways'; dir: 1 | -1; overflow: number}
 	| {type: 'back'}
 	| {type: 'set-model'; model: HostModel}
-	| {type: 'resize'; columns: number; rows: number};
+	| {type: 'resize'; columns: number; rows: number}
+	| {type: 'status-lines'; lines: number};
 
 /** What a probe result describes: the device behind a uuid, in its parent, of its type, in its group. */
 function probedIdentity(instance: Instance): string {
@@ -72,11 +77,12 @@ export function initialState(model: HostModel, viewport: Viewport): TuiState {
 		filter: {text: '', editing: false},
 		help: {open: false, scroll: 0},
 		panel: null,
+		statusLines: 0,
 	});
 }
 
 export function layoutOf(state: TuiState): Layout {
-	return computeLayout(state.viewport, state.focus, state.filter.editing || state.filter.text !== '');
+	return computeLayout(state.viewport, state.focus, state.filter.editing || state.filter.text !== '', state.statusLines);
 }
 
 export function viewOf(state: TuiState): View {
@@ -96,6 +102,16 @@ export function detailSubject(state: TuiState, view: View = viewOf(state)): Subj
 	if (state.lastList === 'instances' && instance) return {kind: 'instance', row: parent, instance};
 	if (state.lastList !== 'parents' && type) return {kind: 'type', row: parent, type};
 	return {kind: 'parent', row: parent};
+}
+
+/**
+ * The instances `P` probes: what the instances pane lists (filtered like it); from the parents pane,
+ * those of every parent listed (the whole host when there is no filter).
+ */
+export function shownInstances(state: TuiState, view: View = viewOf(state)): Instance[] {
+	if (state.focus !== 'parents') return view.instances;
+	const f = new FilterMatcher(state.filter.text);
+	return view.parents.flatMap((row) => visibleInstances(row, null, f));
 }
 
 function subjectKey(subject: Subject): string {
@@ -229,6 +245,8 @@ function setFocus(state: TuiState, focus: PaneId): TuiState {
 }
 
 const PRINTABLE = /[^\x20-\x7e]/g;
+/** Columns one sideways key moves the doctor or advice view. */
+export const SIDEWAYS_STEP = 20;
 
 export function reducer(state: TuiState, action: TuiAction): TuiState {
 	switch (action.type) {
@@ -273,7 +291,12 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 		}
 		case 'panel': {
 			const open = action.open ?? state.panel?.kind !== action.kind;
-			return {...state, help: {open: false, scroll: 0}, panel: open ? {kind: action.kind, scroll: 0} : null};
+			return {...state, help: {open: false, scroll: 0}, panel: open ? {kind: action.kind, scroll: 0, left: 0} : null};
+		}
+		case 'sideways': {
+			if (!state.panel) return state;
+			const left = Math.max(0, Math.min(state.panel.left + action.dir * SIDEWAYS_STEP, action.overflow));
+			return left === state.panel.left ? state : {...state, panel: {...state.panel, left}};
 		}
 		case 'back':
 			if (state.help.open) return {...state, help: {open: false, scroll: 0}};
@@ -285,6 +308,8 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 		case 'resize':
 			if (action.columns === state.viewport.columns && action.rows === state.viewport.rows) return state;
 			return normalize({...state, viewport: {columns: action.columns, rows: action.rows}});
+		case 'status-lines':
+			return action.lines === state.statusLines ? state : normalize({...state, statusLines: action.lines});
 	}
 }
 
