@@ -10,6 +10,7 @@ import {render} from 'ink';
 import {FrameDiffer} from './components/frame-diff.js';
 import {RedrawContext} from './components/hooks/use-keys.js';
 import {separateLoneEscapes} from './keymap.js';
+import {EX_SOFTWARE} from './exit-codes.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -97,7 +98,8 @@ export async function runFullScreen(node: ReactElement, streams: Streams = {}): 
 	const onFatal = (error: unknown) => {
 		teardown();
 		stderr.write(`mdevscope: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-		process.exit(1);
+		// 70, as for every error mdevscope did not expect: 1 is a verdict (doctor failed, compare risky).
+		process.exit(EX_SOFTWARE);
 	};
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	const removeHandlers = () => {

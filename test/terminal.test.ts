@@ -132,6 +132,10 @@ test('an uncaught error while the TUI runs: the terminal is restored and the err
 	const pid = await startTui(t, session, `node --require ${crash}`);
 	process.kill(pid, 'SIGUSR2');
 	await gone(pid);
+	// Its exit status is mdevscope's "failed itself" (70), which no verdict uses.
+	tmux('send-keys', '-t', session, 'echo "status=$?"', 'Enter');
+	await waitFor('the exit status', () => /^status=\d+$/m.test(screen(session)));
+	t.regex(screen(session), /^status=70$/m);
 	await assertRestored(t, session);
 	t.true(screen(session).includes('mdevscope terminal test: an uncaught error'), screen(session));
 });
