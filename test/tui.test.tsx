@@ -1141,7 +1141,7 @@ test('SIGTERM while the TUI runs: the terminal is restored and the process dies 
 
 test('an uncaught error while the TUI runs: the terminal is restored and the error is shown', async (t) => {
 	const result = await childTui(`throw new Error('boom from a timer');`);
-	t.is(result.code, 1);
+	t.is(result.code, 70, "EX_SOFTWARE: mdevscope failed itself (1 is a verdict)");
 	t.true(result.stdout.includes('Parents'));
 	t.true(result.stdout.endsWith('\x1b[?25h' + LEAVE));
 	t.true(result.stderr.includes('boom from a timer'));
