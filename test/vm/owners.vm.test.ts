@@ -33,6 +33,7 @@ ${HOLDER_SH}
 start_holder ${MDPY} ${HOLDER_ARGS.join(' ')}
 echo "@@@ holder pid=$hp group=$g"
 run json $cli --json
+run cmdline $cli --json --with-cmdline
 run plain $cli --plain
 run probe $cli --json --probe
 kill -USR1 $hp
@@ -65,16 +66,16 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 			if (!sec) throw new Error(`no section ${name} in the guest's output:\n${vm.stdout}\n${vm.stderr}`);
 			return sec;
 		};
-		for (const name of ['json', 'plain', 'probe', 'after', 'doctor', 'doctorjson']) t.is(get(name).rc, 0, `${name}: ${get(`${name}.stderr`).text}`);
+		for (const name of ['json', 'cmdline', 'plain', 'probe', 'after', 'doctor', 'doctorjson']) t.is(get(name).rc, 0, `${name}: ${get(`${name}.stderr`).text}`);
 
 		const held = /^@@@ holder pid=(\d+) group=(\d+)$/m.exec(vm.stdout);
 		const pid = Number(held?.[1]);
 		const group = Number(held?.[2]);
 		t.true(pid > 1);
+		// --json leaves the argv out (it can hold secrets: the -object secret here); VM name and uuid stay.
 		const owner: Owner = {
 			pid,
 			comm: 'qemu-holder',
-			cmdline: ['/tmp/qemu-holder', String(group), MDPY, ...HOLDER_ARGS],
 			vmName: 'vdi-42',
 			vmUuid: VM_UUID,
 			libvirtDomain: 'vdi-42',
@@ -88,6 +89,9 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 		t.false('ownersUnknown' in listed.get(MDPY)!);
 		t.deepEqual(listed.get(MTTY)!.owners, []);
 		t.deepEqual(listed.get(MBOCHS)!.owners, []);
+		t.false(get('json').text.includes('masterKey0'), 'no argv in --json');
+		// ---- --json --with-cmdline: the same owner with its whole command line, as the kernel gave it ----
+		t.deepEqual(instancesOf(get('cmdline').text).get(MDPY)!.owners, [{...owner, cmdline: ['/tmp/qemu-holder', String(group), MDPY, ...HOLDER_ARGS]}]);
 
 		// ---- --plain: the OWNER column ----
 		const plain = get('plain').text.split('\n');
