@@ -1,6 +1,8 @@
 // The Ink TUI on the tree captured from a real Debian 6.12 kernel, through its keys.
 // ink-testing-library renders at 100 columns; for other sizes a stdout with columns/rows is used
 // (Ink lays out to stdout.columns, and the TUI sizes itself from columns/rows and 'resize' events).
+// First: the TUI draws live as it does for an admin, also when CI is set (runTui below).
+import './helpers/no-ci.js';
 import anyTest from 'ava';
 import React from 'react';
 import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
