@@ -10,6 +10,7 @@ import anyTest from 'ava';
 import {scanHost} from '../src/sysfs/scan.js';
 import {extractTar, openSampleHost, SAMPLE_LABEL, sampleFiles} from '../src/snapshot/sample.js';
 import {bundle} from './safety/bundle.js';
+import {stopTmuxServer} from './helpers/tmux.js';
 
 const test = anyTest.serial;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,7 +21,7 @@ const socket = `mdevscope-sample-${process.pid}`;
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 anyTest.after.always(async () => {
-	if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+	if (hasTmux) stopTmuxServer(socket);
 	rmSync(work, {recursive: true, force: true});
 });
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import anyTest, {type ExecutionContext} from 'ava';
 import {missingTool} from './helpers/missing.js';
+import {stopTmuxServer} from './helpers/tmux.js';
 import {bundle} from './safety/bundle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,8 +21,6 @@ const test = hasTmux ? anyTest.serial : anyTest.skip;
 if (!hasTmux) missingTool('the TUI in a real terminal, and the terminal restored on every exit', 'tmux', 'tmux');
 
 const socket = `mdevscope-terminal-${process.pid}`;
-// Where tmux -L puts it (tmux(1): $TMUX_TMPDIR or /tmp, then tmux-<uid>).
-const socketPath = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid!()}`, socket);
 const work = mkdtempSync(path.join(tmpdir(), 'mdevscope-terminal-'));
 // An uncaught error on demand, inside the real CLI: preloaded, it throws from the event loop when
 // the test sends SIGUSR2 (not SIGUSR1, which would start node's inspector).
@@ -39,9 +38,7 @@ function tmux(...args: string[]): string {
 
 anyTest.after.always(async () => {
 	if (hasTmux) {
-		spawnSync('tmux', ['-L', socket, 'kill-server']);
-		// The server leaves its socket file behind when killed: remove it, not a pile per run.
-		rmSync(socketPath, {force: true});
+		stopTmuxServer(socket);
 		(await bundle()).remove();
 	}
 	rmSync(work, {recursive: true, force: true});
