@@ -3,6 +3,7 @@
 // The options shared with the tests' bundles are in esbuild-options.mjs.
 import {build} from 'esbuild';
 import {chmodSync, rmSync} from 'node:fs';
+import {buildInfo, buildInfoDefine} from './build-info.mjs';
 import {nodeBundle} from './esbuild-options.mjs';
 
 // Chunk names are content hashes: start from an empty dist/ so no stale chunk ships.
@@ -13,5 +14,6 @@ await build({
 	entryPoints: {cli: 'src/cli.tsx', 'probe-child': 'src/probe/child.ts'},
 	outdir: 'dist',
 	splitting: true,
+	define: {...nodeBundle.define, ...buildInfoDefine(buildInfo({singleFile: false}))},
 });
 chmodSync('dist/cli.js', 0o755);

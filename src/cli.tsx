@@ -6,7 +6,7 @@ import {existsSync, statSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import v8 from 'node:v8';
-import {fileURLToPath} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import meow from 'meow';
 import {footerHints, type Context} from './keymap.js';
 import type {ProbeResult} from './model/probe.js';
@@ -18,6 +18,8 @@ import {errCode, errnoMeaning} from './sysfs/env.js';
 import {EX_NOINPUT, EX_SOFTWARE, EX_USAGE} from './exit-codes.js';
 import {scanHost} from './sysfs/scan.js';
 import {rescanHost} from './sysfs/rescan.js';
+import {BUILD, versionLine} from './build-info.js';
+import {assetSampleFiles, openSampleHost, sampleFiles, type SampleFiles} from './snapshot/sample.js';
 
 // The same defaults as src/probe/runner.ts, stated here so --help can show them.
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -43,8 +45,9 @@ const EXIT_CODES = `
 const help = `
 	Usage
 	  $ mdevscope [options]
-	  $ mdevscope doctor [--root DIR] [--json]
+	  $ mdevscope doctor [--root DIR | --sample] [--json]
 	  $ mdevscope --from FILE [--plain | --json]
+	  $ mdevscope --sample [--plain | --json]
 	  $ mdevscope compare SOURCE DEST [--uuid UUID]... [--json]
 	  $ mdevscope features [UUID...] [--json]
 	  $ mdevscope export [--dir DIR]
@@ -59,6 +62,9 @@ const help = `
 	  --root DIR         Read /sys, /proc, /dev and /etc under DIR instead of / (a captured tree)
 	  --from FILE        Open a snapshot (saved \`mdevscope --json --probe\` output) like a live host,
 	                     marked as recorded, with its host name and time and its recorded probes
+	  --sample           Show the sample host that comes with mdevscope instead of this one: a
+	                     tree recorded on Debian 6.12 with the kernel's mdev sample drivers, with
+	                     the answers its instances gave to the probes there (marked as such)
 	  --json             Print everything as JSON (the schema is in the README)
 	  --with-cmdline     With --json: keep each owner's full command line (owners[].cmdline),
 	                     left out by default: QEMU's argv can hold passwords and secret paths
@@ -114,7 +120,7 @@ ${keyLines(['compare', 'global']).join('\n')}
 	  $ mdevscope
 	  $ mdevscope --plain --probe
 	  $ mdevscope --json | jq '.parents[].types[] | {id, availableInstances}'
-	  $ mdevscope --root test/fixtures/trees/debian-6.12
+	  $ mdevscope --sample
 	  $ mdevscope doctor
 	  $ mdevscope --json --probe > host-a.json; mdevscope --from host-a.json
 	  $ mdevscope compare host-a.json local --uuid 11111111-1111-1111-1111-111111111111
@@ -134,7 +140,7 @@ const commandOptions = `
 const commandHelp: Record<Command, string> = {
 	doctor: `
 	Usage
-	  $ mdevscope doctor [--root DIR] [--json]
+	  $ mdevscope doctor [--root DIR | --sample] [--json]
 
 	Checks this host (or the tree under --root DIR) for what mdev needs: IOMMU, modules,
 	/dev/vfio, parents, why a type has no free instance, vendor conditions. Each check says
@@ -142,6 +148,7 @@ const commandHelp: Record<Command, string> = {
 
 	Options
 	  --root DIR         Check the tree under DIR instead of this host
+	  --sample           Check the sample host that comes with mdevscope (mdevscope --help)
 	  --json             Print the checks as JSON (the shape is in docs/doctor.md)${commandOptions}
 
 	Exit codes
@@ -213,6 +220,7 @@ const flagSpec = {
 	concurrency: {type: 'number', default: DEFAULT_CONCURRENCY},
 	color: {type: 'boolean', default: true},
 	from: {type: 'string'},
+	sample: {type: 'boolean', default: false},
 	uuid: {type: 'string', isMultiple: true},
 	dir: {type: 'string', default: '/run/mdevscope'},
 	help: {type: 'boolean', shortFlag: 'h', default: false},
@@ -305,7 +313,10 @@ if (argv.problem !== null && !helpOrVersion) usageError(argv.problem);
 let cli: ReturnType<typeof meow<typeof flagSpec>>;
 try {
 	cli = meow(command === undefined ? help : commandHelp[command], {
-		importMeta: import.meta,
+		// meow looks for package.json from here; the single executable has none (its data: URL
+		// module is no file), so it is told the package's name, version and description instead.
+		importMeta: BUILD.singleFile ? ({url: pathToFileURL(process.execPath).href} as ImportMeta) : import.meta,
+		pkg: {name: 'mdevscope', version: BUILD.version, description: BUILD.description},
 		// Only the help text and the version are wanted then: nothing else to parse (or reject).
 		...(helpOrVersion ? {argv: []} : {}),
 		// readArgv has checked the options; meow's own check would also reject `-` (this host).
@@ -319,14 +330,17 @@ try {
 	usageError(err instanceof Error ? err.message : String(err));
 }
 if (argv.help) cli.showHelp(0);
-if (argv.version) cli.showVersion();
+if (argv.version) {
+	process.stdout.write(`${versionLine()}\n`);
+	process.exit(0);
+}
 
 if (commandWord !== undefined && command === undefined) {
 	usageError(`unknown command ${JSON.stringify(commandWord)}; the commands are ${COMMANDS.join(', ')} (to read a tree, use --root ${commandWord}).`);
 }
 if (command === 'doctor' && commandArgs.length > 0) usageError(`doctor takes no arguments (got ${JSON.stringify(commandArgs[0])}).`);
 if (command === 'export' && commandArgs.length > 0) usageError(`export takes no arguments (got ${JSON.stringify(commandArgs[0])}); the directory is --dir DIR.`);
-const {root, json, plain, probe, advice, timeout, concurrency, color, from} = cli.flags;
+const {root, json, plain, probe, advice, timeout, concurrency, color, from, sample} = cli.flags;
 if (json && plain) usageError('--json and --plain both say how to print; give one.');
 // The interactive views read keys from stdin and draw on stdout: both must be a terminal
 // (Ink's raw mode fails on a stdin that is not); otherwise what --plain prints.
@@ -340,6 +354,11 @@ if (uuids.length > 0 && command !== 'compare') usageError('--uuid belongs to com
 if (from !== undefined) {
 	if (command !== undefined) usageError(`--from opens a snapshot in the views; ${command} does not read snapshots${command === 'compare' ? ' through --from (give the files as SOURCE and DEST)' : ''}.`);
 	if (root !== '/') usageError('--from and --root both say where to read from; give one.');
+}
+if (sample) {
+	if (command !== undefined && command !== 'doctor') usageError(`--sample opens the sample host in the views and in doctor; ${command} reads this host (or --root DIR).`);
+	if (from !== undefined || root !== '/') usageError(`--sample and ${from !== undefined ? '--from' : '--root'} both say where to read from; give one.`);
+	if (probe) usageError("--sample shows the answers its instances gave when it was recorded; --probe would ask this host's kernel, which has none of them.");
 }
 // features and export always probe: --probe-held goes with them as it goes with --probe.
 const alwaysProbes = command === 'features' || command === 'export';
@@ -450,6 +469,31 @@ async function runCompare(): Promise<void> {
 	}
 }
 
+/**
+ * The package directory (src/ and dist/ are both one level below it); none in the single executable,
+ * whose files are inside it.
+ */
+const packageDir = BUILD.singleFile ? null : path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The sample host that comes with mdevscope (src/snapshot/sample.ts): the package's files, or the
+ * single executable's assets. Null when a checkout lacks them.
+ */
+async function bundledSample(): Promise<SampleFiles | null> {
+	if (packageDir !== null) return sampleFiles(packageDir);
+	const {getAsset} = await import('node:sea');
+	return assetSampleFiles((name) => getAsset(name));
+}
+
+function openBundledSample(files: SampleFiles | null): ReturnType<typeof openSampleHost> {
+	if (files === null) inputError(`--sample: this copy of mdevscope has no sample host (${packageDir === null ? 'the executable' : packageDir} lacks it).`);
+	try {
+		return openSampleHost(files);
+	} catch (err) {
+		inputError(`--sample: ${err instanceof Error ? err.message : String(err)}`);
+	}
+}
+
 async function main(): Promise<void> {
 	if (command === 'compare') return runCompare();
 	if (command === 'features' || command === 'export') {
@@ -470,30 +514,30 @@ async function main(): Promise<void> {
 			throw err;
 		}
 	});
-	if (snapshot === null) checkRoot(root);
+	if (snapshot === null && !sample) checkRoot(root);
 	if (command === undefined && !json && !plain && onTerminal) keepTuiHeapSmall();
-	const model = snapshot?.model ?? scanHost(root);
+	const sampleSource = await bundledSample();
+	// --sample: the bundled tree, read like --root's, with the probe answers recorded with it.
+	const shownSample = sample ? openBundledSample(sampleSource) : null;
+	const readRoot = shownSample?.model.root ?? root;
+	const model = snapshot?.model ?? shownSample?.model ?? scanHost(root);
 	if (command === 'doctor') {
 		const {runDoctorCommand} = await import('./commands/doctor.js');
-		process.exitCode = runDoctorCommand(model, root, {json});
+		process.exitCode = runDoctorCommand(model, readRoot, {json});
 		return;
 	}
-	// The package's own copy of a real host, offered when this one has nothing (src/ and dist/ are
-	// both one level below the package directory): the TUI's sample (src/snapshot/sample.ts) ships in
-	// the package; the tree --plain names is made by `npm run fixtures` in a checkout.
-	const packageDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-	const sampleRoot = path.join(packageDir, 'test', 'fixtures', 'trees', 'debian-6.12');
+	const recorded = snapshot?.probes ?? shownSample?.probes ?? null;
 	if (json || plain || !onTerminal) {
-		const probes = snapshot ? (snapshot.probes.size > 0 ? snapshot.probes : null) : probe ? await probeAll(model) : null;
+		const probes = recorded ? (recorded.size > 0 ? recorded : null) : probe ? await probeAll(model) : null;
 		if (advice && !probes) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
 		const advised = advice && probes ? (await import('./commands/advice.js')).adviceByInstance(model, probes) : null;
 		// Who holds each instance, read after the probes so that their children are gone. A
 		// snapshot's JSON already carries the owners it recorded.
-		const owners = snapshot ? null : ownersByInstance(model, root);
+		const owners = snapshot ? null : ownersByInstance(model, readRoot);
 		if (json) process.stdout.write(renderJson(model, probes, advised, owners, {withCmdline: cli.flags.withCmdline}));
 		else {
 			const shownOwners = owners ?? recordedOwners(model);
-			process.stdout.write(renderPlain(model, {probes, owners: shownOwners, tryRoot: {path: sampleRoot, exists: existsSync(sampleRoot)}}));
+			process.stdout.write(renderPlain(model, {probes, owners: shownOwners, trySample: sampleSource !== null}));
 			if (advised) process.stdout.write(`\n${(await import('./commands/advice.js')).renderAdvicePlain(advised)}`);
 		}
 		return;
@@ -501,8 +545,8 @@ async function main(): Promise<void> {
 	const {runTui} = await loadInteractive(() => import('./tui.js'));
 	// A snapshot cannot be read again: `r` shows it as it was.
 	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
-	const initialProbes = snapshot ? snapshot.probes : probe ? await probeAll(model) : undefined;
-	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, samplePackage: packageDir, initialProbes});
+	const initialProbes = recorded ?? (probe ? await probeAll(model) : undefined);
+	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource, initialProbes});
 }
 
 main().catch((err: unknown) => {

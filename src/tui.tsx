@@ -3,7 +3,7 @@
 
 import React from 'react';
 import type {HostModel} from './model/types.js';
-import {openSampleHost, sampleFiles} from './snapshot/sample.js';
+import {openSampleHost, type SampleFiles} from './snapshot/sample.js';
 import {App} from './components/App.js';
 import type {ProbeFn} from './components/hooks/use-probes.js';
 import type {ProbeResult} from './model/probe.js';
@@ -16,8 +16,8 @@ export interface RunTuiOptions extends Streams {
 	concurrency?: number;
 	/** How `r` reads the host again, given the model shown (the CLI passes src/sysfs/rescan.ts's rescanHost); the source marker is kept. */
 	rescan: (shown: HostModel) => HostModel;
-	/** The package directory whose sample host (src/snapshot/sample.ts) the empty-host screen offers; absent: none. */
-	samplePackage?: string;
+	/** The sample host (src/snapshot/sample.ts) the empty-host screen offers; absent or null: none. */
+	sample?: SampleFiles | null;
 	probeFn?: ProbeFn;
 	/** Probe results to show from the start: a snapshot's recorded ones, or those of `--probe`. */
 	initialProbes?: ReadonlyMap<string, ProbeResult>;
@@ -25,7 +25,7 @@ export interface RunTuiOptions extends Streams {
 
 export async function runTui(opts: RunTuiOptions): Promise<void> {
 	// Never this machine: a tree labelled as what it was recorded on, with its recorded probe answers.
-	const sample = opts.samplePackage === undefined ? null : sampleFiles(opts.samplePackage);
+	const sample = opts.sample ?? null;
 	const openSample = sample ? () => openSampleHost(sample) : undefined;
 	await runFullScreen(
 		<App

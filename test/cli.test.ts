@@ -7,7 +7,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import type {HostModel} from '../src/model/types.js';
-import {assertFreshDist, cli as runCli, distCli as dist, type CliRun as Run} from './helpers/cli.js';
+import {assertFreshDist, cli as runCli, distCli as dist, versionLine, type CliRun as Run} from './helpers/cli.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const trees = path.join(project, 'test', 'fixtures', 'trees');
@@ -105,17 +105,18 @@ test('--help: usage, options, keys and examples as the user sees them', async (t
 		'Keys in the interactive view',
 		'j/k move',
 		'q quit',
-		'$ mdevscope --root test/fixtures/trees/debian-6.12',
+		'--sample ',
+		'$ mdevscope --sample',
 	]) {
 		t.true(r.stdout.includes(part), part);
 	}
 });
 
-test('--version prints the package version', async (t) => {
-	const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as {version: string};
+test('--version prints the package version and the commit dist/ was built from', async (t) => {
 	const r = await cli('--version');
 	t.is(r.code, 0);
-	t.is(r.stdout, `${pkg.version}\n`);
+	t.is(r.stdout, `${versionLine()}\n`);
+	t.regex(r.stdout, /^mdevscope \d+\.\d+\.\d+ \(commit [0-9a-f]{12}(-dirty)?\)\n$/);
 });
 
 test('an unknown flag, a stray argument or a bad number: a clear message and exit 64', async (t) => {
@@ -146,7 +147,7 @@ test('a bad --root: a clear message and exit 66 (an input that cannot be read), 
 // ---- --help and --version, everywhere --------------------------------------------------------------
 
 const COMMAND_USAGE: Record<string, string> = {
-	doctor: '$ mdevscope doctor [--root DIR] [--json]',
+	doctor: '$ mdevscope doctor [--root DIR | --sample] [--json]',
 	compare: '$ mdevscope compare SOURCE DEST [--uuid UUID]... [--json | --plain]',
 	features: '$ mdevscope features [UUID...] [--json]',
 	export: '$ mdevscope export [--dir DIR]',
@@ -176,9 +177,8 @@ test('--help and -h after a command: that command\'s usage and exit codes, exit 
 });
 
 test('--version and -V after a command print the version and exit 0, and the command does not run', async (t) => {
-	const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as {version: string};
 	for (const args of [['-V'], ...Object.keys(COMMAND_USAGE).flatMap((c) => [[c, '--version'], [c, '-V']])]) {
-		t.deepEqual(await cli(...args, '--root', path.join(trees, 'empty')), {code: 0, stdout: `${pkg.version}\n`, stderr: ''}, args.join(' '));
+		t.deepEqual(await cli(...args, '--root', path.join(trees, 'empty')), {code: 0, stdout: `${versionLine()}\n`, stderr: ''}, args.join(' '));
 	}
 });
 
@@ -271,7 +271,7 @@ test('the empty host: exit 0, the helpful text, and JSON with empty lists', asyn
 	t.true(plain.stdout.includes(`No mediated devices (mdev) found under ${root}.`));
 	t.true(plain.stdout.includes('What mdevscope looked for:\n  /sys/class/mdev_bus      missing (the mdev module makes it)'));
 	t.true(plain.stdout.includes('What is missing, and the fix:'));
-	t.true(plain.stdout.includes(`  try: mdevscope --root ${debian612} (a host captured from a real Debian 6.12 kernel)\n`));
+	t.true(plain.stdout.includes("  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel's mdev sample drivers)\n"));
 	const json = await cli('--root', root, '--json');
 	t.is(json.code, 0, json.stderr);
 	const m = JSON.parse(json.stdout) as HostModel;
@@ -376,4 +376,33 @@ test('dist/cli.js (npm run build): --json on the 6.12 tree, and no Ink/React cod
 	const loaded = urls.filter((u) => u.startsWith('file://') && u.includes('/dist/')).map((u) => fileURLToPath(u));
 	t.true(loaded.includes(dist));
 	t.deepEqual(loaded.filter((f) => readFileSync(f, 'utf8').includes(reactMark)), []);
+});
+
+// ---- --sample: the host that comes with mdevscope ------------------------------------------------
+
+test('--sample: the bundled host with its recorded probe answers, marked as the sample, in --json, --plain and doctor', async (t) => {
+	const recorded = JSON.parse(readFileSync(path.join(project, 'test', 'fixtures', 'probes', 'debian-6.12.json'), 'utf8')) as {cases: {free: Array<{uuid: string; display: {region: {supported: boolean}}; migration: {flags: number | null}}>}};
+	const json = await cli('--sample', '--json');
+	t.is(json.code, 0, json.stderr);
+	const m = JSON.parse(json.stdout) as Omit<HostModel, 'instances'> & {instances: Array<{uuid: string; probe?: {display: {region: {supported: boolean}}; migration: {flags: number | null}}}>};
+	t.is(m.source.kind, 'tree');
+	t.regex(m.source.label ?? '', /^sample: recorded on Debian 6\.12/);
+	t.deepEqual(
+		m.instances.map((i) => [i.uuid, i.probe?.display.region.supported, i.probe?.migration.flags]).sort(),
+		recorded.cases.free.map((r) => [r.uuid, r.display.region.supported, r.migration.flags]).sort(),
+	);
+	const plain = await cli('--sample', '--plain');
+	t.is(plain.code, 0, plain.stderr);
+	t.true(plain.stdout.includes("Source    tree sample: recorded on Debian 6.12 with the kernel's mdev sample drivers\n"), plain.stdout);
+	const doctor = await cli('doctor', '--sample', '--json');
+	t.true(doctor.code === 0 || doctor.code === 1, doctor.stderr);
+	t.true(JSON.parse(doctor.stdout).checks.length > 0);
+});
+
+test('--sample with --root, --from, --probe or a command that reads this host: a usage error (64)', async (t) => {
+	for (const args of [['--sample', '--root', debian612], ['--sample', '--from', 'x.json'], ['--sample', '--probe', '--json'], ['features', '--sample'], ['export', '--sample']]) {
+		const r = await cli(...args);
+		t.is(r.code, 64, args.join(' '));
+		t.regex(r.stderr, /^mdevscope: --sample /, args.join(' '));
+	}
 });

@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {errno} from '../src/ffi/errno.js';
 import {fastFfi, type FastCall} from '../src/ffi/fast-call.js';
+import {ffiModules} from '../src/ffi/modules.js';
 import * as libc from '../src/ffi/libc.js';
 
 const ENOENT = errno('ENOENT');
@@ -69,7 +70,7 @@ const fast = {
 	ioctlString: libc.ioctlString,
 	syscall: libc.syscall,
 };
-const getterFfi = fastFfi(require);
+const getterFfi = fastFfi(ffiModules());
 const getter = {
 	ioctlPointer: getterFfi.bind(self.get('ioctl'), 'int', ['int', 'ulong', 'pointer'], 2),
 	open: getterFfi.bind(self.get('open'), 'int', ['string', 'int'], 2),

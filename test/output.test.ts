@@ -82,7 +82,7 @@ test('plain: an unreadable mdevctl definition shows as invalid, not as manual', 
 
 test('plain: the empty host says what was looked for, what is missing and what to try', (t) => {
 	const root = path.join(trees, 'empty');
-	t.deepEqual(lines(renderPlain(scan('empty'), {tryRoot: {path: '/pkg/test/fixtures/trees/debian-6.12', exists: false}})), [
+	t.deepEqual(lines(renderPlain(scan('empty'), {trySample: true})), [
 		'Host      plain-host, kernel 6.1.0-27-amd64',
 		'Source    tree empty',
 		'Modules   vfio no, vfio_iommu_type1 no, mdev no',
@@ -110,8 +110,7 @@ test('plain: the empty host says what was looked for, what is missing and what t
 		'    for PCI passthrough as well, enable the IOMMU (intel_iommu=on or amd_iommu=on, and VT-d/AMD-Vi in firmware).',
 		'',
 		'To see what mdevscope shows on a host that has mediated devices:',
-		'  try: mdevscope --root /pkg/test/fixtures/trees/debian-6.12 (a host captured from a real Debian 6.12 kernel)',
-		'  (that tree is made by `npm run fixtures` in the package directory; run it first)',
+		"  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel's mdev sample drivers)",
 		'',
 	]);
 });

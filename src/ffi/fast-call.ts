@@ -10,8 +10,8 @@
 // which attaches nothing), calls `ffi_call`, and reads the result; errno is read at once when the
 // result is -1, before any other JS, on the same thread. The native addon and the C functions
 // called are ffi-napi's; only the JS around them changes.
-import {createRequire} from 'node:module';
 import type {CallResult} from './libc.js';
+import type {FfiModules} from './modules.js';
 
 /** How one argument is passed, in ffi-napi's type names. */
 export type ArgKind = 'int' | 'ulong' | 'long' | 'pointer' | 'string';
@@ -39,16 +39,10 @@ const LONG_END = 2n ** 63n;
 const ULONG_END = 2n ** 64n;
 
 /**
- * Builds the fast path on ffi-napi as loaded by `require` (the caller's createRequire): its
- * bindings (ffi_call, _errno) and the ref-napi instance it uses itself.
+ * Builds the fast path on ffi-napi (src/ffi/modules.ts): its bindings (ffi_call, _errno) and the
+ * ref-napi instance it uses itself.
  */
-export function fastFfi(require: NodeJS.Require): FastFfi {
-	const ffiMain = require.resolve('ffi-napi');
-	const ffi: any = require(ffiMain);
-	// From ffi-napi's own directory: the ref-napi instance it registers its Buffers with.
-	const inFfi = createRequire(ffiMain);
-	const bindings: any = inFfi('./bindings');
-	const ref: any = inFfi('@2060.io/ref-napi');
+export function fastFfi({ffi, bindings, ref}: FfiModules): FastFfi {
 	if (typeof bindings.ffi_call !== 'function' || typeof ref._writePointer !== 'function') {
 		throw new Error(
 			'ffi-napi has no ffi_call or ref-napi no _writePointer: src/ffi/fast-call.ts was written ' +

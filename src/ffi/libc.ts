@@ -5,9 +5,9 @@
 //
 // The native addon is loaded on first use only, so that importing this module costs nothing, and
 // never inside a worker thread (ffi-napi crashes there); only the probe child process calls it.
-import {createRequire} from 'node:module';
 import {isMainThread} from 'node:worker_threads';
 import {fastFfi, type ArgKind, type FastCall} from './fast-call.js';
+import {ffiModules} from './modules.js';
 
 /** The outcome of one libc call: `ret` as the C function returned it; `errno` when ret is -1, else 0. */
 export interface CallResult {
@@ -65,9 +65,9 @@ function load(): Bound {
 				'Call it from the probe child process (src/probe/child.ts) instead.',
 		);
 	}
-	const require = createRequire(import.meta.url);
-	const ffi: any = require('ffi-napi');
-	const fast = fastFfi(require);
+	const modules = ffiModules();
+	const ffi: any = modules.ffi;
+	const fast = fastFfi(modules);
 	// dlopen(NULL): the process itself, which has libc loaded (glibc or musl alike).
 	const self = ffi.DynamicLibrary(null, ffi.DynamicLibrary.FLAGS.RTLD_NOW);
 	// errno read in place rather than by a second call into the addon, where libc says where it is.

@@ -17,7 +17,8 @@ export interface PlainOptions {
 	/** Probe results by instance uuid (`--probe`); adds REGION/DMABUF/MIGRATION columns and a summary. */
 	probes?: ReadonlyMap<string, ProbeResult> | null;
 	/** For the empty-host text: a captured tree to try, and whether it is there. */
-	tryRoot?: {path: string; exists: boolean} | null;
+	/** This copy of mdevscope has its sample host (--sample): name it where this host has no mdev. */
+	trySample?: boolean;
 	/** Who holds each instance (src/owners/join.ts); adds an OWNER column and, where unknown, why. */
 	owners?: OwnersByInstance | null;
 }
@@ -265,10 +266,9 @@ function emptyHost(model: HostModel, opts: PlainOptions): string[] {
 		);
 	}
 	if (fixes.length > 0) out.push('What is missing, and the fix:', ...fixes.map((f) => `  ${f}`), '');
-	if (opts.tryRoot) {
+	if (opts.trySample) {
 		out.push('To see what mdevscope shows on a host that has mediated devices:');
-		out.push(`  try: mdevscope --root ${clean(opts.tryRoot.path)} (a host captured from a real Debian 6.12 kernel)`);
-		if (!opts.tryRoot.exists) out.push('  (that tree is made by `npm run fixtures` in the package directory; run it first)');
+		out.push("  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel's mdev sample drivers)");
 	}
 	return out;
 }

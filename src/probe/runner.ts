@@ -6,6 +6,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {dirname, join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
+import {BUILD, PROBE_CHILD_ARG} from '../build-info.js';
 import type {ProbeOutcome, ProbeResult, ProbeStep} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';
 import type {ChildMessage, ChildRequest} from './protocol.js';
@@ -33,8 +34,12 @@ export interface ProbeOptions {
 
 type Job = {uuid: string; iommuGroup: number; vfioDev: string | null};
 
-/** How to start the child: through tsx when running from source, else the bundle's probe-child.js. */
+/**
+ * How to start the child: the single executable runs itself again (PROBE_CHILD_ARG), dist/ runs its
+ * probe-child.js, and from source it is child.ts through tsx.
+ */
 export function childCommand(): {command: string; args: string[]} {
+	if (BUILD.singleFile) return {command: process.execPath, args: [PROBE_CHILD_ARG]};
 	const here = fileURLToPath(import.meta.url);
 	if (here.endsWith('.ts')) {
 		return {command: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(dirname(here), 'child.ts')]};

@@ -18,10 +18,12 @@ import {probeResultProblem} from './load.js';
 export const SAMPLE_LABEL = "sample: recorded on Debian 6.12 with the kernel's mdev sample drivers";
 
 export interface SampleFiles {
-	/** The captured tree, `tar czf` of its root. */
+	/** Where the captured tree (`tar czf` of its root) is: a file, or an asset of the single executable. */
 	archive: string;
-	/** The recorded probe answers (test/vm/record-probes.ts's output). */
+	/** Where the recorded probe answers (test/vm/record-probes.ts's output) are. */
 	probes: string;
+	readArchive(): Buffer;
+	readProbes(): string;
 }
 
 export interface SampleHost {
@@ -32,16 +34,30 @@ export interface SampleHost {
 
 /** The sample's files in a package (or checkout) directory; null when either is missing. */
 export function sampleFiles(packageDir: string): SampleFiles | null {
-	const files = {
-		archive: path.join(packageDir, 'test', 'fixtures', 'captured', 'sysfs-debian-6.12-mdev-samples.tar.gz'),
-		probes: path.join(packageDir, 'test', 'fixtures', 'probes', 'debian-6.12.json'),
+	const archive = path.join(packageDir, 'test', 'fixtures', 'captured', SAMPLE_ARCHIVE);
+	const probes = path.join(packageDir, 'test', 'fixtures', 'probes', SAMPLE_PROBES);
+	if (!existsSync(archive) || !existsSync(probes)) return null;
+	return {archive, probes, readArchive: () => readFileSync(archive), readProbes: () => readFileSync(probes, 'utf8')};
+}
+
+/** The sample's two files, by the names they have in the package and as the single executable's assets. */
+export const SAMPLE_ARCHIVE = 'sysfs-debian-6.12-mdev-samples.tar.gz';
+export const SAMPLE_PROBES = 'debian-6.12.json';
+
+/** The sample inside the single executable (scripts/release.mjs adds both files as SEA assets). */
+export function assetSampleFiles(getAsset: (name: string) => ArrayBuffer): SampleFiles {
+	return {
+		archive: `${SAMPLE_ARCHIVE} (inside this executable)`,
+		probes: `${SAMPLE_PROBES} (inside this executable)`,
+		readArchive: () => Buffer.from(getAsset(SAMPLE_ARCHIVE)),
+		readProbes: () => Buffer.from(getAsset(SAMPLE_PROBES)).toString('utf8'),
 	};
-	return existsSync(files.archive) && existsSync(files.probes) ? files : null;
 }
 
 /** The recorded answers: `cases.free`, every one checked like a snapshot's probe. */
-function readProbes(file: string): Map<string, ProbeResult> {
-	const json = JSON.parse(readFileSync(file, 'utf8')) as {cases?: {free?: unknown}};
+function readProbes(files: SampleFiles): Map<string, ProbeResult> {
+	const file = files.probes;
+	const json = JSON.parse(files.readProbes()) as {cases?: {free?: unknown}};
 	const free = json.cases?.free;
 	if (!Array.isArray(free)) throw new Error(`${file}: no recorded probe answers (cases.free)`);
 	const out = new Map<string, ProbeResult>();
@@ -56,14 +72,15 @@ function readProbes(file: string): Map<string, ProbeResult> {
 const unpacked = new Map<string, string>();
 
 /** The archive unpacked (once per process) into a temp directory of its own, removed at exit. */
-function unpack(archive: string): string {
+function unpack(files: SampleFiles): string {
+	const archive = files.archive;
 	const known = unpacked.get(archive);
 	if (known && existsSync(known)) return known;
 	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-sample-'));
 	if (unpacked.size === 0) process.once('exit', () => unpacked.forEach((d) => rmSync(d, {recursive: true, force: true})));
 	unpacked.set(archive, dir);
 	try {
-		extractTar(gunzipSync(readFileSync(archive)), dir);
+		extractTar(gunzipSync(files.readArchive()), dir);
 	} catch (err) {
 		rmSync(dir, {recursive: true, force: true});
 		unpacked.delete(archive);
@@ -78,9 +95,9 @@ function unpack(archive: string): string {
  * the label, never as this machine.
  */
 export function openSampleHost(files: SampleFiles): SampleHost {
-	const root = unpack(files.archive);
+	const root = unpack(files);
 	const model = scanHost(root, {source: {kind: 'tree', label: SAMPLE_LABEL, recordedAt: null}});
-	return {model, probes: readProbes(files.probes)};
+	return {model, probes: readProbes(files)};
 }
 
 // ---- tar --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // node, which starts in a quarter of the time `tsx src/cli.tsx` takes. A dist older than a file
 // in src/ would test old code, so the first spawn checks that and stops with what to run.
 import {execFile, spawnSync, type SpawnSyncReturns} from 'node:child_process';
-import {readdirSync, statSync} from 'node:fs';
+import {readFileSync, readdirSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -72,4 +72,15 @@ export function cli(args: readonly string[], opts: CliOptions = {}): Promise<Cli
 export function cliSync(args: readonly string[], opts: CliOptions = {}): SpawnSyncReturns<string> {
 	const [argv, options] = spawnArgs(args, opts);
 	return spawnSync(process.execPath, argv, {...options, stdio: ['ignore', 'pipe', 'pipe']});
+}
+
+/**
+ * What `mdevscope --version` says for a build of this checkout (scripts/build-info.mjs): the
+ * package's version and HEAD's commit, `-dirty` when tracked files differ from it.
+ */
+export function versionLine(): string {
+	const {version} = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as {version: string};
+	const git = (...args: string[]) => spawnSync('git', args, {cwd: project, encoding: 'utf8'}).stdout.trim();
+	const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+	return `mdevscope ${version} (commit ${git('rev-parse', '--short=12', 'HEAD')}${dirty ? '-dirty' : ''})`;
 }
