@@ -137,6 +137,25 @@ const expected = `mdevscope ${info.version} (commit ${info.commit})`;
 if (version !== expected) die(`${name} --version says ${JSON.stringify(version)}, not ${JSON.stringify(expected)}`);
 say(`${name}: ${mb(statSync(exe).size)}, ${version}`);
 
+// What the file needs from the system: the newest symbol versions the runtime and the addons
+// (built here by npm ci) ask of glibc and libstdc++. The addons, built against this machine's
+// glibc, set the floor: the oldest system it runs on has at least these.
+const newest = (prefix) => {
+	const found = new Set();
+	for (const file of [exe, ...Object.values(addons).map((a) => a.file)]) {
+		const text = execFileSync('objdump', ['-T', file], {encoding: 'utf8', maxBuffer: 64 << 20});
+		for (const m of text.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))) found.add(m[1]);
+	}
+	const cmp = (a, b) => {
+		const x = a.split('.').map(Number);
+		const y = b.split('.').map(Number);
+		for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+		return 0;
+	};
+	return [...found].sort(cmp).at(-1);
+};
+say(`needs glibc ${newest('GLIBC')} or later, libstdc++ with GLIBCXX_${newest('GLIBCXX')}`);
+
 // ---- the .deb and the checksums --------------------------------------------------------------
 execFileSync('bash', [path.join(project, 'scripts', 'make-deb.sh'), exe, info.version, out], {stdio: 'inherit'});
 rmSync(work, {recursive: true, force: true});
