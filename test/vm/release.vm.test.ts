@@ -60,7 +60,10 @@ echo "@@@ holder pid=$hp"
 run held $cli --json --probe --probe-held
 touch /tmp/stop
 wait $hp
-echo "@@@ begin holder"; cat /tmp/holder.out; echo "@@@ end holder rc=$?"
+hrc=$?
+echo "@@@ begin holder"; cat /tmp/holder.out; echo "@@@ end holder rc=$hrc"
+# The executable unpacks its addons into a private mdevscope-XXXXXX dir (writable ones: the guest's own).
+echo "@@@ begin leftovers"; find /tmp /dev/shm -maxdepth 1 -name 'mdevscope-*'; echo "@@@ end leftovers rc=0"
 `;
 
 type Probed = Instance & {probe?: ProbeResult};
@@ -98,6 +101,7 @@ async function boot(t: import('ava').ExecutionContext, label: string, cli: strin
 	if (retries.length > 0) t.log(`${label}: repeated after a crash under TCG: ${retries.join('; ')}`);
 	for (const name of ['probe', 'features', 'export', 'held']) t.is(get(name).rc, 0, `${label} ${name}: ${get(`${name}.stderr`).text}`);
 	t.is(get('holder').rc, 0, `the holder: ${get('holder').text}`);
+	t.is(get('leftovers').text.trim(), '', `${label}: left behind in the guest`);
 	return {
 		probe: probesOf(get('probe').text),
 		held: probesOf(get('held').text),
