@@ -6,7 +6,7 @@
 // `--json --probe`, `--probe-held` against a holder, `features --json` and `export` as the npm
 // build (dist/cli.js with this machine's node) answers them in the usual guest.
 import {execFileSync} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import type {FeaturesJson} from '../../src/features/format.js';
@@ -72,7 +72,7 @@ const probesOf = (json: string): Map<string, ProbeResult> => {
 	return new Map(model.instances.map((i) => [i.uuid, i.probe!]));
 };
 
-/** What one guest answered, with what differs from run to run taken out (times, the holder's pid). */
+/** What one guest answered: the parsed outputs and every section by name. */
 interface Answers {
 	probe: Map<string, ProbeResult>;
 	held: Map<string, ProbeResult>;
@@ -169,7 +169,7 @@ test.serial('6.12, a clean Debian 12 root with only the executable: the same ans
 		mkdirSync(join(root, 'usr/local/bin'), {recursive: true});
 		copyFileSync(executable, join(root, 'usr/local/bin/mdevscope'));
 		copyFileSync(join(holderDir!, 'qemu-system-x86_64'), join(root, 'usr/local/bin/qemu-system-x86_64'));
-		execFileSync('chmod', ['755', join(root, 'usr/local/bin/mdevscope'), join(root, 'usr/local/bin/qemu-system-x86_64')]);
+		for (const file of ['mdevscope', 'qemu-system-x86_64']) chmodSync(join(root, 'usr/local/bin', file), 0o755);
 		const got = await boot(t, 'executable, clean bookworm root', 'mdevscope', '/usr/local/bin/qemu-system-x86_64', {root, cwd: '/'});
 
 		t.deepEqual(got.get('root').text.trimEnd().split('\n'), ['node=none', 'codename=bookworm']);
