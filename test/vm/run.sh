@@ -12,7 +12,10 @@
 # Exit status: the command's own, or 200 when the guest ended without an exit code (boot failure,
 # panic), 201 when it timed out, 202 for a usage or setup error.
 # Environment: MDEVSCOPE_VM_TIMEOUT (seconds, default 300), MDEVSCOPE_VM_ACCEL=tcg|kvm|auto,
-# MDEVSCOPE_VM_VERBOSE=1 to stream the console, MDEVSCOPE_VM_CACHE (default /var/cache/mdevscope-vm).
+# MDEVSCOPE_VM_VERBOSE=1 to stream the console, MDEVSCOPE_VM_CACHE (default /var/cache/mdevscope-vm),
+# MDEVSCOPE_VM_ROOT=DIR to chroot into DIR (e.g. a clean debootstrap root) instead of this machine's
+# root: the command's directory must exist in DIR, run.sh makes the output directory's mount point
+# in DIR (so DIR must be a copy of one's own), and PATH is the standard one (DIR need not have node).
 set -euo pipefail
 
 usage() { echo "usage: $0 <6.1|6.12> <outdir> -- <shell command>" >&2; exit 202; }
@@ -34,14 +37,30 @@ mkdir -p "$outdir"
 outdir=$(realpath "$outdir")
 [[ $outdir != *$'\n'* && $outdir != / ]] || fail "unusable output directory: $outdir"
 cwd=$(pwd -P)
-node=$(command -v node) || fail "node is not on PATH; the guest runs this machine's node"
+std_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [[ -n ${MDEVSCOPE_VM_ROOT:-} ]]; then
+	root=$(realpath -e "$MDEVSCOPE_VM_ROOT") || fail "MDEVSCOPE_VM_ROOT=$MDEVSCOPE_VM_ROOT does not exist"
+	[[ $root != / ]] || fail "MDEVSCOPE_VM_ROOT=/ is this machine's root: leave it unset"
+	# What init.sh uses in the chroot: env and sh to start the command, the mount points.
+	for f in usr/bin/env bin/sh tmp proc sys dev; do
+		[[ -e $root/$f ]] || fail "$root is not a usable root: it has no /$f"
+	done
+	[[ -d $root$cwd ]] || fail "the command's directory $cwd does not exist in $root (start run.sh from a directory that does)"
+	# The output share is bound at its host path in the chroot; under /tmp, init.sh makes it in the tmpfs.
+	case $outdir in /tmp/*) ;; *) mkdir -p "$root$outdir" ;; esac
+	path=$std_path
+else
+	root=/
+	node=$(command -v node) || fail "node is not on PATH; the guest runs this machine's node"
+	path=$(dirname "$node"):$std_path
+fi
 
 rm -rf "$outdir/.vm" "$outdir/stdout" "$outdir/stderr" "$outdir/rc" "$outdir/console.log"
 mkdir "$outdir/.vm"
 printf '%s\n' "$command" >"$outdir/.vm/command"
 printf '%s\n' "$cwd" >"$outdir/.vm/cwd"
 printf '%s\n' "$outdir" >"$outdir/.vm/outdir"
-printf '%s\n' "$(dirname "$node"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" >"$outdir/.vm/path"
+printf '%s\n' "$path" >"$outdir/.vm/path"
 
 # KVM only when /dev/kvm is usable and the CPU has hardware virtualization (vmx/svm): some hosts
 # (kvm_pvm, as on this project's machines) offer a /dev/kvm that opens fine but only runs
@@ -66,7 +85,7 @@ qemu=(
 	-nodefaults -no-user-config -display none -vga none -monitor none -serial stdio -no-reboot
 	-kernel "$cache/boot-image" -initrd "$cache/initrd.img"
 	-append "console=ttyS0 quiet panic=-1 no_timer_check"
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$root,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$outdir,mount_tag=out,security_model=none,multidevs=remap"
 )
 

@@ -40,14 +40,16 @@ const readOr = (file: string, fallback: string): string => {
 
 /**
  * Boots the `series` guest, runs `script` with `sh -c` as root in the project directory inside the
- * guest, and returns what it printed and its exit code. Rejects when the guest gave no exit code
+ * guest, and returns what it printed and its exit code. With `root`, the guest chroots into that
+ * directory instead of this machine's root (run.sh's MDEVSCOPE_VM_ROOT), and the script runs in
+ * `cwd`, which must exist both here and in `root`. Rejects when the guest gave no exit code
  * (boot failure, kernel panic, timeout), with the console's tail in the message, so a broken VM can
  * never pass for a command that failed.
  */
 export async function runInVm(
 	series: VmSeries,
 	script: string,
-	opts: {timeoutMs?: number} = {},
+	opts: {timeoutMs?: number; root?: string; cwd?: string} = {},
 ): Promise<VmResult> {
 	const timeoutMs = opts.timeoutMs ?? 300_000;
 	// Not under /tmp: the guest mounts a tmpfs over the chroot's /tmp (run.sh copes, but a host-side
@@ -55,8 +57,12 @@ export async function runInVm(
 	const outdir = mkdtempSync('/var/tmp/mdevscope-vm-');
 	try {
 		const child = spawn('bash', [runScript, series, outdir, '--', script], {
-			cwd: join(here, '..', '..'),
-			env: {...process.env, MDEVSCOPE_VM_TIMEOUT: String(Math.ceil(timeoutMs / 1000))},
+			cwd: opts.cwd ?? join(here, '..', '..'),
+			env: {
+				...process.env,
+				MDEVSCOPE_VM_TIMEOUT: String(Math.ceil(timeoutMs / 1000)),
+				...(opts.root ? {MDEVSCOPE_VM_ROOT: opts.root} : {}),
+			},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		let harness = '';
