@@ -492,6 +492,13 @@ const ALLOWED: Record<string, string> = {
 	'src/snapshot/sample.ts fs.writeFileSync': '`s`: the sample tree\'s files, inside that private directory, never over an existing file (flag wx)',
 	'src/snapshot/sample.ts fs.symlinkSync': '`s`: the sample tree\'s sysfs links, inside that private directory (nothing is unpacked through one)',
 	'src/snapshot/sample.ts fs.rmSync': '`s`: removes that private directory again at exit (or when unpacking failed)',
+	// The single executable (issue 15): what a file has to be to be loaded, written only into a directory it made for itself.
+	'src/release/addons.ts fs.mkdtempSync': 'the single executable: a private directory (mode 0700, checked) per FFI addon, which a shared object needs to be loaded from',
+	'src/release/addons.ts fs.writeFileSync': 'the single executable: the addon, checked by SHA-256, into that new directory (flag wx), read back and checked again before dlopen',
+	'src/release/addons.ts fs.rmSync': 'the single executable: removes that directory as soon as the addon is loaded (or failed to)',
+	'src/release/sea-main.cjs fs.mkdtempSync': 'the single executable: a private directory (mode 0700) for the bundled program, which loads twice as fast from a file as from a data: URL',
+	'src/release/sea-main.cjs fs.writeFileSync': 'the single executable: the bundled program into that new directory (flag wx, mode 0400)',
+	'src/release/sea-main.cjs fs.rmSync': 'the single executable: removes that directory once the program is loaded, or at exit',
 };
 
 /** The VFIO ioctls the probe may issue: each asks, none changes the device (include/uapi/linux/vfio.h). */
@@ -514,7 +521,7 @@ function sources(dir: string): string[] {
 	for (const entry of readdirSync(dir, {withFileTypes: true})) {
 		const full = path.join(dir, entry.name);
 		if (entry.isDirectory()) out.push(...sources(full));
-		else if (entry.isFile() && /\.tsx?$/.test(entry.name)) out.push(full);
+		else if (entry.isFile() && /\.([cm]?js|tsx?)$/.test(entry.name)) out.push(full);
 	}
 	return out.sort();
 }
@@ -524,7 +531,9 @@ const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').
 
 const importedNames = (code: string, module: RegExp): string[] => {
 	const names: string[] = [];
-	for (const m of code.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
+	// `import {a, b} from 'm'`, and CommonJS's `const {a, b} = require('m')` (src/release/sea-main.cjs)
+	const forms = [...code.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g), ...code.matchAll(/()const\s*\{([^}]*)\}\s*=\s*require\(\s*['"]([^'"]+)['"]\s*\)/g)];
+	for (const m of forms) {
 		if (!module.test(m[3]!)) continue;
 		if (m[1]) continue; // `import type {...}`: no code
 		for (const part of m[2]!.split(',')) {
@@ -543,7 +552,7 @@ test('source audit: every way to write, every write-mode flag and child process 
 		const code = withoutComments(readFileSync(file, 'utf8'));
 		const fsModule = /^(node:)?fs(\/promises)?$/;
 		for (const name of importedNames(code, fsModule)) if (!READ_FS.has(name)) hits.add(`${rel} fs.${name}`);
-		if (/import\s+(\*\s+as\s+)?\w+\s+from\s+['"](node:)?fs(\/promises)?['"]/.test(code) || /require\(\s*['"](node:)?fs/.test(code)) {
+		if (/import\s+(\*\s+as\s+)?\w+\s+from\s+['"](node:)?fs(\/promises)?['"]/.test(code) || /(?<!\}\s*=\s*)require\(\s*['"](node:)?fs/.test(code)) {
 			hits.add(`${rel} fs (a whole-module import, which this audit cannot see into)`);
 		}
 		for (const name of importedNames(code, /^(node:)?child_process$/)) hits.add(`${rel} child_process.${name}`);

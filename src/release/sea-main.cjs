@@ -6,7 +6,7 @@
 // it is written into a private directory (mkdtemp, mode 0700), and removed as soon as it is loaded;
 // only where no directory can be written is the slow data: URL used.
 const {getRawAsset} = require('node:sea');
-const fs = require('node:fs');
+const {mkdtempSync, rmSync, writeFileSync} = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const {pathToFileURL} = require('node:url');
@@ -16,16 +16,16 @@ let dir = null;
 for (const base of [process.env.MDEVSCOPE_ADDON_DIR, os.tmpdir(), '/tmp', '/var/tmp', '/dev/shm']) {
 	if (!base) continue;
 	try {
-		dir = fs.mkdtempSync(path.join(base, 'mdevscope-'));
-		fs.writeFileSync(path.join(dir, 'mdevscope.mjs'), bundle, {mode: 0o400, flag: 'wx'});
+		dir = mkdtempSync(path.join(base, 'mdevscope-'));
+		writeFileSync(path.join(dir, 'mdevscope.mjs'), bundle, {mode: 0o400, flag: 'wx'});
 		break;
 	} catch {
-		if (dir !== null) fs.rmSync(dir, {recursive: true, force: true});
+		if (dir !== null) rmSync(dir, {recursive: true, force: true});
 		dir = null;
 	}
 }
 function remove() {
-	if (dir !== null) fs.rmSync(dir, {recursive: true, force: true});
+	if (dir !== null) rmSync(dir, {recursive: true, force: true});
 	dir = null;
 }
 process.once('exit', remove);
