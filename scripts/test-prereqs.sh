@@ -16,6 +16,10 @@ needs=(
 	"/usr/bin/strace|strace|the safety test traces every file call of the CLI"
 	"/usr/bin/systemd-analyze|systemd|the export test verifies the example systemd unit"
 	"/usr/share/misc/pci.ids|pci.ids|PCI vendor and device names"
+	"/usr/bin/groff|groff-base|the packaging test reads the man page with groff -ww (every warning)"
+	"/usr/bin/man|man-db|the packaging test renders the man page as man does"
+	"/usr/bin/zsh|zsh|the packaging test loads the zsh completion"
+	"/usr/bin/dpkg-shlibdeps|dpkg-dev|the packaging test builds a .deb with scripts/make-deb.sh"
 )
 # The ABI test checks the constants newer than Linux 6.1 against a newer uapi header. Debian 12 has
 # 6.12's headers in its archive; only the -common package is needed (it holds include/uapi and
@@ -38,9 +42,15 @@ for need in "${needs[@]}"; do
 done
 newer_pkg=
 if ! newer_header; then
+	# The metapackage names the current 6.12 ABI (linux-headers-6.12.117+deb12-amd64 today). A fresh
+	# machine's package lists may not have it yet (apt-cache then fails): as root, update them first.
+	abi_pkg() { apt-cache depends linux-headers-6.12-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-headers-6\.12.*\)-amd64$/\1-common/p' | head -1 || true; }
 	if command -v apt-cache >/dev/null; then
-		# The metapackage names the current 6.12 ABI (linux-headers-6.12.117+deb12-amd64 today).
-		newer_pkg=$(apt-cache depends linux-headers-6.12-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-headers-6\.12.*\)-amd64$/\1-common/p' | head -1)
+		newer_pkg=$(abi_pkg)
+		if [ -z "$newer_pkg" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "${MDEVSCOPE_NO_APT:-}" != 1 ]; then
+			apt-get update -qq || true
+			newer_pkg=$(abi_pkg)
+		fi
 	fi
 	missing+=("${newer_pkg:-linux-headers-6.12.<abi>-common}|the ABI test checks the VFIO constants newer than Linux 6.1 against a newer uapi <linux/vfio.h>")
 fi
