@@ -41,13 +41,14 @@ const debName = names.find((n) => n.endsWith('.deb'));
 if (!exeName) die(`${sums} names no executable`);
 const exe = path.join(project, 'release', exeName);
 const distCli = path.join(project, 'dist', 'cli.js');
-if (!existsSync(distCli)) die('no dist/cli.js: run npm run build first');
+// dist/ from this checkout, as `npm ci && npm start` would run it (the build takes a few seconds).
+execFileSync(process.execPath, [path.join(project, 'scripts', 'build.mjs')], {cwd: project, stdio: 'inherit'});
 if (!existsSync(TREE)) die(`no ${TREE}: run npm run fixtures first`);
 // Both sides must be the same program: the same version line (the same commit, dirty or not).
 const versionOf = (argv) => execFileSync(argv[0], [...argv.slice(1), '--version'], {encoding: 'utf8'}).trim();
 const sides = {single: [exe], npm: [process.execPath, distCli]};
 const versions = {single: versionOf(sides.single), npm: versionOf(sides.npm)};
-if (versions.single !== versions.npm) log(`the two are not the same build: single file "${versions.single}", npm "${versions.npm}" (run npm run release)`);
+if (versions.single !== versions.npm) die(`the two are not the same build: single file "${versions.single}", npm "${versions.npm}": run npm run release`);
 
 const measureBin = path.join(CACHE, 'bin', 'measure');
 buildC(path.join(here, 'measure.c'), measureBin);

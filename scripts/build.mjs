@@ -11,7 +11,7 @@ rmSync('dist', {recursive: true, force: true});
 
 await build({
 	...nodeBundle,
-	entryPoints: {cli: 'src/cli.tsx', 'probe-child': 'src/probe/child.ts'},
+	entryPoints: {cli: 'src/cli.tsx', 'probe-child': 'src/probe/child-main.ts'},
 	outdir: 'dist',
 	splitting: true,
 	define: {...nodeBundle.define, ...buildInfoDefine(buildInfo({singleFile: false}))},

@@ -2,7 +2,7 @@
 // release/:
 //   mdevscope-<version>-linux-<arch>   one executable: a Node single executable application (SEA)
 //                                      holding the Node runtime, the bundled JS (CLI, TUI, probe
-//                                      child), the two FFI addons and the sample host
+//                                      child, in chunks), the two FFI addons and the sample host
 //   mdevscope_<version>_<debarch>.deb  that file as /usr/bin/mdevscope, with the man page,
 //                                      completions and examples (scripts/make-deb.sh)
 //   SHA256SUMS                         for both, as `sha256sum -c` reads it
@@ -58,7 +58,7 @@ const addons = {
 	'ref_binding.node': addonOf('ref-napi', 'binding.node'),
 };
 
-// ---- the JS: one ESM bundle --------------------------------------------------------------------
+// ---- the JS: ESM, in chunks ----------------------------------------------------------------------
 const addonLoader = path.join(project, 'src', 'release', 'addons.ts');
 const seaPlugin = {
 	name: 'mdevscope-sea',
@@ -88,31 +88,46 @@ const seaPlugin = {
 		});
 	},
 };
-const bundle = path.join(work, 'mdevscope.mjs');
+// Split into chunks as dist/ is (scripts/build.mjs): the TUI's chunk (Ink, React, yoga) is only
+// loaded when the TUI starts, so --json, --plain and the probe child start as fast as from dist/.
+// src/release/sea-main.cjs writes them all into a private directory and imports the entry.
+const jsDir = path.join(work, 'js');
 await build({
 	...nodeBundle,
-	entryPoints: [path.join(project, 'src', 'release', 'main.ts')],
-	outfile: bundle,
+	entryPoints: {main: path.join(project, 'src', 'release', 'main.ts')},
+	outdir: jsDir,
+	splitting: true,
+	outExtension: {'.js': '.mjs'},
+	// Half the bytes for V8 to read at every start; names are kept, so a stack trace in a bug report
+	// still names its functions.
+	minifyWhitespace: true,
+	minifySyntax: true,
 	external: [],
-	// The module is a data: URL, not a file: createRequire from the executable (builtins only).
+	// Modules are imported from files in a temp directory: createRequire from the executable (builtins only).
 	banner: {js: "import {createRequire as __cr} from 'node:module'; const require = __cr(process.execPath);"},
 	define: {...nodeBundle.define, ...buildInfoDefine(info)},
 	plugins: [seaPlugin],
 });
-const bundled = readFileSync(bundle, 'utf8');
-if (bundled.includes('node-gyp-build')) die('the bundle still calls node-gyp-build: an addon would be looked for on disk');
+const jsFiles = readdirSync(jsDir).sort();
+if (!jsFiles.includes('main.mjs')) die(`esbuild wrote no main.mjs to ${jsDir}: ${jsFiles.join(', ')}`);
+for (const f of jsFiles) {
+	if (readFileSync(path.join(jsDir, f), 'utf8').includes('node-gyp-build')) die(`${f} still calls node-gyp-build: an addon would be looked for on disk`);
+}
+writeFileSync(path.join(work, 'manifest.json'), JSON.stringify({entry: 'main.mjs', files: jsFiles}));
 
-// ---- the SEA: its CommonJS main imports the ESM bundle (src/release/sea-main.cjs) ------------------
+// ---- the SEA: its CommonJS main imports the ESM program (src/release/sea-main.cjs) ----------------
 const main = path.join(project, 'src', 'release', 'sea-main.cjs');
 const sample = (dir, file) => path.join(project, 'test', 'fixtures', dir, file);
 const assets = {
-	'mdevscope.mjs': bundle,
+	'js/manifest.json': path.join(work, 'manifest.json'),
+	...Object.fromEntries(jsFiles.map((f) => [`js/${f}`, path.join(jsDir, f)])),
 	...Object.fromEntries(Object.entries(addons).map(([k, v]) => [k, v.file])),
 	// src/snapshot/sample.ts's SAMPLE_ARCHIVE and SAMPLE_PROBES
 	'sysfs-debian-6.12-mdev-samples.tar.gz': sample('captured', 'sysfs-debian-6.12-mdev-samples.tar.gz'),
 	'debian-6.12.json': sample('probes', 'debian-6.12.json'),
 };
 for (const file of Object.values(assets)) if (!existsSync(file)) die(`${file} is missing`);
+say(`the program: ${jsFiles.length} modules, ${mb(jsFiles.reduce((n, f) => n + statSync(path.join(jsDir, f)).size, 0))}`);
 const blob = path.join(work, 'sea.blob');
 const seaConfig = path.join(work, 'sea-config.json');
 writeFileSync(seaConfig, JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets}, null, 2));

@@ -10,6 +10,7 @@ import {render} from 'ink';
 import {FrameDiffer} from './components/frame-diff.js';
 import {RedrawContext} from './components/hooks/use-keys.js';
 import {separateLoneEscapes} from './keymap.js';
+import {runCleanups} from './cleanup.js';
 import {EX_SOFTWARE} from './exit-codes.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
@@ -88,6 +89,8 @@ export async function runFullScreen(node: ReactElement, streams: Streams = {}): 
 	};
 	const onSignal = (signal: NodeJS.Signals) => {
 		teardown();
+		// What mdevscope made for itself (the sample's temp dir, ...) goes before the process does.
+		runCleanups();
 		// Die of the same signal, as if we had not caught it (the parent shell sees 128 + n). Other
 		// listeners (Ink's signal-exit) would swallow the re-raised signal, so they go first.
 		process.removeAllListeners(signal);

@@ -68,7 +68,10 @@ test('features on a tree: one line per instance, every bit unknown (nothing was 
 test('export writes only inside --dir, and an unwritable --dir is exit 2 with the reason', async (t) => {
 	const {mkdtempSync, readFileSync, readdirSync, existsSync} = await import('node:fs');
 	const {tmpdir} = await import('node:os');
-	const dir = path.join(mkdtempSync(path.join(tmpdir(), 'mdevscope-export-')), 'out');
+	const {rmSync} = await import('node:fs');
+	const base = mkdtempSync(path.join(tmpdir(), 'mdevscope-export-'));
+	t.teardown(() => rmSync(base, {recursive: true, force: true}));
+	const dir = path.join(base, 'out');
 	const r = run('export', '--dir', dir, '--root', tree('debian-6.12'));
 	t.is(r.status, 0, r.stderr);
 	t.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('.')).sort(), [

@@ -54,7 +54,7 @@ function liveChildren(): number[] {
 			try {
 				const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 				const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-				return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('probe/child.ts');
+				return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('probe/child-main.ts');
 			} catch {
 				return false;
 			}

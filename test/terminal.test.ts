@@ -3,8 +3,8 @@
 // input echoed again, canonical mode, no alternate screen, the cursor visible. A process killed
 // with SIGKILL (no chance to restore anything) shows that these checks do see a broken terminal.
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {constants, tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import anyTest, {type ExecutionContext} from 'ava';
@@ -15,6 +15,7 @@ import {bundle} from './safety/bundle.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.join(here, '..');
 const TREE = path.join(here, 'fixtures', 'trees', 'debian-6.12');
+const EMPTY = path.join(here, 'fixtures', 'trees', 'empty');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 // One terminal at a time: they share two cores with everything else.
 const test = hasTmux ? anyTest.serial : anyTest.skip;
@@ -120,6 +121,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		process.kill(pid, signal);
 		await gone(pid);
 		await assertRestored(t, session);
+	});
+}
+
+// An SSH session that drops sends SIGHUP: what mdevscope unpacked for itself (the sample host, s on
+// the empty screen) must go with it, although a process that dies of a signal runs no exit handler.
+for (const signal of ['SIGHUP', 'SIGTERM'] as const) {
+	test(`${signal} after s opened the sample host: its unpacked tree is removed, and the process dies of the signal`, async (t) => {
+		t.timeout(120_000);
+		const session = `sample-${signal.toLowerCase()}`;
+		const scratch = mkdtempSync(path.join(work, 'scratch-'));
+		const entries = () => readdirSync(scratch);
+		await terminal(session);
+		tmux('send-keys', '-t', session, `TMPDIR=${scratch} node ${path.join(project, 'dist', 'cli.js')} --root ${EMPTY}`, 'Enter');
+		await waitFor('the empty-host screen', () => screen(session).includes('No mdev support found'));
+		tmux('send-keys', '-t', session, 's');
+		await waitFor('the sample', () => screen(session).includes('[*] Parents (3)'));
+		t.is(entries().length, 1, 'the sample, unpacked under TMPDIR');
+		t.regex(entries()[0]!, /^mdevscope-sample-/);
+		const pid = commandPid(session);
+		t.truthy(pid);
+		process.kill(pid!, signal);
+		await gone(pid!);
+		tmux('send-keys', '-t', session, 'echo "status=$?"', 'Enter');
+		await waitFor('the exit status', () => /^status=\d+$/m.test(screen(session)));
+		t.regex(screen(session), new RegExp(`^status=${128 + constants.signals[signal]}$`, 'm'));
+		t.deepEqual(entries(), [], 'nothing left under TMPDIR');
 	});
 }
 

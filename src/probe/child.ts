@@ -38,9 +38,10 @@ function parseRequest(text: string): ChildRequest {
 	return req as ChildRequest;
 }
 
-async function main(): Promise<number> {
+/** The probe child's work, once its modules are loaded: returns its exit code. */
+export async function runProbeChild(): Promise<number> {
 	if (!isMainThread) {
-		throw new Error('src/probe/child.ts is a process entry point; it must not run in a worker thread');
+		throw new Error('the probe child (src/probe/child.ts) is a process of its own; it must not run in a worker thread');
 	}
 	let input = '';
 	for await (const chunk of process.stdin) input += String(chunk);
@@ -69,4 +70,3 @@ async function main(): Promise<number> {
 	return 0;
 }
 
-process.exitCode = await main();

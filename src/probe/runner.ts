@@ -36,13 +36,13 @@ type Job = {uuid: string; iommuGroup: number; vfioDev: string | null};
 
 /**
  * How to start the child: the single executable runs itself again (PROBE_CHILD_ARG), dist/ runs its
- * probe-child.js, and from source it is child.ts through tsx.
+ * probe-child.js, and from source it is child-main.ts through tsx.
  */
 export function childCommand(): {command: string; args: string[]} {
 	if (BUILD.singleFile) return {command: process.execPath, args: [PROBE_CHILD_ARG]};
 	const here = fileURLToPath(import.meta.url);
 	if (here.endsWith('.ts')) {
-		return {command: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(dirname(here), 'child.ts')]};
+		return {command: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(dirname(here), 'child-main.ts')]};
 	}
 	// scripts/build.mjs writes dist/probe-child.js next to the CLI's chunks.
 	return {command: process.execPath, args: [join(dirname(here), 'probe-child.js')]};

@@ -1,41 +1,46 @@
 'use strict';
 // The single executable's main script (scripts/release.mjs makes it the SEA's main). Node 20 runs
-// only CommonJS as a SEA main, and the program is ESM (Ink and yoga-layout use top-level await), so
-// this imports the bundled ESM module (src/release/main.ts), which is an asset of the executable.
-// Imported from a file it loads as fast as dist/ does (from a data: URL it takes twice as long):
-// it is written into a private directory (mkdtemp, mode 0700), and removed as soon as it is loaded;
-// only where no directory can be written is the slow data: URL used.
-const {getRawAsset} = require('node:sea');
+// only CommonJS as a SEA's main, and the program is ESM (Ink and yoga-layout use top-level await),
+// so this imports the bundled ESM program, which the executable holds as assets: an entry module
+// and the chunks it imports on demand (the TUI's only when the TUI starts, so --json and --plain
+// load no Ink or React, as from dist/). Modules are loaded from files: they are written into a
+// private directory (mkdtemp, mode 0700, each file 0400), which is removed when the process ends,
+// at exit or on a signal (src/release/main.ts hands it to src/cleanup.ts).
+const {getAsset, getRawAsset} = require('node:sea');
 const {mkdtempSync, rmSync, writeFileSync} = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const {pathToFileURL} = require('node:url');
 
-const bundle = new Uint8Array(getRawAsset('mdevscope.mjs'));
+// {entry, files}: written by scripts/release.mjs, the names of the assets under js/.
+const manifest = JSON.parse(getAsset('js/manifest.json', 'utf8'));
 let dir = null;
-for (const base of [process.env.MDEVSCOPE_ADDON_DIR, os.tmpdir(), '/tmp', '/var/tmp', '/dev/shm']) {
+const tried = [];
+for (const base of [...new Set([process.env.MDEVSCOPE_ADDON_DIR, process.env.TMPDIR, '/dev/shm', os.tmpdir(), '/tmp', '/var/tmp'])]) {
 	if (!base) continue;
 	try {
 		dir = mkdtempSync(path.join(base, 'mdevscope-'));
-		writeFileSync(path.join(dir, 'mdevscope.mjs'), bundle, {mode: 0o400, flag: 'wx'});
+		for (const file of manifest.files) writeFileSync(path.join(dir, file), new Uint8Array(getRawAsset(`js/${file}`)), {mode: 0o400, flag: 'wx'});
 		break;
-	} catch {
+	} catch (err) {
+		tried.push(`${base}: ${err.code || err.message}`);
 		if (dir !== null) rmSync(dir, {recursive: true, force: true});
 		dir = null;
 	}
+}
+if (dir === null) {
+	process.stderr.write(`mdevscope: cannot unpack the program: no directory to write it to (${tried.join('; ')}). Set MDEVSCOPE_ADDON_DIR to a writable directory.\n`);
+	process.exit(70);
 }
 function remove() {
 	if (dir !== null) rmSync(dir, {recursive: true, force: true});
 	dir = null;
 }
 process.once('exit', remove);
-// src/release/main.ts calls it first thing: the module is read by then, long before it ends.
-globalThis[Symbol.for('mdevscope.bundleLoaded')] = remove;
-const url = dir !== null ? pathToFileURL(path.join(dir, 'mdevscope.mjs')).href : `data:text/javascript;base64,${Buffer.from(bundle).toString('base64')}`;
-import(url).then(remove, (err) => {
+// src/release/main.ts registers it with the program's own cleanup, which also runs on signals.
+globalThis[Symbol.for('mdevscope.unpacked')] = remove;
+import(pathToFileURL(path.join(dir, manifest.entry)).href).catch((err) => {
 	remove();
-	// A data: URL names the module by the whole bundle, base64-encoded.
-	const text = String((err && err.stack) || err).replace(/data:text\/javascript;base64,[A-Za-z0-9+/=]+/g, 'mdevscope.mjs');
-	process.stderr.write(`mdevscope: ${text}\n`);
+	process.stderr.write(`mdevscope: ${String((err && err.stack) || err)}\n`);
 	process.exit(70);
 });

@@ -6,11 +6,12 @@
 // removed again at exit. Read-only towards everything but that directory. Probing it again (`p`) asks
 // the tree, which has no devices (`not-live`), as for any tree.
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {gunzipSync} from 'node:zlib';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';
+import {atExit} from '../cleanup.js';
+import {scratchDirs} from '../scratch.js';
 import {scanHost} from '../sysfs/scan.js';
 import {probeResultProblem} from './load.js';
 
@@ -71,14 +72,30 @@ function readProbes(files: SampleFiles): Map<string, ProbeResult> {
 
 const unpacked = new Map<string, string>();
 
-/** The archive unpacked (once per process) into a temp directory of its own, removed at exit. */
+/** A new private directory (mkdtemp: mode 0700) in the first scratch place that takes one. */
+function privateDir(): string {
+	const tried: string[] = [];
+	for (const base of scratchDirs()) {
+		try {
+			return mkdtempSync(path.join(base, 'mdevscope-sample-'));
+		} catch (err) {
+			tried.push(`${base}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+		}
+	}
+	throw new Error(`cannot make a directory to unpack the sample host into (${tried.join('; ')}); set TMPDIR to a writable directory`);
+}
+
+/** The archive unpacked (once per process) into a temp directory of its own, removed at exit or on a signal. */
 function unpack(files: SampleFiles): string {
 	const archive = files.archive;
 	const known = unpacked.get(archive);
 	if (known && existsSync(known)) return known;
-	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-sample-'));
-	if (unpacked.size === 0) process.once('exit', () => unpacked.forEach((d) => rmSync(d, {recursive: true, force: true})));
+	const dir = privateDir();
 	unpacked.set(archive, dir);
+	atExit(() => {
+		rmSync(dir, {recursive: true, force: true});
+		if (unpacked.get(archive) === dir) unpacked.delete(archive);
+	});
 	try {
 		extractTar(gunzipSync(files.readArchive()), dir);
 	} catch (err) {

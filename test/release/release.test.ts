@@ -33,11 +33,11 @@ const MNT = '/mnt/release';
 
 /** The sample's output with what differs run to run made fixed: its temp dir, the scan time. */
 const normalJson = (text: string) => {
-	const value = JSON.parse(text.replace(/\/tmp\/mdevscope-sample-[A-Za-z0-9]{6}/g, '<sample>')) as Record<string, unknown>;
+	const value = JSON.parse(text.replace(/(?:\/[\w.-]+)+\/mdevscope-sample-[A-Za-z0-9]{6}/g, '<sample>')) as Record<string, unknown>;
 	delete value.scannedAt;
 	return value;
 };
-const normalText = (text: string) => text.replace(/\/tmp\/mdevscope-sample-[A-Za-z0-9]{6}/g, '<sample>');
+const normalText = (text: string) => text.replace(/(?:\/[\w.-]+)+\/mdevscope-sample-[A-Za-z0-9]{6}/g, '<sample>');
 
 // The npm build's answers, here: what the executable must say too.
 const reference = {
