@@ -83,7 +83,8 @@ function pty(command) {
 	}
 }
 
-log(`${RUNS} runs per question and side, alternating; load ${loadavg().join(' ')}`);
+const loadAtStart = loadavg();
+log(`${RUNS} runs per question and side, alternating; load ${loadAtStart.join(' ')}`);
 for (let i = 0; i < RUNS; i++) {
 	// Which side goes first alternates too.
 	const order = i % 2 ? ['npm', 'single'] : ['single', 'npm'];
@@ -118,7 +119,7 @@ const fmt = (ms) => (ms === null ? 'not measured' : `${Math.round(ms)} ms`);
 const lines = [];
 lines.push(`mdevscope release benchmark: ${versions.single}${versions.single === versions.npm ? '' : ` vs npm build ${versions.npm}`}`);
 const m = machine();
-lines.push(`machine: ${m.nproc} cores, ${m.model}, Linux ${m.kernel}, node ${m.node}, load at start ${m.load.join(' ')}, at end ${loadavg().join(' ')}`);
+lines.push(`machine: ${m.nproc} cores, ${m.model}, Linux ${m.kernel}, node ${m.node}, load at start ${loadAtStart.join(' ')}, at end ${m.load.join(' ')}`);
 lines.push('');
 lines.push(`size: single file ${mb(sizes.single)}${sizes.deb ? `, .deb ${mb(sizes.deb)}` : ''}; the npm install ${mb(sizes.npmInstall)} (node_modules + dist) plus Node itself ${mb(sizes.nodeRuntime)}`);
 lines.push('');
@@ -138,4 +139,4 @@ for (const [name, r] of Object.entries(summary)) for (const e of r.errors) lines
 lines.push('');
 lines.push('medians of wall time (CPU: user + system of the process and its children); the target: single/npm <= 1.00 within the noise of the runs');
 process.stdout.write(`${lines.join('\n')}\n`);
-writeFileSync(path.join(here, 'release-results.json'), `${JSON.stringify({at: new Date().toISOString(), versions, machine: m, runs: RUNS, sizes, summary}, null, 2)}\n`);
+writeFileSync(path.join(here, 'release-results.json'), `${JSON.stringify({at: new Date().toISOString(), versions, machine: {...m, loadAtStart}, runs: RUNS, sizes, summary}, null, 2)}\n`);
