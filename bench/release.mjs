@@ -17,7 +17,7 @@ import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {DEFAULT_CACHE} from './gen.mjs';
-import {buildC, loadavg, machine, measure, median, run} from './lib.mjs';
+import {buildC, loadavg, machine, measure, median, percentile, run} from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.resolve(here, '..');
@@ -123,7 +123,7 @@ lines.push(`machine: ${m.nproc} cores, ${m.model}, Linux ${m.kernel}, node ${m.n
 lines.push('');
 lines.push(`size: single file ${mb(sizes.single)}${sizes.deb ? `, .deb ${mb(sizes.deb)}` : ''}; the npm install ${mb(sizes.npmInstall)} (node_modules + dist) plus Node itself ${mb(sizes.nodeRuntime)}`);
 lines.push('');
-const head = ['question', 'single file', 'npm install', 'single/npm', 'CPU single', 'CPU npm'];
+const head = ['question', 'single file', 'npm install', 'single/npm', 'spread (p25-p75)', 'CPU single', 'CPU npm'];
 const rows = [head];
 const summary = {};
 for (const [name, r] of Object.entries(results)) {
@@ -131,7 +131,10 @@ for (const [name, r] of Object.entries(results)) {
 	const n = median(r.npm.wallMs);
 	const ratio = s !== null && n !== null ? s / n : null;
 	summary[name] = {singleMs: s, npmMs: n, ratio, singleCpuMs: median(r.single.cpuMs), npmCpuMs: median(r.npm.cpuMs), singleRssKb: median(r.single.rssKb), npmRssKb: median(r.npm.rssKb), runs: r.single.wallMs.length, errors: r.errors};
-	rows.push([name, fmt(s), fmt(n), ratio === null ? 'not measured' : ratio.toFixed(2), fmt(median(r.single.cpuMs)), fmt(median(r.npm.cpuMs))]);
+	// How far apart runs of the same side were: a ratio inside this is no difference at all.
+	const spread = (v) => (v.length >= 4 ? `${Math.round(percentile(v, 25))}-${Math.round(percentile(v, 75))}` : '-');
+	summary[name].spread = {single: spread(r.single.wallMs), npm: spread(r.npm.wallMs)};
+	rows.push([name, fmt(s), fmt(n), ratio === null ? 'not measured' : ratio.toFixed(2), `${spread(r.single.wallMs)} / ${spread(r.npm.wallMs)} ms`, fmt(median(r.single.cpuMs)), fmt(median(r.npm.cpuMs))]);
 }
 const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c].length)));
 for (const row of rows) lines.push(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
