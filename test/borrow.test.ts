@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {render} from 'ink-testing-library';
-import {errno} from '../src/ffi/errno.js';
+import {errno} from '../src/errno.js';
 import {ioctlPointer, open, close, O_RDWR, O_CLOEXEC, type CallResult} from '../src/ffi/libc.js';
 import * as v from '../src/ffi/vfio.js';
 import {fdinfoSyspath, findDeviceFd} from '../src/owners/holders.js';

@@ -8,7 +8,7 @@ import {fstatSync, mkdtempSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {errno} from '../src/ffi/errno.js';
+import {errno} from '../src/errno.js';
 import {fastFfi, type FastCall} from '../src/ffi/fast-call.js';
 import {ffiModules} from '../src/ffi/modules.js';
 import * as libc from '../src/ffi/libc.js';

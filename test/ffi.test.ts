@@ -5,7 +5,7 @@ import {execFileSync} from 'node:child_process';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Worker} from 'node:worker_threads';
-import {errno, errnoName, meaningOf} from '../src/ffi/errno.js';
+import {errno, errnoName, meaningOf} from '../src/errno.js';
 import * as libc from '../src/ffi/libc.js';
 
 const ENOENT = errno('ENOENT');

@@ -7,7 +7,7 @@
 // (<qemu:override>, libvirt 8.2.0); QEMU's vfio-pci properties sysfsdev, display, x-igd-opregion,
 // and ramfb, which only vfio-pci-nohotplug has.
 import type {Instance, MdevType, Parent} from '../model/types.js';
-import type {FeatureAnswer, ProbeResult} from '../model/probe.js';
+import {displayKind, type FeatureAnswer, type ProbeResult} from '../model/probe.js';
 import {explainProbe, quirksFor} from '../quirks/table.js';
 
 export type DisplayKind = 'region' | 'dmabuf' | 'none' | 'unknown';
@@ -66,12 +66,9 @@ function displayOf(model: Model | null, probe: ProbeResult | null): DisplayKind 
 	// libvirt: display applies to model='vfio-pci' only; s390 devices have none by their API.
 	if (model === 'vfio-ccw' || model === 'vfio-ap') return 'none';
 	if (!probe || probe.outcome !== 'ok') return 'unknown';
-	const {region, dmabuf} = probe.display;
+	const kind = displayKind(probe.display);
 	// QEMU's vfio display code asks for DMABUF first and uses it when offered, else REGION.
-	if (dmabuf.supported === true) return 'dmabuf';
-	if (region.supported === true) return 'region';
-	if (region.supported === false && dmabuf.supported === false) return 'none';
-	return 'unknown';
+	return kind === 'region+dmabuf' ? 'dmabuf' : kind;
 }
 
 /** Why the display is unknown and what to do, from the probe outcome. */

@@ -2,7 +2,7 @@
 // A question the kernel was not asked (supported === null) never reads as "no": it reads as `?` with
 // its reason, like nvtop's valid bits.
 
-import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
+import {displayKind, type DisplayKind, type FeatureAnswer, type ProbeOutcome, type ProbeResult} from '../model/probe.js';
 import type {Tone} from './line.js';
 
 export interface Cell {
@@ -27,13 +27,16 @@ export function outcomeWord(outcome: ProbeOutcome): string {
 }
 
 /** REGION / DMABUF / none, from VFIO_DEVICE_QUERY_GFX_PLANE with VFIO_GFX_PLANE_TYPE_PROBE. */
+const DISPLAY_CELL: Record<DisplayKind, Cell> = {
+	'region+dmabuf': {text: 'REGION+DMABUF', tone: 'ok'},
+	region: {text: 'REGION', tone: 'ok'},
+	dmabuf: {text: 'DMABUF', tone: 'ok'},
+	none: {text: 'none'},
+	unknown: {text: '?', tone: 'dim'},
+};
+
 export function displayCell(result: ProbeResult): Cell {
-	const {region, dmabuf} = result.display;
-	if (region.supported === true && dmabuf.supported === true) return {text: 'REGION+DMABUF', tone: 'ok'};
-	if (region.supported === true) return {text: 'REGION', tone: 'ok'};
-	if (dmabuf.supported === true) return {text: 'DMABUF', tone: 'ok'};
-	if (region.supported === false && dmabuf.supported === false) return {text: 'none'};
-	return {text: '?', tone: 'dim'};
+	return DISPLAY_CELL[displayKind(result.display)];
 }
 
 /** The probe column of the instances list: the display answer, or what stopped the probe. */

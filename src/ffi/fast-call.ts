@@ -10,8 +10,13 @@
 // which attaches nothing), calls `ffi_call`, and reads the result; errno is read at once when the
 // result is -1, before any other JS, on the same thread. The native addon and the C functions
 // called are ffi-napi's; only the JS around them changes.
-import type {CallResult} from './libc.js';
 import type {FfiModules} from './modules.js';
+
+/** The outcome of one libc call: `ret` as the C function returned it; `errno` when ret is -1, else 0. */
+export interface CallResult {
+	ret: number;
+	errno: number;
+}
 
 /** How one argument is passed, in ffi-napi's type names. */
 export type ArgKind = 'int' | 'ulong' | 'long' | 'pointer' | 'string';

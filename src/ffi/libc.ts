@@ -6,14 +6,10 @@
 // The native addon is loaded on first use only, so that importing this module costs nothing, and
 // never inside a worker thread (ffi-napi crashes there); only the probe child process calls it.
 import {isMainThread} from 'node:worker_threads';
-import {fastFfi, type ArgKind, type FastCall} from './fast-call.js';
+import {fastFfi, type ArgKind, type CallResult, type FastCall} from './fast-call.js';
 import {ffiModules} from './modules.js';
 
-/** The outcome of one libc call: `ret` as the C function returned it; `errno` when ret is -1, else 0. */
-export interface CallResult {
-	ret: number;
-	errno: number;
-}
+export type {CallResult} from './fast-call.js';
 
 // <asm-generic/fcntl.h> (x86_64 and arm64 use the generic values); checked by test/abi.test.ts.
 export const O_RDONLY = 0o0;

@@ -140,3 +140,19 @@ export interface BorrowRefusal {
 	/** In plain words: what was tried, what happened, what to do. */
 	message: string;
 }
+
+/**
+ * What the display is, from the two VFIO_DEVICE_QUERY_GFX_PLANE(PROBE) answers: the one reader of
+ * the region/dmabuf pair (issue 16). `unknown` when either was not answered and neither said yes.
+ */
+export type DisplayKind = 'region+dmabuf' | 'region' | 'dmabuf' | 'none' | 'unknown';
+
+export function displayKind(display: Pick<ProbeResult['display'], 'region' | 'dmabuf'>): DisplayKind {
+	const region = display.region.supported;
+	const dmabuf = display.dmabuf.supported;
+	if (region === true && dmabuf === true) return 'region+dmabuf';
+	if (region === true) return 'region';
+	if (dmabuf === true) return 'dmabuf';
+	if (region === false && dmabuf === false) return 'none';
+	return 'unknown';
+}

@@ -13,7 +13,7 @@ import {readFileSync, readlinkSync} from 'node:fs';
 import {release} from 'node:os';
 import {basename} from 'node:path';
 import type {BorrowedFrom, BorrowRefusal, HolderRef, ProbeResult} from '../model/probe.js';
-import {errno, errnoName, meaningOf} from '../ffi/errno.js';
+import {errno, errnoName, meaningOf} from '../errno.js';
 import {close, ioctlPointer, pidfdSyscalls, syscall, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
 import {describeHolder, fdinfoSyspath, findDeviceFd, vfioPathAsSeen, type DeviceFdLookup, type VfioHolder} from '../owners/holders.js';

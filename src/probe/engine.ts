@@ -8,8 +8,8 @@
 // set the IOMMU → device fd by name (the uuid) → device, region and irq info → display queries →
 // device features (migration, DMA logging) → close.
 import {join} from 'node:path';
-import type {FeatureAnswer, HolderRef, IrqInfo, PlaneInfo, ProbeOutcome, ProbeResult, ProbeStep, RegionInfo} from '../model/probe.js';
-import {errno, errnoName, meaningOf} from '../ffi/errno.js';
+import {displayKind, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo} from '../model/probe.js';
+import {errno, errnoName, meaningOf} from '../errno.js';
 import {close, ioctlPointer, ioctlString, ioctlUlong, O_CLOEXEC, O_RDWR, open, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
 import {describeHolder, holdersOfCdev, holdersOfGroup, scanVfioHolders, type VfioHolder} from '../owners/holders.js';
@@ -464,10 +464,12 @@ function displayAnswers(device: number, call: Call, io: IoctlPointer, planeQuery
 	const dmabuf = ask(v.VFIO_GFX_PLANE_TYPE_DMABUF, 'DMABUF');
 	const display: ProbeResult['display'] = {region, dmabuf, plane: null, planeNote: null};
 
-	const kind = region.supported ? 'REGION' : dmabuf.supported ? 'DMABUF' : null;
+	const shown = displayKind(display);
+	// The plane is queried as REGION when the device offers it (also when it offers both).
+	const kind = shown === 'region' || shown === 'region+dmabuf' ? 'REGION' : shown === 'dmabuf' ? 'DMABUF' : null;
 	if (!kind) {
 		display.planeNote =
-			region.supported === false && dmabuf.supported === false
+			shown === 'none'
 				? 'no display: the device answers neither REGION nor DMABUF plane queries'
 				: 'no plane query: the display probes did not answer (see steps)';
 		return display;
@@ -547,15 +549,11 @@ function dmaLoggingAnswer(device: number, call: Call, io: IoctlPointer): Feature
 
 /** "REGION display (XR24 1920x1080), no migration, no DMA logging". */
 export function okSummary(r: Pick<ProbeResult, 'display' | 'migration' | 'dmaLogging'>): string {
-	const {region, dmabuf, plane} = r.display;
-	const kinds = [region.supported ? 'REGION' : null, dmabuf.supported ? 'DMABUF' : null].filter(Boolean);
-	let display =
-		kinds.length > 0
-			? `${kinds.join('+')} display`
-			: region.supported === false && dmabuf.supported === false
-				? 'no display'
-				: 'display unknown';
-	if (kinds.length > 0) {
+	const {plane} = r.display;
+	const kind = displayKind(r.display);
+	const offered = kind !== 'none' && kind !== 'unknown';
+	let display = kind === 'none' ? 'no display' : kind === 'unknown' ? 'display unknown' : `${kind.toUpperCase()} display`;
+	if (offered) {
 		// A borrowed fd is never asked for the plane (planeNote says so): not "no plane yet".
 		const unasked = r.display.planeNote?.startsWith('not asked') ?? false;
 		display += plane ? ` (${plane.drmFormat} ${plane.width}x${plane.height})` : unasked ? ' (plane not asked)' : ' (no plane yet)';

@@ -2,6 +2,7 @@
 // in tests), and the small read-only readers everything in sysfs/ goes through. Nothing else in the
 // project spells `/sys`, `/proc`, `/dev` or `/etc`; that is what makes `--root` work for all of it.
 // Reads only: files are opened O_RDONLY (plus O_NONBLOCK so a FIFO in a tree cannot hang a scan).
+import {errnoMeaning} from '../errno.js';
 import {
 	closeSync,
 	constants,
@@ -99,27 +100,10 @@ const fail = <T>(error: ItemError): Read<T> => (error.code === 'ENOENT' ? {ok: f
 /** Sysfs attributes are at most a page; anything much bigger is not an attribute. */
 export const ATTR_MAX_BYTES = 64 * 1024;
 
-/** Plain words for the errno names a read can meet, with what to do about it. */
-const errnoWords: Record<string, string> = {
-	ENOENT: 'it does not exist',
-	EACCES: 'permission denied (try again as root)',
-	EPERM: 'operation not permitted (try again as root)',
-	EISDIR: 'it is a directory where a file was expected',
-	ENOTDIR: 'it (or a directory above it) is not a directory',
-	ELOOP: 'too many levels of symbolic links (a link loop)',
-	EIO: 'the kernel answered with an I/O error (the driver refused the read)',
-	ENODEV: 'the device is gone or does not support this attribute',
-	ENXIO: 'the device is gone',
-	EAGAIN: 'it is not a regular file (a FIFO or socket) and had nothing to read',
-	EINVAL: 'the kernel refused the request as invalid',
-	ENAMETOOLONG: 'the path is too long',
-};
-
-export function errnoMeaning(code: string): string {
-	return errnoWords[code] ?? 'unexpected error';
-}
 
 /** The errno name of a Node fs error, or `EUNKNOWN`. */
+export {errnoMeaning};
+
 export function errCode(err: unknown): string {
 	const code = (err as NodeJS.ErrnoException | null)?.code;
 	return typeof code === 'string' ? code : 'EUNKNOWN';

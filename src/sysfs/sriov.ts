@@ -25,7 +25,7 @@ import {
 	readLinkTarget,
 	resolveUnderRoot,
 } from './env.js';
-import {readPciIds} from './scan.js';
+import {readPciIds} from './attrs.js';
 
 /** One line of `creatable_vgpu_types`: the numeric type id and the name the driver gives it. */
 export interface CreatableType {

@@ -1,0 +1,21 @@
+// The project's own import graph (issue 16), checked by test/architecture.test.ts with
+// dependency-cruiser, which reads the TypeScript sources as tsc resolves them. Each rule says why.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+	forbidden: [
+		{
+			name: 'no-cycle',
+			severity: 'error',
+			comment: 'A cycle makes the order modules are evaluated in matter and lets layers leak into each other: none at all.',
+			from: {path: '^src/'},
+			to: {circular: true},
+		},
+	],
+	options: {
+		doNotFollow: {path: 'node_modules'},
+		exclude: {path: '^src/release/sea-main\\.cjs$'},
+		tsPreCompilationDeps: true,
+		tsConfig: {fileName: 'tsconfig.json'},
+		enhancedResolveOptions: {extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs']},
+	},
+};

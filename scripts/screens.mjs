@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// The TUI's screens, captured (issue 16: the redesign must not change what the user sees). Replays one
+// key sequence in a real terminal (tmux) at 80x24 and at 120x40 on every bundled tree
+// (test/fixtures/trees), with the built CLI (dist/cli.js), and writes what tmux shows after each key:
+//
+//   node scripts/screens.mjs --out DIR      write DIR/<tree>-<cols>x<rows>.txt
+//   node scripts/screens.mjs --check DIR    capture again and compare with DIR: the differences, exit 1
+//   (--tree NAME, repeatable: only those trees)
+//
+// test/fixtures/screens/ holds the captures of the code before the redesign; test/screens.test.ts
+// checks them. A screen is taken once it has settled: the same capture over 6 polls 50 ms apart
+// after the key was sent, and no owner scan still looking (`..`).
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const trees = path.join('test', 'fixtures', 'trees');
+export const SIZES = [
+	[80, 24],
+	[120, 40],
+];
+/** [label, tmux key] in order: every pane, its detail, help, doctor, a filter, advice, quit. */
+export const STEPS = [
+	['first frame', null],
+	['j', 'j'],
+	['Tab', 'Tab'],
+	['j', 'j'],
+	['Tab', 'Tab'],
+	['j', 'j'],
+	['Enter', 'Enter'],
+	['Tab', 'Tab'],
+	['J', 'J'],
+	['?', '?'],
+	['j (help)', 'j'],
+	['Esc', 'Escape'],
+	['d', 'd'],
+	['Esc', 'Escape'],
+	['x', 'x'],
+	['Esc', 'Escape'],
+	['/', '/'],
+	['m', 'm'],
+	['Enter (filter)', 'Enter'],
+	['Esc', 'Escape'],
+	['q', 'q'],
+];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function tmux(socket, ...args) {
+	const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'});
+	if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+	return r.stdout;
+}
+
+/** The screen once it has settled: the same capture STABLE polls in a row, 50 ms apart. */
+const STABLE = 6;
+async function settled(socket, what, first) {
+	const end = Date.now() + 60_000;
+	let last = null;
+	let same = 0;
+	for (;;) {
+		const now = tmux(socket, 'capture-pane', '-p', '-t', 's');
+		// The first frame is whole once the owner scan has said its word (`..` while it looks).
+		// The first frame: once the footer is drawn (every screen ends in `q quit`).
+		const ready = !/ \.\. /.test(now) && (!first || now.includes('q quit'));
+		same = now === last && ready ? same + 1 : 0;
+		if (same >= STABLE) return now;
+		if (Date.now() > end) throw new Error(`the screen did not settle after ${what}:\n${now}`);
+		last = now;
+		await sleep(50);
+	}
+}
+
+/** The captures of one tree at one size: "=== <label>" then the screen, for each step. */
+export async function capture(tree, [cols, rows]) {
+	const socket = `mdevscope-screens-${process.pid}-${tree}-${cols}`;
+	const cli = path.join(project, 'dist', 'cli.js');
+	const env = ['env', '-i', `PATH=${process.env.PATH}`, 'HOME=/nonexistent', 'LANG=C.UTF-8', 'TZ=UTC', 'TERM=tmux-256color'];
+	const out = [];
+	try {
+		tmux(socket, 'new-session', '-d', '-s', 's', '-x', String(cols), '-y', String(rows), '-c', project, ...env, 'sh', '-c', `${process.execPath} ${cli} --root ${path.join(trees, tree)}; echo "exit=$?"; sleep 600`);
+		for (const [label, key] of STEPS) {
+			if (key !== null) tmux(socket, 'send-keys', '-t', 's', key);
+			const screen = await settled(socket, label, key === null);
+			out.push(`=== ${label}\n${screen.replace(/\n+$/, '')}\n`);
+		}
+	} finally {
+		spawnSync('tmux', ['-L', socket, 'kill-server']);
+	}
+	return out.join('');
+}
+
+export function treeNames() {
+	return readdirSync(path.join(project, trees)).filter((n) => existsSync(path.join(project, trees, n, 'sys'))).sort();
+}
+
+async function main() {
+	const args = process.argv.slice(2);
+	const flag = (name) => {
+		const i = args.indexOf(name);
+		return i >= 0 ? args[i + 1] : undefined;
+	};
+	const outDir = flag('--out');
+	const checkDir = flag('--check');
+	if (!outDir === !checkDir) {
+		process.stderr.write('usage: node scripts/screens.mjs --out DIR | --check DIR [--tree NAME]...\n');
+		process.exit(64);
+	}
+	const only = args.flatMap((a, i) => (a === '--tree' ? [args[i + 1]] : []));
+	const names = only.length ? only : treeNames();
+	if (outDir) mkdirSync(outDir, {recursive: true});
+	let differ = 0;
+	const jobs = names.flatMap((tree) => SIZES.map((size) => ({tree, size, file: `${tree}-${size[0]}x${size[1]}.txt`})));
+	// A few terminals at once (each waits on its screen, mostly idle); reported in order.
+	const results = new Map();
+	let next = 0;
+	const worker = async () => {
+		while (next < jobs.length) {
+			const job = jobs[next++];
+			results.set(job.file, await capture(job.tree, job.size));
+		}
+	};
+	await Promise.all(Array.from({length: Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3)}, worker));
+	for (const {file} of jobs) {
+		{
+			const got = results.get(file);
+			if (outDir) {
+				writeFileSync(path.join(outDir, file), got);
+				process.stdout.write(`screens: ${file}\n`);
+				continue;
+			}
+			const want = readFileSync(path.join(checkDir, file), 'utf8');
+			if (got !== want) {
+				differ++;
+				const g = got.split('\n');
+				const w = want.split('\n');
+				const at = g.findIndex((line, i) => line !== w[i]);
+				process.stdout.write(`screens: ${file} differs from line ${at + 1}:\n- ${w[at]}\n+ ${g[at]}\n`);
+			}
+		}
+	}
+	if (checkDir) process.stdout.write(`screens: ${differ === 0 ? 'all the same' : `${differ} differ`}\n`);
+	process.exit(differ === 0 ? 0 : 1);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

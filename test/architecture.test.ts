@@ -1,0 +1,65 @@
+// The import graph of src/ (issue 16), as dependency-cruiser reads it (.dependency-cruiser.cjs holds
+// the rules and why): nothing it forbids is there. And the check itself is shown to see what it
+// forbids, on a small tree made for that.
+import {spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {project} from './helpers/cli.js';
+
+interface Violation {
+	from: string;
+	to: string;
+	rule: {name: string};
+	cycle?: Array<{name: string}>;
+}
+
+interface Cruise {
+	summary: {violations: Violation[]; totalCruised: number; totalDependenciesCruised: number};
+}
+
+const depcruise = path.join(project, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+
+function cruise(cwd: string, what: string): Cruise {
+	const r = spawnSync(process.execPath, [depcruise, what, '--config', path.join(project, '.dependency-cruiser.cjs'), '--output-type', 'json'], {cwd, encoding: 'utf8', maxBuffer: 64 << 20});
+	if (r.stdout.trim() === '') throw new Error(`dependency-cruiser printed nothing (exit ${r.status}): ${r.stderr}`);
+	return JSON.parse(r.stdout) as Cruise;
+}
+
+test('src/ breaks none of the rules: no import cycle', (t) => {
+	const result = cruise(project, 'src');
+	// It read the project (every module, their imports resolved from .js to .ts as tsc does).
+	t.true(result.summary.totalCruised > 100, `${result.summary.totalCruised} modules`);
+	t.true(result.summary.totalDependenciesCruised > 300, `${result.summary.totalDependenciesCruised} imports`);
+	const shown = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`);
+	t.deepEqual(shown, []);
+});
+
+test('the check sees a cycle, also one through a type-only import', (t) => {
+	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-arch-'));
+	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	mkdirSync(path.join(dir, 'src'));
+	writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({compilerOptions: {module: 'nodenext', moduleResolution: 'nodenext', strict: true}}));
+	writeFileSync(path.join(dir, 'src', 'a.ts'), "import {b} from './b.js';\nexport const a = (): number => b + 1;\n");
+	writeFileSync(path.join(dir, 'src', 'b.ts'), "import type {Thing} from './c.js';\nexport const b = 1;\nexport type Other = Thing;\n");
+	writeFileSync(path.join(dir, 'src', 'c.ts'), "import {a} from './a.js';\nexport type Thing = ReturnType<typeof a>;\n");
+	const result = cruise(dir, 'src');
+	t.true(result.summary.violations.length > 0);
+	t.true(result.summary.violations.every((v) => v.rule.name === 'no-cycle'));
+	const cycles = result.summary.violations.map((v) => [v.from, ...(v.cycle ?? []).map((c) => c.name)].join(' -> '));
+	t.deepEqual(cycles, ['src/a.ts -> src/b.ts -> src/c.ts -> src/a.ts']);
+});
+
+test('displayKind (src/model/probe.ts) is the only reader of the region/dmabuf pair', (t) => {
+	const readers: string[] = [];
+	const walk = (dir: string) => {
+		for (const entry of readdirSync(dir, {withFileTypes: true})) {
+			const full = path.join(dir, entry.name);
+			if (entry.isDirectory()) walk(full);
+			else if (/\.(tsx?|[cm]?js)$/.test(entry.name) && /\b(region|dmabuf)\.supported\b/.test(readFileSync(full, 'utf8'))) readers.push(path.relative(project, full));
+		}
+	};
+	walk(path.join(project, 'src'));
+	t.deepEqual(readers, ['src/model/probe.ts']);
+});
