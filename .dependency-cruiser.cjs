@@ -10,6 +10,14 @@ module.exports = {
 			from: {path: '^src/'},
 			to: {circular: true},
 		},
+		{
+			name: 'state-below-keys-and-views',
+			severity: 'error',
+			comment:
+				'The TUI state (src/state/) is what the keys and the views are about: it never imports the key table, an Ink component, the terminal plumbing or an output.',
+			from: {path: '^src/state/'},
+			to: {path: '^src/(keymap\\.ts|components/|screen\\.tsx|tui\\.tsx|output/|compare/)'},
+		},
 	],
 	options: {
 		doNotFollow: {path: 'node_modules'},

@@ -4,8 +4,10 @@
 // read from BINDINGS, so what the screen says and what the keys do cannot drift apart.
 // No Ink import: key events are described by the structural KeyPress below (Ink's `Key` fits it).
 
-export type PaneId = 'parents' | 'types' | 'instances' | 'detail';
-export const PANES: readonly PaneId[] = ['parents', 'types', 'instances', 'detail'];
+import type {SharedAction} from './state/reducer.js';
+import type {PaneId, Panel} from './state/panes.js';
+
+export {PANES, type PaneId, type Panel} from './state/panes.js';
 
 /**
  * Where a binding works. `lists`: the four panes of the main screen (whichever has focus);
@@ -15,9 +17,6 @@ export const PANES: readonly PaneId[] = ['parents', 'types', 'instances', 'detai
  * view of `mdevscope compare` (its instances list and reasons pane); `global`: always, even while typing.
  */
 export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample' | Panel | 'compare';
-
-/** The views that cover the panes like the help screen does. */
-export type Panel = 'doctor' | 'advice';
 
 export type Action =
 	| 'up'
@@ -532,4 +531,38 @@ export function helpEntries(only?: readonly Context[]): HelpEntry[] {
 		help: (compare ? b.compareHelp : undefined) ?? b.help,
 		dangerous: !!b.dangerous,
 	}));
+}
+
+// ---- the key actions the main screen and the compare view share, as the state's messages ----------
+
+const MOVES: Partial<Record<Action, ['line' | 'page' | 'edge', 1 | -1]>> = {
+	up: ['line', -1],
+	down: ['line', 1],
+	pageUp: ['page', -1],
+	pageDown: ['page', 1],
+	top: ['edge', -1],
+	bottom: ['edge', 1],
+};
+
+const SHARED: Partial<Record<Action, SharedAction>> = {
+	nextPane: {type: 'focus', to: 'next'},
+	prevPane: {type: 'focus', to: 'prev'},
+	filter: {type: 'filter-start'},
+	filterKeep: {type: 'filter-keep'},
+	filterClear: {type: 'filter-clear'},
+	filterErase: {type: 'filter-erase'},
+	help: {type: 'help'},
+	back: {type: 'back'},
+};
+
+/**
+ * The reducer action for a key action of the shared navigation (the main screen's reducer and the
+ * compare view's take the same ones); null for the others, which each view handles itself.
+ * `contentLength`: lines of the text a move would scroll (detail, reasons, help).
+ */
+export function sharedAction(action: Action, input: string, contentLength: number): SharedAction | null {
+	const move = MOVES[action];
+	if (move) return {type: 'move', by: move[0], dir: move[1], contentLength};
+	if (action === 'filterText') return {type: 'filter-input', text: input};
+	return SHARED[action] ?? null;
 }

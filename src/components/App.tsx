@@ -4,8 +4,8 @@
 import React, {useMemo, useReducer, useState} from 'react';
 import {Box, useApp, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
-import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, type Action} from '../keymap.js';
-import {detailSubject, initialState, layoutOf, reducer, sharedAction, shownInstances, staleProbes, viewOf} from '../state/reducer.js';
+import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, sharedAction, type Action} from '../keymap.js';
+import {detailSubject, initialState, layoutOf, reducer, shownInstances, staleProbes, viewOf} from '../state/reducer.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';

@@ -16,9 +16,8 @@ import {
 	visibleVerdicts,
 } from '../compare/view.js';
 import {COMPARE_LEGEND, reasonLines, resultLine, sideLines, verdictTone} from '../compare/view-lines.js';
-import {compareContexts, footerHints, resolveKey} from '../keymap.js';
+import {compareContexts, footerHints, resolveKey, sharedAction} from '../keymap.js';
 import {MIN_COLUMNS, MIN_ROWS} from '../state/layout.js';
-import {sharedAction} from '../state/reducer.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useKeys} from './hooks/use-keys.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';

@@ -4,7 +4,7 @@
 // The frame is one line shorter than the terminal: Ink repaints a frame that fills the whole terminal
 // by clearing the screen on every update, which flickers; rows - 1 lines keep it on its diffing path.
 
-import type {PaneId} from '../keymap.js';
+import type {PaneId} from './panes.js';
 
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 16;

@@ -7,7 +7,7 @@
 // Probe results live in the probe hook, not here; `staleProbes` says which of them a rescan outdates.
 
 import type {HostModel, Instance, MdevType} from '../model/types.js';
-import {PANES, type Action, type PaneId, type Panel} from '../keymap.js';
+import {PANES, type PaneId, type Panel} from './panes.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
 import {clampIndex, deriveView, FilterMatcher, visibleInstances, type ListPane, type ParentRow, type View} from './views.js';
 import {instanceKey} from '../model/instances.js';
@@ -324,36 +324,3 @@ export type SharedAction =
 	| {type: 'filter-clear'}
 	| {type: 'help'}
 	| {type: 'back'};
-
-const MOVES: Partial<Record<Action, ['line' | 'page' | 'edge', 1 | -1]>> = {
-	up: ['line', -1],
-	down: ['line', 1],
-	pageUp: ['page', -1],
-	pageDown: ['page', 1],
-	top: ['edge', -1],
-	bottom: ['edge', 1],
-};
-
-const SHARED: Partial<Record<Action, SharedAction>> = {
-	nextPane: {type: 'focus', to: 'next'},
-	prevPane: {type: 'focus', to: 'prev'},
-	filter: {type: 'filter-start'},
-	filterKeep: {type: 'filter-keep'},
-	filterClear: {type: 'filter-clear'},
-	filterErase: {type: 'filter-erase'},
-	help: {type: 'help'},
-	back: {type: 'back'},
-};
-
-/**
- * The reducer action for a key action of the shared navigation (the main screen's reducer and the
- * compare view's take the same ones); null for the others, which each view handles itself.
- * `contentLength`: lines of the text a move would scroll (detail, reasons, help).
- */
-export function sharedAction(action: Action, input: string, contentLength: number): SharedAction | null {
-	const move = MOVES[action];
-	if (move) return {type: 'move', by: move[0], dir: move[1], contentLength};
-	if (action === 'filterText') return {type: 'filter-input', text: input};
-	return SHARED[action] ?? null;
-}
-
