@@ -18,6 +18,14 @@ module.exports = {
 			from: {path: '^src/state/'},
 			to: {path: '^src/(keymap\\.ts|components/|screen\\.tsx|tui\\.tsx|output/|compare/)'},
 		},
+		{
+			name: 'nothing-below-presentation-imports-it',
+			severity: 'error',
+			comment:
+				'Presentation (src/present/: lines of text; src/components/: Ink; src/terminal/: the screen; src/output/: plain and JSON) reads the model; the model, the readers and the effects below it never import presentation.',
+			from: {path: '^src/(model|sysfs|probe|ffi|owners|snapshot|doctor|quirks|advice|features|compare|state)/|^src/(errno|cleanup|scratch|build-info|exit-codes)\\.ts$'},
+			to: {path: '^src/(present|components|terminal|output)/|^src/(cli|keymap)\\.tsx?$'},
+		},
 	],
 	options: {
 		doNotFollow: {path: 'node_modules'},

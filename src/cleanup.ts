@@ -3,7 +3,7 @@
 // was unpacked into (src/release/main.ts). An 'exit' listener alone is not enough: a process that
 // dies of SIGINT, SIGTERM or SIGHUP (an SSH session dropped) runs none. So the first task also
 // listens for those signals; on one it runs the tasks and, when no one else listens for it (the
-// TUI does: src/screen.tsx restores the terminal, runs the tasks and dies of the signal itself),
+// TUI does: src/terminal/screen.tsx restores the terminal, runs the tasks and dies of the signal itself),
 // dies of the same signal, so the shell still sees 128 + n.
 
 type Task = () => void;

@@ -447,7 +447,7 @@ async function loadInteractive<T>(load: () => Promise<T>): Promise<T> {
 }
 
 async function runCompare(): Promise<void> {
-	const {runCompareCommand, CompareInputError} = await import('./compare/command.js');
+	const {runCompareCommand, CompareInputError} = await import('./commands/compare.js');
 	const interactive = !json && !plain && onTerminal;
 	try {
 		process.exitCode = await runCompareCommand({
@@ -455,7 +455,7 @@ async function runCompare(): Promise<void> {
 			dest: commandArgs[1]!,
 			uuids,
 			json,
-			show: interactive ? async (comparison) => (await loadInteractive(() => import('./compare/tui.js'))).runCompareTui(comparison) : undefined,
+			show: interactive ? async (comparison) => (await loadInteractive(() => import('./terminal/compare-tui.js'))).runCompareTui(comparison) : undefined,
 			// This host is probed now (as root, read-only: the probe opens devices, never writes).
 			local: async () => {
 				checkRoot(root);
@@ -498,7 +498,7 @@ async function main(): Promise<void> {
 	if (command === 'compare') return runCompare();
 	if (command === 'features' || command === 'export') {
 		checkRoot(root);
-		const {runFeaturesCommand, runExportCommand} = await import('./features/command.js');
+		const {runFeaturesCommand, runExportCommand} = await import('./commands/features.js');
 		process.exitCode =
 			command === 'features'
 				? await runFeaturesCommand({uuids: commandArgs, json, root, timeoutMs: timeout, concurrency, probeHeld})
@@ -542,7 +542,7 @@ async function main(): Promise<void> {
 		}
 		return;
 	}
-	const {runTui} = await loadInteractive(() => import('./tui.js'));
+	const {runTui} = await loadInteractive(() => import('./terminal/tui.js'));
 	// A snapshot cannot be read again: `r` shows it as it was.
 	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
 	const initialProbes = recorded ?? (probe ? await probeAll(model) : undefined);

@@ -27,7 +27,7 @@ function cruise(cwd: string, what: string): Cruise {
 	return JSON.parse(r.stdout) as Cruise;
 }
 
-test('src/ breaks none of the rules: no import cycle, the state imports no key table or view', (t) => {
+test('src/ breaks none of the rules: no import cycle, the state imports no key table or view, nothing below presentation imports it', (t) => {
 	const result = cruise(project, 'src');
 	// It read the project (every module, their imports resolved from .js to .ts as tsc does).
 	t.true(result.summary.totalCruised > 100, `${result.summary.totalCruised} modules`);
@@ -36,7 +36,7 @@ test('src/ breaks none of the rules: no import cycle, the state imports no key t
 	t.deepEqual(shown, []);
 });
 
-test('the check sees a cycle, also one through a type-only import, and the state importing the key table', (t) => {
+test('the check sees a cycle, also one through a type-only import, the state importing the key table, and the model importing an output', (t) => {
 	const dir = mkdtempSync(path.join(tmpdir(), 'mdevscope-arch-'));
 	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
 	mkdirSync(path.join(dir, 'src'));
@@ -47,12 +47,18 @@ test('the check sees a cycle, also one through a type-only import, and the state
 	mkdirSync(path.join(dir, 'src', 'state'));
 	writeFileSync(path.join(dir, 'src', 'keymap.ts'), 'export const KEYS = 1;\n');
 	writeFileSync(path.join(dir, 'src', 'state', 'reducer.ts'), "import {KEYS} from '../keymap.js';\nexport const r = KEYS;\n");
+	mkdirSync(path.join(dir, 'src', 'model'));
+	mkdirSync(path.join(dir, 'src', 'output'));
+	writeFileSync(path.join(dir, 'src', 'output', 'plain.ts'), 'export const clean = (s: string): string => s;\n');
+	writeFileSync(path.join(dir, 'src', 'model', 'types.ts'), "import {clean} from '../output/plain.js';\nexport const label = clean('x');\n");
 	const result = cruise(dir, 'src');
+	const below = result.summary.violations.filter((v) => v.rule.name === 'nothing-below-presentation-imports-it').map((v) => `${v.from} -> ${v.to}`);
+	t.deepEqual(below.sort(), ['src/model/types.ts -> src/output/plain.ts', 'src/state/reducer.ts -> src/keymap.ts']);
 	const cycles = result.summary.violations.filter((v) => v.rule.name === 'no-cycle').map((v) => [v.from, ...(v.cycle ?? []).map((c) => c.name)].join(' -> '));
 	t.deepEqual(cycles, ['src/a.ts -> src/b.ts -> src/c.ts -> src/a.ts']);
 	const upward = result.summary.violations.filter((v) => v.rule.name === 'state-below-keys-and-views').map((v) => `${v.from} -> ${v.to}`);
 	t.deepEqual(upward, ['src/state/reducer.ts -> src/keymap.ts']);
-	t.is(result.summary.violations.length, 2);
+	t.is(result.summary.violations.length, 4);
 });
 
 test('displayKind (src/model/probe.ts) is the only reader of the region/dmabuf pair', (t) => {

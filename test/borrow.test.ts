@@ -36,9 +36,9 @@ import {press as pressKeys, waitFor} from './helpers/ink.js';
 import {renderPlain} from '../src/output/plain.js';
 import {renderJson} from '../src/output/json.js';
 import {App} from '../src/components/App.js';
-import {borrowQuestion} from '../src/components/borrow-confirm.js';
-import {probeLines} from '../src/components/detail-lines.js';
-import {lineText} from '../src/components/line.js';
+import {borrowQuestion} from '../src/present/borrow-confirm.js';
+import {probeLines} from '../src/present/detail-lines.js';
+import {lineText} from '../src/present/line.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mdevscope-borrow-'));
 test.after.always(() => rmSync(base, {recursive: true, force: true}));

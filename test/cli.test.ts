@@ -343,7 +343,7 @@ async function loadsOf(args: string[]): Promise<{run: Run; urls: string[]}> {
 const inkOrReact = (url: string) => /\/node_modules\/(ink|react|react-reconciler)\//.test(url);
 
 test('the load recorder sees ink and react when the TUI module is imported (control)', async (t) => {
-	const tui = path.join(project, 'src', 'tui.tsx');
+	const tui = path.join(project, 'src', 'terminal', 'tui.tsx');
 	const {run, urls} = await loadsOf(['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(tui)});`]);
 	t.is(run.code, 0, run.stderr);
 	t.true(urls.some((u) => u.includes('/node_modules/ink/')), 'ink');

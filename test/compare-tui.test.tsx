@@ -12,12 +12,12 @@ import anyTest from 'ava';
 import React from 'react';
 import {render} from 'ink-testing-library';
 import {compareHosts, type Comparison, type Side} from '../src/compare/compare.js';
-import {renderComparePlain} from '../src/compare/format.js';
+import {renderComparePlain} from '../src/output/compare.js';
 import {compareLayout, compareReducer, initialCompareState, visibleVerdicts} from '../src/compare/view.js';
-import {reasonLines, sideLine, sideLines} from '../src/compare/view-lines.js';
+import {reasonLines, sideLine, sideLines} from '../src/present/compare-lines.js';
 import {CompareView} from '../src/components/CompareView.js';
-import {helpLines} from '../src/components/help-lines.js';
-import {lineText} from '../src/components/line.js';
+import {helpLines} from '../src/present/help-lines.js';
+import {lineText} from '../src/present/line.js';
 import {BINDINGS} from '../src/keymap.js';
 import type {ProbeResult} from '../src/model/probe.js';
 import {renderJson} from '../src/output/json.js';
@@ -298,7 +298,7 @@ test('piped (and --plain): the plain report and the exit code, without loading I
 		t.is(run.stdout, renderComparePlain(compare('6.12', '6.1')));
 		const urls = readFileSync(loads, 'utf8').split('\n');
 		t.true(urls.some((u) => u.endsWith('/src/compare/compare.ts')), 'the recorder saw the command');
-		t.deepEqual(urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler)\//.test(u) || u.endsWith('/src/screen.tsx')), [], extra.join(' '));
+		t.deepEqual(urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler)\//.test(u) || u.endsWith('/src/terminal/screen.tsx')), [], extra.join(' '));
 	}
 });
 
@@ -335,7 +335,7 @@ function onTerminal(args: string[], keys: string): Promise<{code: number | null;
 	const enter = output.indexOf('\x1b[?1049h');
 	const leave = output.lastIndexOf('\x1b[?1049l');
 	t.true(enter >= 0 && leave > enter, 'the alternate screen, entered and left');
-	// Frames are written as the cells that changed (src/components/frame-diff.ts): read the screen.
+	// Frames are written as the cells that changed (src/terminal/frame-diff.ts): read the screen.
 	const screen = new ScreenModel(80, 24).feed(output.slice(enter, leave)).text();
 	t.true(screen.includes(`uuid     ${MDPY}  blocked`), `j moved the selection:\n${screen}`);
 	const after = output.slice(leave).replace(/\r\n/g, '\n');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {compareHosts, exitCode, unknownUuids, type Comparison, type InstanceVerdict, type Reason, type Side} from '../src/compare/compare.js';
-import {renderCompareJson, renderComparePlain} from '../src/compare/format.js';
+import {renderCompareJson, renderComparePlain} from '../src/output/compare.js';
 import type {FeatureAnswer, ProbeResult} from '../src/model/probe.js';
 import type {DriverModule, HostModel} from '../src/model/types.js';
 import {renderJson} from '../src/output/json.js';

@@ -5,7 +5,7 @@
 import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {ALL_FEATURE_BITS, FEATURES, featureBits, SEED_FEATURE_BITS} from '../src/features/bits.js';
-import {featuresLine, renderFeaturesJson, type FeaturesJson} from '../src/features/format.js';
+import {featuresLine, renderFeaturesJson, type FeaturesJson} from '../src/output/features.js';
 import type {ProbeResult} from '../src/model/probe.js';
 import type {Instance} from '../src/model/types.js';
 import {probeInstances} from '../src/probe/runner.js';

@@ -1,8 +1,8 @@
-// FrameDiffer (src/components/frame-diff.ts): what it writes instead of Ink's whole frames must leave
+// FrameDiffer (src/terminal/frame-diff.ts): what it writes instead of Ink's whole frames must leave
 // the terminal showing exactly the frame, with fewer bytes. Checked on a small terminal model
 // (test/helpers/screen-model.ts), styles included.
 import test from 'ava';
-import {FrameDiffer} from '../src/components/frame-diff.js';
+import {FrameDiffer} from '../src/terminal/frame-diff.js';
 import {ScreenModel} from './helpers/screen-model.js';
 
 const ERASE = (n: number) => (n === 0 ? '' : '\x1b[2K\x1b[1A'.repeat(n - 1) + '\x1b[2K\x1b[G');

@@ -12,8 +12,8 @@ import {renderJson} from '../src/output/json.js';
 import {loadSnapshot, parseSnapshot, SnapshotError} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {cli as runCli} from './helpers/cli.js';
-import {detailLines} from '../src/components/detail-lines.js';
-import {lineText} from '../src/components/line.js';
+import {detailLines} from '../src/present/detail-lines.js';
+import {lineText} from '../src/present/line.js';
 import {recordedOwners} from '../src/owners/join.js';
 import {parentRows} from '../src/state/views.js';
 

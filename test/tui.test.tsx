@@ -16,14 +16,14 @@ import type {ProbeResult} from '../src/model/probe.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {App, type AppProps} from '../src/components/App.js';
 import {DetailPane} from '../src/components/DetailPane.js';
-import {detailLines} from '../src/components/detail-lines.js';
-import {helpLines} from '../src/components/help-lines.js';
-import {lineText} from '../src/components/line.js';
-import {sanitize, truncate, truncateMiddle, wrap} from '../src/components/text.js';
+import {detailLines} from '../src/present/detail-lines.js';
+import {helpLines} from '../src/present/help-lines.js';
+import {lineText} from '../src/present/line.js';
+import {sanitize, truncate, truncateMiddle, wrap} from '../src/present/text.js';
 import {BINDINGS, keysLabel} from '../src/keymap.js';
 import {COLUMN_LEGEND} from '../src/model/columns.js';
 import {parentRows} from '../src/state/views.js';
-import {runTui} from '../src/tui.js';
+import {runTui} from '../src/terminal/tui.js';
 import {openSampleHost, sampleFiles} from '../src/snapshot/sample.js';
 import {qemuLines} from '../src/advice/index.js';
 import {ScreenModel} from './helpers/screen-model.js';
@@ -1111,7 +1111,7 @@ test('runTui: an Esc read together with the next key is Esc, then that key; esca
 function childTui(then: string): Promise<{stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null}> {
 	const script = `
 		const {EventEmitter} = await import('node:events');
-		const {runTui} = await import(${JSON.stringify(new URL('../src/tui.tsx', import.meta.url).href)});
+		const {runTui} = await import(${JSON.stringify(new URL('../src/terminal/tui.tsx', import.meta.url).href)});
 		const {scanHost} = await import(${JSON.stringify(new URL('../src/sysfs/scan.ts', import.meta.url).href)});
 		class In extends EventEmitter { isTTY = true; read() { return null; } setEncoding() {} setRawMode() {} resume() {} pause() {} ref() {} unref() {} }
 		const model = scanHost(${JSON.stringify(TREE)});

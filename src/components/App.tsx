@@ -21,18 +21,18 @@ import {Footer, footerLayout, type Status} from './Footer.js';
 import {FilterBar} from './FilterBar.js';
 import {HelpOverlay} from './HelpOverlay.js';
 import {TextOverlay} from './TextOverlay.js';
-import {adviceLines, doctorLines} from './panel-lines.js';
+import {adviceLines, doctorLines} from '../present/panel-lines.js';
 import {EmptyHost} from './EmptyHost.js';
 import {ParentsPane} from './ParentsPane.js';
 import {TypesPane} from './TypesPane.js';
 import {InstancesPane} from './InstancesPane.js';
 import {DetailPane} from './DetailPane.js';
 import {LineView} from './LineView.js';
-import {detailLines} from './detail-lines.js';
-import {helpLines} from './help-lines.js';
-import {lineLength, seg} from './line.js';
-import {wrap} from './text.js';
-import {borrowQuestion} from './borrow-confirm.js';
+import {detailLines} from '../present/detail-lines.js';
+import {helpLines} from '../present/help-lines.js';
+import {lineLength, seg} from '../present/line.js';
+import {wrap} from '../present/text.js';
+import {borrowQuestion} from '../present/borrow-confirm.js';
 import {ownersOf, probeOf} from '../model/instances.js';
 
 export interface AppProps {

@@ -1,11 +1,11 @@
 // The compare view: SOURCE and DEST and the result on top, SOURCE's instances with their verdicts,
 // and the reasons of the selected one. State is src/compare/view.ts's reducer, the text
-// src/compare/view-lines.ts; this only draws and reads keys (through the one key table).
+// src/present/compare-lines.ts; this only draws and reads keys (through the one key table).
 
 import React, {useMemo, useReducer} from 'react';
 import {Box, useApp, useStdout} from 'ink';
 import type {Comparison, InstanceVerdict} from '../compare/compare.js';
-import {onDest, where} from '../compare/format.js';
+import {onDest, where} from '../output/compare.js';
 import {
 	compareHelpCapacity,
 	compareLayoutOf,
@@ -15,7 +15,7 @@ import {
 	selectedVerdict,
 	visibleVerdicts,
 } from '../compare/view.js';
-import {COMPARE_LEGEND, reasonLines, resultLine, sideLines, verdictTone} from '../compare/view-lines.js';
+import {COMPARE_LEGEND, reasonLines, resultLine, sideLines, verdictTone} from '../present/compare-lines.js';
 import {compareContexts, footerHints, resolveKey, sharedAction} from '../keymap.js';
 import {MIN_COLUMNS, MIN_ROWS} from '../state/layout.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
@@ -27,10 +27,10 @@ import {HelpOverlay} from './HelpOverlay.js';
 import {FilterBar} from './FilterBar.js';
 import {Footer} from './Footer.js';
 import {LineView} from './LineView.js';
-import {helpLines} from './help-lines.js';
-import {seg} from './line.js';
-import {wrap} from './text.js';
-import type {Column} from './table.js';
+import {helpLines} from '../present/help-lines.js';
+import {seg} from '../present/line.js';
+import {wrap} from '../present/text.js';
+import type {Column} from '../present/table.js';
 
 export interface CompareViewProps {
 	comparison: Comparison;

@@ -1,7 +1,7 @@
 import React, {memo} from 'react';
 import {Pane} from './Pane.js';
 import {LineView} from './LineView.js';
-import type {Line} from './line.js';
+import type {Line} from '../present/line.js';
 
 export interface DetailPaneProps {
 	title: string;

@@ -2,7 +2,7 @@ import React from 'react';
 import type {HostModel} from '../model/types.js';
 import {Pane} from './Pane.js';
 import {LineView} from './LineView.js';
-import {emptyLines} from './empty-lines.js';
+import {emptyLines} from '../present/empty-lines.js';
 
 /** Instead of empty panes: what was looked for, what is missing and how to fix it. */
 export function EmptyHost({model, width, height, canOpenSample}: {model: HostModel; width: number; height: number; canOpenSample: boolean}) {

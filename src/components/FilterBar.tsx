@@ -1,6 +1,6 @@
 import React from 'react';
 import {LineView} from './LineView.js';
-import {seg} from './line.js';
+import {seg} from '../present/line.js';
 
 /** `/` filter: while typing, a prompt with a cursor; once kept, what is applied and how to clear it. */
 export function FilterBar({text, editing, width}: {text: string; editing: boolean; width: number}) {

@@ -1,8 +1,8 @@
 import React from 'react';
 import type {FooterHint} from '../keymap.js';
 import {LineView} from './LineView.js';
-import {seg, type Line, type Tone} from './line.js';
-import {truncate, wrap} from './text.js';
+import {seg, type Line, type Tone} from '../present/line.js';
+import {truncate, wrap} from '../present/text.js';
 
 export interface Status {
 	text: string;

@@ -1,10 +1,10 @@
 import React from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
-import type {Column} from './table.js';
+import type {Column} from '../present/table.js';
 import type {Instance, MdevType} from '../model/types.js';
 import type {ProbeResult} from '../model/probe.js';
 import type {ParentRow} from '../state/views.js';
-import {migrationCell, probeCell} from './probe-text.js';
+import {migrationCell, probeCell} from '../present/probe-text.js';
 import type {OwnersByInstance} from '../owners/join.js';
 import {ownersCell} from '../owners/text.js';
 import {ownersOf, probeOf} from '../model/instances.js';

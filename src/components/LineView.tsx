@@ -3,7 +3,7 @@
 
 import React, {memo} from 'react';
 import {Text} from 'ink';
-import {fitLine, lineLength, type Line, type Tone} from './line.js';
+import {fitLine, lineLength, type Line, type Tone} from '../present/line.js';
 import {toneProps, useTheme} from './theme.js';
 
 export interface LineViewProps {

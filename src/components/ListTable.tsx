@@ -5,8 +5,8 @@
 import React from 'react';
 import {LineView} from './LineView.js';
 import {Pane} from './Pane.js';
-import {seg, type Line} from './line.js';
-import {headerLine, planColumns, rowLine, type Column} from './table.js';
+import {seg, type Line} from '../present/line.js';
+import {headerLine, planColumns, rowLine, type Column} from '../present/table.js';
 
 /** Where a list pane is and which part of its list it shows (from the reducer and the layout). */
 export interface ListWindow {

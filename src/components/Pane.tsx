@@ -7,8 +7,8 @@
 import React, {type ReactNode} from 'react';
 import {Box, Text} from 'ink';
 import {LineView} from './LineView.js';
-import {seg} from './line.js';
-import {truncate} from './text.js';
+import {seg} from '../present/line.js';
+import {truncate} from '../present/text.js';
 
 export interface PaneProps {
 	title: string;

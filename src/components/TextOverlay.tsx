@@ -1,7 +1,7 @@
 import React from 'react';
 import {Pane} from './Pane.js';
 import {LineView} from './LineView.js';
-import {dropColumns, lineLength, type Line} from './line.js';
+import {dropColumns, lineLength, type Line} from '../present/line.js';
 
 export interface TextOverlayProps {
 	/** `Help: ? or Esc closes`: what it is and how to close it. */

@@ -1,6 +1,6 @@
 import React, {memo} from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
-import type {Column} from './table.js';
+import type {Column} from '../present/table.js';
 import type {MdevType} from '../model/types.js';
 import type {ParentRow} from '../state/views.js';
 import {activeCount, definedCount, ofType} from '../model/columns.js';

@@ -4,7 +4,7 @@
 
 import React, {createContext, useContext, type ReactNode} from 'react';
 import type {TextProps} from 'ink';
-import type {Tone} from './line.js';
+import type {Tone} from '../present/line.js';
 
 export interface Theme {
 	color: boolean;

@@ -1,5 +1,5 @@
 // What the list columns mean, in one place: the counts the TUI's panes and `--plain` show, and the
-// one-line legend of each abbreviated column, which the `?` help reads (src/components/help-lines.ts).
+// one-line legend of each abbreviated column, which the `?` help reads (src/present/help-lines.ts).
 // Pure.
 import type {Instance} from './types.js';
 

@@ -3,9 +3,9 @@
 // ASCII only; every string from sysfs is cleaned of control characters before it is printed,
 // so a hostile or broken attribute cannot move the cursor or change colours.
 // The same outcome words as the interactive view (a pure module: no Ink behind it).
-import {outcomeWord} from '../components/probe-text.js';
+import {outcomeWord} from '../present/probe-text.js';
 // The same cleaning as the interactive view: whole escape sequences go, not just their ESC byte.
-import {sanitize} from '../components/text.js';
+import {sanitize} from '../present/text.js';
 import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
 import type {OwnersByInstance} from '../owners/join.js';

@@ -11,7 +11,7 @@
 // `mdevscope` on that path is a wrapper running this checkout's bundle (dist/cli.js, which
 // `npm run test:vm` builds first).
 import test, {type ExecutionContext} from 'ava';
-import type {FeaturesJson} from '../../src/features/format.js';
+import type {FeaturesJson} from '../../src/output/features.js';
 import {CRASH_RETRIES, HOLDER_SH, RUN_SH, runInVm, sectionReader, vmKernelRelease, type Section, type VmResult, type VmSeries} from './vm.js';
 
 const MTTY = '11111111-1111-1111-1111-111111111111';

@@ -9,7 +9,7 @@ import {execFileSync} from 'node:child_process';
 import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
-import type {FeaturesJson} from '../../src/features/format.js';
+import type {FeaturesJson} from '../../src/output/features.js';
 import type {ProbeResult} from '../../src/model/probe.js';
 import type {HostModel, Instance} from '../../src/model/types.js';
 import {RUN_SH, runInVm, sectionReader, vmKernelRelease, type Section} from './vm.js';

@@ -1,14 +1,14 @@
 // Key input for a view: Ink's useInput, with text that arrived in one read split into single key
 // presses (src/keymap.ts splitKeys), each handled after the screen has caught up with the one
 // before (`/` opens the filter, then `m` is text). An Esc read together with the next key is kept
-// apart from it before Ink parses the read (src/screen.tsx keyboardStdin).
+// apart from it before Ink parses the read (src/terminal/screen.tsx keyboardStdin).
 
 import {createContext, useCallback, useContext, useEffect, useReducer, useRef} from 'react';
 import {useInput} from 'ink';
 import {resolveKey, splitKeys, type KeyPress} from '../../keymap.js';
 
 /**
- * Draws the whole screen again (src/screen.tsx provides it; frames are otherwise written as the
+ * Draws the whole screen again (src/terminal/screen.tsx provides it; frames are otherwise written as the
  * cells that changed, so something else's output on the terminal would stay until overdrawn).
  */
 export const RedrawContext = createContext<() => void>(() => {});

@@ -1,12 +1,12 @@
 // Entry of the interactive TUI (imported lazily by the CLI, so --json/--plain never load Ink or
-// React). The alternate screen and the terminal's restoration on every way out are src/screen.tsx's.
+// React). The alternate screen and the terminal's restoration on every way out are src/terminal/screen.tsx's.
 
 import React from 'react';
-import type {HostModel} from './model/types.js';
-import {openSampleHost, type SampleFiles} from './snapshot/sample.js';
-import {App} from './components/App.js';
-import type {ProbeFn} from './components/hooks/use-probes.js';
-import type {ProbeResult} from './model/probe.js';
+import type {HostModel} from '../model/types.js';
+import {openSampleHost, type SampleFiles} from '../snapshot/sample.js';
+import {App} from '../components/App.js';
+import type {ProbeFn} from '../components/hooks/use-probes.js';
+import type {ProbeResult} from '../model/probe.js';
 import {runFullScreen, type Streams} from './screen.js';
 
 export interface RunTuiOptions extends Streams {

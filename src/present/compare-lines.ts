@@ -1,12 +1,12 @@
-// The compare view's text as Lines (src/components/line.ts): the two sides and the result above
+// The compare view's text as Lines (src/present/line.ts): the two sides and the result above
 // the panes, the reasons of one instance, and the help screen's legend. Pure: the comparison in,
 // tone-tagged text out; everything shown is a field of the Comparison, nothing is worked out here.
 
-import {lineLength, seg, type Line, type Tone} from '../components/line.js';
-import {sourceKindMarker} from '../components/header-line.js';
-import {sanitize, truncateMiddle, wrap} from '../components/text.js';
-import {exitCode, type Comparison, type InstanceVerdict, type Reason, type SideSummary, type Verdict} from './compare.js';
-import {onDest, tally, VERDICT_MEANING, where} from './format.js';
+import {lineLength, seg, type Line, type Tone} from './line.js';
+import {sourceKindMarker} from './header-line.js';
+import {sanitize, truncateMiddle, wrap} from './text.js';
+import {exitCode, type Comparison, type InstanceVerdict, type Reason, type SideSummary, type Verdict} from '../compare/compare.js';
+import {onDest, tally, VERDICT_MEANING, where} from '../output/compare.js';
 
 export function verdictTone(verdict: Verdict): Tone {
 	return verdict === 'ok' ? 'ok' : verdict === 'risky' ? 'warn' : 'error';

@@ -8,8 +8,8 @@ import process from 'node:process';
 import type {ProbeResult} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';
 import {loadSnapshot, SnapshotError} from '../snapshot/load.js';
-import {compareHosts, exitCode, unknownUuids, type Comparison, type Side} from './compare.js';
-import {renderCompareJson, renderComparePlain} from './format.js';
+import {compareHosts, exitCode, unknownUuids, type Comparison, type Side} from '../compare/compare.js';
+import {renderCompareJson, renderComparePlain} from '../output/compare.js';
 
 /** Words that mean "this host" instead of a file. */
 export const LOCAL_WORDS = ['-', 'local'] as const;

@@ -1,8 +1,8 @@
 // `mdevscope features`: one line per instance, or a JSON document (src/features/SCHEMA.md). Pure.
 import type {HostModel, Instance} from '../model/types.js';
-import {clean} from '../output/plain.js';
-import {FEATURES, type FeatureBits, type FeatureName, hexBits, setNames} from './bits.js';
-import {jsonText} from '../output/json.js';
+import {clean} from './plain.js';
+import {FEATURES, type FeatureBits, type FeatureName, hexBits, setNames} from '../features/bits.js';
+import {jsonText} from './json.js';
 
 /**
  * `22222222-… mdpy-hd bits=0x1 known=0x7 display_region`, then what is unknown and why:

@@ -7,11 +7,11 @@
 import type {ReactElement} from 'react';
 import {constants} from 'node:os';
 import {render} from 'ink';
-import {FrameDiffer} from './components/frame-diff.js';
-import {RedrawContext} from './components/hooks/use-keys.js';
-import {separateLoneEscapes} from './keymap.js';
-import {runCleanups} from './cleanup.js';
-import {EX_SOFTWARE} from './exit-codes.js';
+import {FrameDiffer} from './frame-diff.js';
+import {RedrawContext} from '../components/hooks/use-keys.js';
+import {separateLoneEscapes} from '../keymap.js';
+import {runCleanups} from '../cleanup.js';
+import {EX_SOFTWARE} from '../exit-codes.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -26,7 +26,7 @@ export interface Streams {
 
 /**
  * `stdout` for Ink, with each frame Ink writes cut down to the cells that changed since the last one
- * (src/components/frame-diff.ts): what a key costs over a slow link. Everything else is the stream's.
+ * (src/terminal/frame-diff.ts): what a key costs over a slow link. Everything else is the stream's.
  */
 function diffedStream(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; redraw: () => void} {
 	const differ = new FrameDiffer();

@@ -1,9 +1,9 @@
 // The compare report as plain text (a header per side, then one row per instance with its reasons
 // under it) and as JSON (the Comparison as is, plus the exit code). Pure: comparison in, text out.
 import path from 'node:path';
-import {clean} from '../output/plain.js';
-import {exitCode, type Comparison, type InstanceVerdict, type SideSummary, type Verdict} from './compare.js';
-import {jsonText} from '../output/json.js';
+import {clean} from './plain.js';
+import {exitCode, type Comparison, type InstanceVerdict, type SideSummary, type Verdict} from '../compare/compare.js';
+import {jsonText} from './json.js';
 
 function side(s: SideSummary): string {
 	const what =

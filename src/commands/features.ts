@@ -7,9 +7,9 @@ import type {HostModel, Instance} from '../model/types.js';
 import {probeInstances} from '../probe/runner.js';
 import {clean} from '../output/plain.js';
 import {scanHost} from '../sysfs/scan.js';
-import {featureBits} from './bits.js';
-import {exportable, type ExportReport, type InstanceExport, lockExportDir, planInstance, prepareExportDir, writeExport} from './export.js';
-import {renderFeaturesJson, renderFeaturesPlain} from './format.js';
+import {featureBits} from '../features/bits.js';
+import {exportable, type ExportReport, type InstanceExport, lockExportDir, planInstance, prepareExportDir, writeExport} from '../features/export.js';
+import {renderFeaturesJson, renderFeaturesPlain} from '../output/features.js';
 import {EX_NOINPUT, EX_USAGE} from '../exit-codes.js';
 
 export interface FeaturesArgs {

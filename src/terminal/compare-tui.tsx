@@ -4,8 +4,8 @@
 
 import React from 'react';
 import {CompareView} from '../components/CompareView.js';
-import {runFullScreen, type Streams} from '../screen.js';
-import type {Comparison} from './compare.js';
+import {runFullScreen, type Streams} from './screen.js';
+import type {Comparison} from '../compare/compare.js';
 
 export async function runCompareTui(comparison: Comparison, streams: Streams = {}): Promise<void> {
 	await runFullScreen(<CompareView comparison={comparison} />, streams);
