@@ -1,5 +1,31 @@
 // The project's own import graph (issue 16), checked by test/architecture.test.ts with
-// dependency-cruiser, which reads the TypeScript sources as tsc resolves them. Each rule says why.
+// dependency-cruiser, which reads the TypeScript sources as tsc resolves them (type-only imports
+// too). The README's architecture picture is LAYERS: a module imports its own layer or one below,
+// never one above, and nothing is part of a cycle.
+
+/** Top to bottom. Each: a name and the paths in it. */
+const LAYERS = [
+	['entries', ['^src/cli\\.tsx$', '^src/commands/', '^src/release/']],
+	['terminal', ['^src/terminal/']],
+	['components', ['^src/components/']],
+	['presentation', ['^src/present/', '^src/output/']],
+	['keymap', ['^src/keymap\\.ts$']],
+	['state', ['^src/state/']],
+	['judgements', ['^src/(doctor|quirks|advice|compare|features)/']],
+	['readers', ['^src/(sysfs|owners|snapshot|probe|ffi)/']],
+	['model', ['^src/model/', '^src/(errno|cleanup|scratch|build-info|exit-codes)\\.ts$']],
+];
+
+const layerRules = LAYERS.slice(1).map(([name, paths], i) => ({
+	name: `${name}-imports-no-layer-above`,
+	severity: 'error',
+	comment: `${name} (${paths.join(' ')}) imports only itself and what is below it: not ${LAYERS.slice(0, i + 1)
+		.map(([n]) => n)
+		.join(', ')}.`,
+	from: {path: paths},
+	to: {path: LAYERS.slice(0, i + 1).flatMap(([, p]) => p)},
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
 	forbidden: [
@@ -11,21 +37,13 @@ module.exports = {
 			to: {circular: true},
 		},
 		{
-			name: 'state-below-keys-and-views',
+			name: 'every-module-in-a-layer',
 			severity: 'error',
-			comment:
-				'The TUI state (src/state/) is what the keys and the views are about: it never imports the key table, an Ink component, the terminal plumbing or an output.',
-			from: {path: '^src/state/'},
-			to: {path: '^src/(keymap\\.ts|components/|screen\\.tsx|tui\\.tsx|output/|compare/)'},
+			comment: 'A new file or folder must be placed in the picture (LAYERS above and the README).',
+			from: {path: '^src/', pathNot: LAYERS.flatMap(([, p]) => p)},
+			to: {},
 		},
-		{
-			name: 'nothing-below-presentation-imports-it',
-			severity: 'error',
-			comment:
-				'Presentation (src/present/: lines of text; src/components/: Ink; src/terminal/: the screen; src/output/: plain and JSON) reads the model; the model, the readers and the effects below it never import presentation.',
-			from: {path: '^src/(model|sysfs|probe|ffi|owners|snapshot|doctor|quirks|advice|features|compare|state)/|^src/(errno|cleanup|scratch|build-info|exit-codes)\\.ts$'},
-			to: {path: '^src/(present|components|terminal|output)/|^src/(cli|keymap)\\.tsx?$'},
-		},
+		...layerRules,
 	],
 	options: {
 		doNotFollow: {path: 'node_modules'},

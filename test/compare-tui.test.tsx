@@ -13,7 +13,7 @@ import React from 'react';
 import {render} from 'ink-testing-library';
 import {compareHosts, type Comparison, type Side} from '../src/compare/compare.js';
 import {renderComparePlain} from '../src/output/compare.js';
-import {compareLayout, compareReducer, initialCompareState, visibleVerdicts} from '../src/compare/view.js';
+import {compareLayout, compareReducer, initialCompareState, visibleVerdicts} from '../src/state/compare-view.js';
 import {reasonLines, sideLine, sideLines} from '../src/present/compare-lines.js';
 import {CompareView} from '../src/components/CompareView.js';
 import {helpLines} from '../src/present/help-lines.js';

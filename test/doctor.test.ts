@@ -12,13 +12,13 @@ import {scanHost} from '../src/sysfs/scan.js';
 import {
 	doctorExitCode,
 	doctorReport,
-	formatDoctor,
 	readDoctorEnv,
 	readDoctorFacts,
 	runDoctor,
 	type DoctorCheck,
 	type DoctorEnv,
 } from '../src/doctor/index.js';
+import {formatDoctor} from '../src/output/doctor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const trees = path.join(here, 'fixtures', 'trees');
@@ -376,7 +376,7 @@ test('on a live host a plain file where /dev/vfio/vfio belongs fails, and so doe
 
 // ---- output ----
 
-test('formatDoctor: one line per check, the fix below, ASCII only with control characters dropped', (t) => {
+test('formatDoctor: one line per check, the fix below, ASCII only: escape sequences dropped whole, a newline as "; "', (t) => {
 	for (const name of ['debian-6.12', 'empty', 'nvidia-grid', 'intel-gvtg', 's390', 'broken-garbage', 'broken-unreadable']) {
 		const lines = formatDoctor(fixture(name).checks);
 		for (const line of lines) t.regex(line, /^[\x20-\x7e]*$/, `${name}: ${line}`);
@@ -387,8 +387,9 @@ test('formatDoctor: one line per check, the fix below, ASCII only with control c
 	]);
 	t.deepEqual(lines, [
 		'mdevscope doctor: 1 ok, 1 warn, 0 fail',
-		'[WARN] odd [31mtitle: tab here, ?, bell',
-		'       fix: dothis',
+		// (asciiSafe, before issue 16, kept the `[31m` of an escape sequence after dropping its ESC)
+		'[WARN] odd title: tab here, ?, bell',
+		'       fix: do; this',
 		'[ OK ] fine: all good',
 	]);
 });

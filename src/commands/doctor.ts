@@ -1,7 +1,8 @@
 // `mdevscope doctor`: runs the checks over the scanned model and the facts read under the same root,
 // prints them (plain or JSON) and returns the exit code (1 when any check fails).
 import process from 'node:process';
-import {doctorExitCode, doctorReport, formatDoctor, readDoctorEnv, runDoctor} from '../doctor/index.js';
+import {doctorExitCode, doctorReport, readDoctorEnv, runDoctor} from '../doctor/index.js';
+import {formatDoctor} from '../output/doctor.js';
 import type {HostModel} from '../model/types.js';
 import {jsonText} from '../output/json.js';
 

@@ -1,5 +1,5 @@
 // The compare view: SOURCE and DEST and the result on top, SOURCE's instances with their verdicts,
-// and the reasons of the selected one. State is src/compare/view.ts's reducer, the text
+// and the reasons of the selected one. State is src/state/compare-view.ts's reducer, the text
 // src/present/compare-lines.ts; this only draws and reads keys (through the one key table).
 
 import React, {useMemo, useReducer} from 'react';
@@ -14,7 +14,7 @@ import {
 	listCapacity,
 	selectedVerdict,
 	visibleVerdicts,
-} from '../compare/view.js';
+} from '../state/compare-view.js';
 import {COMPARE_LEGEND, reasonLines, resultLine, sideLines, verdictTone} from '../present/compare-lines.js';
 import {compareContexts, footerHints, resolveKey, sharedAction} from '../keymap.js';
 import {MIN_COLUMNS, MIN_ROWS} from '../state/layout.js';

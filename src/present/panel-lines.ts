@@ -3,7 +3,8 @@
 // tone per kind of line so the verdicts stand out; TextOverlay only frames and scrolls them.
 
 import {formatAdvice, qemuLines, type Advice} from '../advice/index.js';
-import {formatDoctor, type DoctorCheck} from '../doctor/index.js';
+import type {DoctorCheck} from '../doctor/index.js';
+import {formatDoctor} from '../output/doctor.js';
 import {seg, type Line, type Tone} from './line.js';
 import {wrap} from './text.js';
 

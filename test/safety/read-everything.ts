@@ -1,7 +1,8 @@
 // Every read mdevscope does of a root (the scan, both renderers, the owner scan of its proc/, the
 // doctor's facts and checks), as text with the root's own path taken out, so two copies of a tree
 // can be compared. Shared by test/safety.test.ts in-process and, as nobody, in a child.
-import {doctorReport, formatDoctor, readDoctorEnv, readDoctorFacts, runDoctor} from '../../src/doctor/index.js';
+import {doctorReport, readDoctorEnv, readDoctorFacts, runDoctor} from '../../src/doctor/index.js';
+import {formatDoctor} from '../../src/output/doctor.js';
 import type {HostModel} from '../../src/model/types.js';
 import {ownersByInstance} from '../../src/owners/join.js';
 import {renderJson} from '../../src/output/json.js';

@@ -3,10 +3,10 @@
 // src/state/reducer.ts and layout.ts for the main screen: no React, no Ink, tested directly.
 // The selection is kept by uuid while the filter changes the list.
 
-import {MIN_COLUMNS, MIN_ROWS, type Viewport} from '../state/layout.js';
-import {scrollText, scrollWindow, type SharedAction} from '../state/reducer.js';
-import {clampIndex} from '../state/views.js';
-import type {InstanceVerdict} from './compare.js';
+import {MIN_COLUMNS, MIN_ROWS, type Viewport} from './layout.js';
+import {scrollText, scrollWindow, type SharedAction} from './reducer.js';
+import {clampIndex} from './views.js';
+import type {InstanceVerdict} from '../compare/compare.js';
 
 export type ComparePane = 'instances' | 'reasons';
 
