@@ -68,10 +68,9 @@ const questions = [
 	{name: '--json --sample (the bundled host)', args: ['--json', '--sample']},
 ];
 
-const results = {};
-for (const q of questions) results[q.name] = {single: {wallMs: [], cpuMs: [], rssKb: []}, npm: {wallMs: [], cpuMs: [], rssKb: []}, errors: []};
 const tuiName = 'TUI first frame, 80x24, debian-6.12 tree';
-results[tuiName] = {single: {wallMs: [], cpuMs: [], rssKb: []}, npm: {wallMs: [], cpuMs: [], rssKb: []}, errors: []};
+const samples = () => ({wallMs: [], cpuMs: [], rssKb: []});
+const results = Object.fromEntries([...questions.map((q) => q.name), tuiName].map((name) => [name, {single: samples(), npm: samples(), errors: []}]));
 
 function pty(command) {
 	const plan = {cols: 80, rows: 24, timeout: 60, steps: [{do: 'first-frame', expect: 'Parents'}, {do: 'rss'}, {do: 'send', keys: 'q'}, {do: 'exit'}]};

@@ -96,6 +96,38 @@ export function treeNames() {
 	return readdirSync(path.join(project, trees)).filter((n) => existsSync(path.join(project, trees, n, 'sys'))).sort();
 }
 
+/** The capture file of one tree at one size. */
+export const screenFile = (tree, [cols, rows]) => `${tree}-${cols}x${rows}.txt`;
+
+/**
+ * Every tree in `names` at every size, a few terminals at once (each mostly waits on its screen):
+ * file name -> capture, in the order of the trees and sizes.
+ */
+export async function captureAll(names, jobs = Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3)) {
+	const todo = names.flatMap((tree) => SIZES.map((size) => ({tree, size, file: screenFile(tree, size)})));
+	const got = new Map();
+	let next = 0;
+	const worker = async () => {
+		while (next < todo.length) {
+			const job = todo[next++];
+			got.set(job.file, await capture(job.tree, job.size));
+		}
+	};
+	await Promise.all(Array.from({length: jobs}, worker));
+	return new Map(todo.map(({file}) => [file, got.get(file)]));
+}
+
+/** Where a capture first differs from the one kept: the line, its step, both texts; null when equal. */
+export function firstDifference(got, want) {
+	if (got === want) return null;
+	const g = got.split('\n');
+	const w = want.split('\n');
+	let at = 0;
+	while (at < Math.max(g.length, w.length) && g[at] === w[at]) at++;
+	const step = w.slice(0, at + 1).reverse().find((l) => l.startsWith('=== ')) ?? '(before the first step)';
+	return `line ${at + 1} (${step}):\n- ${w[at] ?? '(nothing)'}\n+ ${g[at] ?? '(nothing)'}`;
+}
+
 async function main() {
 	const args = process.argv.slice(2);
 	const flag = (name) => {
@@ -109,39 +141,23 @@ async function main() {
 		process.exit(64);
 	}
 	const only = args.flatMap((a, i) => (a === '--tree' ? [args[i + 1]] : []));
-	const names = only.length ? only : treeNames();
-	if (outDir) mkdirSync(outDir, {recursive: true});
-	let differ = 0;
-	const jobs = names.flatMap((tree) => SIZES.map((size) => ({tree, size, file: `${tree}-${size[0]}x${size[1]}.txt`})));
-	// A few terminals at once (each waits on its screen, mostly idle); reported in order.
-	const results = new Map();
-	let next = 0;
-	const worker = async () => {
-		while (next < jobs.length) {
-			const job = jobs[next++];
-			results.set(job.file, await capture(job.tree, job.size));
+	const captures = await captureAll(only.length ? only : treeNames());
+	if (outDir) {
+		mkdirSync(outDir, {recursive: true});
+		for (const [file, got] of captures) {
+			writeFileSync(path.join(outDir, file), got);
+			process.stdout.write(`screens: ${file}\n`);
 		}
-	};
-	await Promise.all(Array.from({length: Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3)}, worker));
-	for (const {file} of jobs) {
-		{
-			const got = results.get(file);
-			if (outDir) {
-				writeFileSync(path.join(outDir, file), got);
-				process.stdout.write(`screens: ${file}\n`);
-				continue;
-			}
-			const want = readFileSync(path.join(checkDir, file), 'utf8');
-			if (got !== want) {
-				differ++;
-				const g = got.split('\n');
-				const w = want.split('\n');
-				const at = g.findIndex((line, i) => line !== w[i]);
-				process.stdout.write(`screens: ${file} differs from line ${at + 1}:\n- ${w[at]}\n+ ${g[at]}\n`);
-			}
-		}
+		process.exit(0);
 	}
-	if (checkDir) process.stdout.write(`screens: ${differ === 0 ? 'all the same' : `${differ} differ`}\n`);
+	let differ = 0;
+	for (const [file, got] of captures) {
+		const difference = firstDifference(got, readFileSync(path.join(checkDir, file), 'utf8'));
+		if (difference === null) continue;
+		differ++;
+		process.stdout.write(`screens: ${file} differs from ${difference}\n`);
+	}
+	process.stdout.write(`screens: ${differ === 0 ? 'all the same' : `${differ} differ`}\n`);
 	process.exit(differ === 0 ? 0 : 1);
 }
 

@@ -2,11 +2,12 @@
 // the rules and why): nothing it forbids is there. And the check itself is shown to see what it
 // forbids, on a small tree made for that.
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {project} from './helpers/cli.js';
+import {sources} from './helpers/sources.js';
 
 interface Violation {
 	from: string;
@@ -63,14 +64,6 @@ test('the check sees a cycle (also through a type-only import), an import of a l
 });
 
 test('displayKind (src/model/probe.ts) is the only reader of the region/dmabuf pair', (t) => {
-	const readers: string[] = [];
-	const walk = (dir: string) => {
-		for (const entry of readdirSync(dir, {withFileTypes: true})) {
-			const full = path.join(dir, entry.name);
-			if (entry.isDirectory()) walk(full);
-			else if (/\.(tsx?|[cm]?js)$/.test(entry.name) && /\b(region|dmabuf)\.supported\b/.test(readFileSync(full, 'utf8'))) readers.push(path.relative(project, full));
-		}
-	};
-	walk(path.join(project, 'src'));
-	t.deepEqual(readers, ['src/model/probe.ts']);
+	const readers = sources(path.join(project, 'src')).filter((file) => /\b(region|dmabuf)\.supported\b/.test(readFileSync(file, 'utf8')));
+	t.deepEqual(readers.map((file) => path.relative(project, file)), ['src/model/probe.ts']);
 });

@@ -44,6 +44,7 @@ import {readEverything} from './safety/read-everything.js';
 import {press} from './helpers/ink.js';
 import {missingTool} from './helpers/missing.js';
 import {runModuleAsNobody} from './helpers/nobody.js';
+import {sources} from './helpers/sources.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.join(here, '..');
@@ -515,16 +516,6 @@ const READ_ONLY_IOCTLS: Record<string, string> = {
 	VFIO_DEVICE_QUERY_GFX_PLANE: 'asks about the display plane (PROBE, then a query); never VFIO_DEVICE_GET_GFX_DMABUF',
 	VFIO_DEVICE_FEATURE: 'only with VFIO_DEVICE_FEATURE_PROBE or GET (checked below): asks, never sets',
 };
-
-function sources(dir: string): string[] {
-	const out: string[] = [];
-	for (const entry of readdirSync(dir, {withFileTypes: true})) {
-		const full = path.join(dir, entry.name);
-		if (entry.isDirectory()) out.push(...sources(full));
-		else if (entry.isFile() && /\.([cm]?js|tsx?)$/.test(entry.name)) out.push(full);
-	}
-	return out.sort();
-}
 
 /** The code without its comments (a `//` after a quote is kept: it may be in a string). */
 const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[\s;{}(),])\/\/.*$/gm, '$1');

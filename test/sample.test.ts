@@ -10,7 +10,7 @@ import anyTest from 'ava';
 import {scanHost} from '../src/sysfs/scan.js';
 import {extractTar, openSampleHost, SAMPLE_LABEL, sampleFiles} from '../src/snapshot/sample.js';
 import {bundle} from './safety/bundle.js';
-import {stopTmuxServer} from './helpers/tmux.js';
+import {stopTmuxServer, tmuxOn, waitForScreen} from './helpers/tmux.js';
 
 const test = anyTest.serial;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -113,19 +113,9 @@ test('the packed file list holds the sample: the captured archive and the record
 	symlinkSync(path.join(project, 'node_modules'), path.join(pkg, 'node_modules'));
 	t.false(existsSync(path.join(pkg, 'test', 'fixtures', 'trees')));
 
-	const tmux = (...args: string[]) => {
-		const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'});
-		if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-		return r.stdout;
-	};
+	const tmux = tmuxOn(socket);
 	const screen = () => tmux('capture-pane', '-p', '-t', 'pkg');
-	const waitFor = async (what: string, check: (s: string) => boolean) => {
-		const end = Date.now() + 60_000;
-		while (!check(screen())) {
-			if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the terminal shows:\n${screen()}`);
-			await new Promise((resolve) => setTimeout(resolve, 100));
-		}
-	};
+	const waitFor = (what: string, check: (s: string) => boolean) => waitForScreen(screen, what, check);
 	tmux('new-session', '-d', '-s', 'pkg', '-x', '120', '-y', '40', '-c', work, process.execPath, path.join(pkg, 'dist', 'cli.js'), '--root', EMPTY);
 	await waitFor('the empty-host screen offering the sample', (s) => s.includes('Press s to open the sample host recorded on Debian 6.12'));
 	tmux('send-keys', '-t', 'pkg', 's');

@@ -17,25 +17,13 @@ if (!hasTmux) missingTool('the TUI screens replayed in tmux', 'tmux', 'tmux');
 (hasTmux ? test : test.skip)('every bundled tree at 80x24 and 120x40, key by key: the same screens as before the redesign', async (t) => {
 	t.timeout(15 * 60_000);
 	assertFreshDist();
-	const {treeNames, SIZES, capture} = await import('../scripts/screens.mjs');
+	const {treeNames, SIZES, captureAll, firstDifference, screenFile} = await import('../scripts/screens.mjs');
 	const names = treeNames();
 	t.true(names.length >= 15, names.join(' '));
 	// Every tree has its captures, and every capture a tree.
-	t.deepEqual(readdirSync(golden).sort(), names.flatMap((n) => SIZES.map(([c, r]) => `${n}-${c}x${r}.txt`)).sort());
-	const jobs = names.flatMap((tree) => SIZES.map((size) => ({tree, size})));
-	let next = 0;
-	const worker = async () => {
-		while (next < jobs.length) {
-			const {tree, size} = jobs[next++]!;
-			const file = `${tree}-${size[0]}x${size[1]}.txt`;
-			const got = await capture(tree, size);
-			const want = readFileSync(path.join(golden, file), 'utf8');
-			const g = got.split('\n');
-			const w = want.split('\n');
-			const at = g.findIndex((line, i) => line !== w[i]);
-			const step = at < 0 ? '' : [...w.slice(0, at + 1)].reverse().find((l) => l.startsWith('=== '));
-			t.is(got, want, at < 0 ? file : `${file}, line ${at + 1} (${step}):\n- ${w[at]}\n+ ${g[at]}`);
-		}
-	};
-	await Promise.all([worker(), worker(), worker()]);
+	t.deepEqual(readdirSync(golden).sort(), names.flatMap((n) => SIZES.map((size) => screenFile(n, size))).sort());
+	for (const [file, got] of await captureAll(names)) {
+		const want = readFileSync(path.join(golden, file), 'utf8');
+		t.is(got, want, `${file}, ${firstDifference(got, want) ?? 'the same'}`);
+	}
 });

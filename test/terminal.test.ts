@@ -9,7 +9,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import anyTest, {type ExecutionContext} from 'ava';
 import {missingTool} from './helpers/missing.js';
-import {stopTmuxServer} from './helpers/tmux.js';
+import {stopTmuxServer, tmuxOn} from './helpers/tmux.js';
 import {bundle} from './safety/bundle.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,11 +31,7 @@ writeFileSync(crash, `process.on('SIGUSR2', () => setImmediate(() => { throw new
 const breaker = path.join(work, 'breaker.cjs');
 writeFileSync(breaker, `process.stdin.setRawMode(true); process.stdout.write('\\x1b[?1049h\\x1b[?25lbroken here\\n'); setInterval(() => {}, 1000);\n`);
 
-function tmux(...args: string[]): string {
-	const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'});
-	if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-	return r.stdout;
-}
+const tmux = tmuxOn(socket);
 
 anyTest.after.always(async () => {
 	if (hasTmux) {

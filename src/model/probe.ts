@@ -156,3 +156,8 @@ export function displayKind(display: Pick<ProbeResult['display'], 'region' | 'dm
 	if (region === false && dmabuf === false) return 'none';
 	return 'unknown';
 }
+
+/** Whether the device offers a display at all (REGION, DMABUF or both). */
+export function displayOffered(kind: DisplayKind): boolean {
+	return kind !== 'none' && kind !== 'unknown';
+}

@@ -8,7 +8,7 @@
 // set the IOMMU → device fd by name (the uuid) → device, region and irq info → display queries →
 // device features (migration, DMA logging) → close.
 import {join} from 'node:path';
-import {displayKind, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo} from '../model/probe.js';
+import {displayKind, displayOffered, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo} from '../model/probe.js';
 import {errno, errnoName, meaningOf} from '../errno.js';
 import {close, ioctlPointer, ioctlString, ioctlUlong, O_CLOEXEC, O_RDWR, open, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
@@ -551,9 +551,8 @@ function dmaLoggingAnswer(device: number, call: Call, io: IoctlPointer): Feature
 export function okSummary(r: Pick<ProbeResult, 'display' | 'migration' | 'dmaLogging'>): string {
 	const {plane} = r.display;
 	const kind = displayKind(r.display);
-	const offered = kind !== 'none' && kind !== 'unknown';
 	let display = kind === 'none' ? 'no display' : kind === 'unknown' ? 'display unknown' : `${kind.toUpperCase()} display`;
-	if (offered) {
+	if (displayOffered(kind)) {
 		// A borrowed fd is never asked for the plane (planeNote says so): not "no plane yet".
 		const unasked = r.display.planeNote?.startsWith('not asked') ?? false;
 		display += plane ? ` (${plane.drmFormat} ${plane.width}x${plane.height})` : unasked ? ' (plane not asked)' : ' (no plane yet)';

@@ -3,7 +3,7 @@
 // docs/doctor.md as its `fieldNote`, and the public reports in `seenIn`). Pure functions over the model and probe
 // results; the doctor, the advice and the probe views all read this table, nothing else holds quirks.
 import type {MdevType, Parent} from '../model/types.js';
-import {displayKind, type ProbeResult, type ProbeStep} from '../model/probe.js';
+import {displayKind, displayOffered, type ProbeResult, type ProbeStep} from '../model/probe.js';
 
 export interface Quirk {
 	/** Stable id (`gvtg-needs-kvm`), for JSON and tests. */
@@ -246,7 +246,7 @@ export function explainProbe(result: ProbeResult, parent: Parent | null, type: M
 		}
 		return null;
 	}
-	if (result.outcome === 'ok' && (displayKind(result.display) === 'none' || displayKind(result.display) === 'unknown')) {
+	if (result.outcome === 'ok' && !displayOffered(displayKind(result.display))) {
 		const rule = RULES.find((r) => (r.id === 's390-ap-no-display' || r.id === 's390-ccw-no-display') && r.match(subject));
 		if (rule) return {quirkId: rule.id, title: rule.title, text: rule.text, fieldNote: rule.fieldNote};
 	}

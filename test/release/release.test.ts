@@ -5,13 +5,12 @@
 // print is compared with what the npm build (dist/cli.js) prints here for the same question; the
 // FFI addons are proven loaded by the probe child's own answer, an errno the kernel gave through
 // them. Run by `npm run test:release` after `npm run release`.
-import {spawnSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {CleanRoot, rootMissing, SUITES, type Suite} from '../helpers/chroot.js';
 import {cliSync, project, versionLine} from '../helpers/cli.js';
-import {stopTmuxServer} from '../helpers/tmux.js';
+import {stopTmuxServer, tmuxOn, waitForScreen} from '../helpers/tmux.js';
 
 const release = path.join(project, 'release');
 const sums = path.join(release, 'SHA256SUMS');
@@ -31,13 +30,15 @@ if (typeof found === 'string') throw new Error(found);
 const {exe, deb} = found;
 const MNT = '/mnt/release';
 
+/** The sample's own temp dir (mkdtemp under $TMPDIR, /dev/shm or /tmp): different in every run. */
+const SAMPLE_DIR = /(?:\/[\w.-]+)+\/mdevscope-sample-[A-Za-z0-9]{6}/g;
 /** The sample's output with what differs run to run made fixed: its temp dir, the scan time. */
 const normalJson = (text: string) => {
-	const value = JSON.parse(text.replace(/(?:\/[\w.-]+)+\/mdevscope-sample-[A-Za-z0-9]{6}/g, '<sample>')) as Record<string, unknown>;
+	const value = JSON.parse(text.replace(SAMPLE_DIR, '<sample>')) as Record<string, unknown>;
 	delete value.scannedAt;
 	return value;
 };
-const normalText = (text: string) => text.replace(/(?:\/[\w.-]+)+\/mdevscope-sample-[A-Za-z0-9]{6}/g, '<sample>');
+const normalText = (text: string) => text.replace(SAMPLE_DIR, '<sample>');
 
 // The npm build's answers, here: what the executable must say too.
 const reference = {
@@ -160,20 +161,9 @@ for (const suite of SUITES) {
 			root.remove();
 		});
 		await install(t, root, how);
-		const tmux = (...args: string[]) => {
-			const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8'});
-			if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
-			return r.stdout;
-		};
+		const tmux = tmuxOn(socket);
 		const screen = () => tmux('capture-pane', '-p', '-t', 'tui');
-		const waitFor = async (what: string, check: (s: string) => boolean) => {
-			// Polls the screen for the frame itself; the deadline only turns a hang into a failure.
-			const end = Date.now() + 120_000;
-			for (let s = screen(); !check(s); s = screen()) {
-				if (Date.now() > end) throw new Error(`no ${what} on the screen:\n${s}`);
-				await new Promise((resolve) => setTimeout(resolve, 100));
-			}
-		};
+		const waitFor = (what: string, check: (s: string) => boolean) => waitForScreen(screen, what, check, 120_000);
 		tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', ...root.command(['/bin/sh', '-c', `mdevscope; echo "exit=$?"; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon -e -echo -e -icanon | tr '\\n' ' '; echo '=stty'; sleep infinity`], {env: {TERM: 'tmux-256color'}}));
 		await waitFor('empty-host screen', (s) => s.includes('No mdev support found'));
 		t.is(tmux('display-message', '-p', '-t', 'tui', '#{alternate_on}').trim(), '1', 'the TUI is on the alternate screen');
