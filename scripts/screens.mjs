@@ -11,7 +11,7 @@
 // checks them. A screen is taken once it has settled: the same capture over 6 polls 50 ms apart
 // after the key was sent, and no owner scan still looking (`..`).
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -46,6 +46,10 @@ export const STEPS = [
 	['q', 'q'],
 ];
 
+/** Where each capture's copy of its tree lives, and how its path is written in the captures. */
+const PLACE_PREFIX = '/tmp/mdevscope-screens-';
+const PLACEHOLDER = `${PLACE_PREFIX.replace('-screens-', '-SCREENS-')}XXXXXX`;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function tmux(socket, ...args) {
@@ -78,16 +82,23 @@ export async function capture(tree, [cols, rows]) {
 	const socket = `mdevscope-screens-${process.pid}-${tree}-${cols}`;
 	const cli = path.join(project, 'dist', 'cli.js');
 	const env = ['env', '-i', `PATH=${process.env.PATH}`, 'HOME=/nonexistent', 'LANG=C.UTF-8', 'TZ=UTC', 'TERM=tmux-256color'];
+	// The screens show the root's absolute path, so the tree is run from a copy whose path is the same
+	// wherever the checkout is, once its random part is written as PLACEHOLDER.
+	const place = mkdtempSync(PLACE_PREFIX);
+	cpSync(path.join(project, trees, tree), path.join(place, trees, tree), {recursive: true, verbatimSymlinks: true});
 	const out = [];
 	try {
-		tmux(socket, 'new-session', '-d', '-s', 's', '-x', String(cols), '-y', String(rows), '-c', project, ...env, 'sh', '-c', `${process.execPath} ${cli} --root ${path.join(trees, tree)}; echo "exit=$?"; sleep 600`);
+		tmux(socket, 'new-session', '-d', '-s', 's', '-x', String(cols), '-y', String(rows), '-c', place, ...env, 'sh', '-c', `${process.execPath} ${cli} --root ${path.join(trees, tree)}; echo "exit=$?"; sleep 600`);
 		for (const [label, key] of STEPS) {
 			if (key !== null) tmux(socket, 'send-keys', '-t', 's', key);
-			const screen = await settled(socket, label, key === null);
+			const screen = (await settled(socket, label, key === null)).replaceAll(place, PLACEHOLDER);
+			// A path cut short (`~`) inside the random part would make the capture differ run to run.
+			if (screen.includes(PLACE_PREFIX) || screen.includes(place.slice(-6))) throw new Error(`${tree} ${cols}x${rows} after ${label}: the copy's path is cut short on screen, so the capture would not repeat:\n${screen}`);
 			out.push(`=== ${label}\n${screen.replace(/\n+$/, '')}\n`);
 		}
 	} finally {
 		spawnSync('tmux', ['-L', socket, 'kill-server']);
+		rmSync(place, {recursive: true, force: true});
 	}
 	return out.join('');
 }

@@ -3,6 +3,8 @@
 // with the built CLI; test/fixtures/screens/ holds what the code before the redesign showed
 // (`node scripts/screens.mjs --out test/fixtures/screens` wrote it). A difference fails with the
 // first line that changed; a deliberate change (a fix) is captured again and listed in its commit.
+// Each tree runs from a copy under /tmp/mdevscope-screens-XXXXXX, written so in the captures, so they
+// hold wherever the checkout is (CI's is not /work/main).
 import {spawnSync} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
