@@ -194,7 +194,7 @@ function probed(uuid: string, region: FeatureAnswer, dmabuf: FeatureAnswer, plan
 		durationMs: 4,
 		via: 'direct',
 		steps: [
-			{step: `VFIO_GROUP_GET_DEVICE_FD(${uuid})`, ok: true},
+			{step: `VFIO_GROUP_GET_DEVICE_FD(${uuid})`, kind: 'device-open', ok: true},
 			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|REGION)', ok: region.supported === true, ...(region.code ? {code: region.code} : {})},
 			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|DMABUF)', ok: dmabuf.supported === true, ...(dmabuf.code ? {code: dmabuf.code} : {})},
 		],
@@ -354,7 +354,7 @@ test('GVT-g: x-igd-opregion=on on the QEMU device and through <qemu:override>; t
 		uuid,
 		outcome: 'error',
 		summary: 'error: the vendor driver refused to open the device: no such process',
-		steps: [{step: `VFIO_GROUP_GET_DEVICE_FD(${uuid})`, ok: false, errno: 3, code: 'ESRCH', meaning: 'the vendor driver refused to open the device'}],
+		steps: [{step: `VFIO_GROUP_GET_DEVICE_FD(${uuid})`, kind: 'device-open', ok: false, errno: 3, code: 'ESRCH', meaning: 'the vendor driver refused to open the device'}],
 		device: null,
 		display: {region: {supported: null}, dmabuf: {supported: null}, plane: null, planeNote: 'not asked'},
 	};

@@ -27,7 +27,7 @@ import {
 	refusalMessage,
 	type RefusalContext,
 } from '../src/probe/borrow.js';
-import {queryDevice, stepRecorder, unaskedResult, type IoctlPointer} from '../src/probe/engine.js';
+import {blankResult as unaskedResult, queryDevice, stepRecorder, type IoctlPointer} from '../src/probe/engine.js';
 import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
@@ -244,6 +244,7 @@ test('the borrowed query sequence stays inside the allow-list; the real plane qu
 	t.deepEqual(borrowed.display.region, {supported: true});
 	t.is(borrowed.display.plane, null);
 	t.regex(borrowed.display.planeNote!, /^not asked: the primary plane is never queried through a borrowed fd/);
+	t.is(borrowed.display.planeNotAsked, 'borrowed-fd');
 });
 
 // ---- refusals in plain words ---------------------------------------------------------------------

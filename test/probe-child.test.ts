@@ -34,9 +34,9 @@ test('one start, the steps, and one result per instance, in order; exit 0', (t) 
 	const container = `${root}/dev/vfio/vfio`;
 	const perInstance = (uuid: string): ChildMessage[] => [
 		{type: 'start', uuid},
-		{type: 'step', uuid, step: `open ${container}`},
-		{type: 'step', uuid, step: 'VFIO_GET_API_VERSION'},
-		{type: 'step', uuid, step: `close ${container}`},
+		{type: 'step', uuid, step: `open ${container}`, kind: 'container-open'},
+		{type: 'step', uuid, step: 'VFIO_GET_API_VERSION', kind: 'query'},
+		{type: 'step', uuid, step: `close ${container}`, kind: 'close'},
 	];
 	const shape = messages.map((m) => (m.type === 'result' ? {type: 'result', uuid: m.result.uuid, outcome: m.result.outcome} : m));
 	t.deepEqual(shape, [

@@ -37,6 +37,7 @@ test('no /dev/vfio/vfio: no-vfio, with the open step, ENOENT and what to do', (t
 	t.deepEqual(r.steps, [
 		{
 			step: `open ${roots.missing}/dev/vfio/vfio`,
+			kind: 'container-open',
 			ok: false,
 			errno: 2,
 			code: 'ENOENT',
@@ -48,6 +49,7 @@ test('no /dev/vfio/vfio: no-vfio, with the open step, ENOENT and what to do', (t
 	t.is(r.device, null);
 	t.is(r.display.region.supported, null);
 	t.regex(r.display.region.reason ?? '', /not asked/);
+	t.is(r.display.region.notAsked, 'device-not-opened');
 	t.is(r.uuid, req.uuid);
 	t.true(Date.parse(r.probedAt) > 0);
 });

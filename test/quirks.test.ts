@@ -108,14 +108,14 @@ test('every quirk names its source: a user problem of docs/doctor.md or where it
 /** A probe that got as far as the device fd and failed there, the way the probe engine records it. */
 function refusedOpen(uuid: string, code: string, errno: number): ProbeResult {
 	const steps: ProbeStep[] = [
-		{step: 'open /dev/vfio/vfio', ok: true},
+		{step: 'open /dev/vfio/vfio', kind: 'container-open', ok: true},
 		{step: 'VFIO_GET_API_VERSION', ok: true},
 		{step: 'VFIO_CHECK_EXTENSION(VFIO_TYPE1v2_IOMMU)', ok: true},
-		{step: 'open /dev/vfio/1', ok: true},
+		{step: 'open /dev/vfio/1', kind: 'group-open', ok: true},
 		{step: 'VFIO_GROUP_GET_STATUS', ok: true},
 		{step: 'VFIO_GROUP_SET_CONTAINER', ok: true},
 		{step: 'VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU)', ok: true},
-		{step: `VFIO_GROUP_GET_DEVICE_FD(${uuid})`, ok: false, errno, code, meaning: `the vendor driver refused to open the device`},
+		{step: `VFIO_GROUP_GET_DEVICE_FD(${uuid})`, kind: 'device-open', ok: false, errno, code, meaning: `the vendor driver refused to open the device`},
 		{step: 'close /dev/vfio/1', ok: true},
 		{step: 'close /dev/vfio/vfio', ok: true},
 	];
@@ -178,7 +178,7 @@ test('explainProbe says nothing where no vendor quirk applies', (t) => {
 	t.is(explainProbe(refusedOpen(NV_UUID, 'EIO', 5), null, null), null);
 	// A failure before the device step (the group open) is not a vendor refusal.
 	const groupFail = refusedOpen(GVT_UUID, 'ESRCH', 3);
-	groupFail.steps = [{step: 'open /dev/vfio/1', ok: false, errno: 2, code: 'ENOENT', meaning: 'gone'}];
+	groupFail.steps = [{step: 'open /dev/vfio/1', kind: 'group-open', ok: false, errno: 2, code: 'ENOENT', meaning: 'gone'}];
 	t.is(failedDeviceOpen(groupFail), null);
 	t.is(explainProbe(groupFail, GVT(), null), null);
 });

@@ -12,7 +12,7 @@ import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {render} from 'ink-testing-library';
 import type {HostModel} from '../src/model/types.js';
-import type {ProbeResult} from '../src/model/probe.js';
+import {unaskedResult, type ProbeResult} from '../src/model/probe.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {App, type AppProps} from '../src/components/App.js';
 import {DetailPane} from '../src/components/DetailPane.js';
@@ -670,29 +670,37 @@ test('probe panel before a probe, while probing, and for a probe that stopped ea
 	t.regex(probePanel(undefined, uuid), /probe +not probed - press p/);
 	t.false(probePanel(undefined, uuid).includes('Probe details'));
 	t.regex(probePanel(undefined, uuid, 140, true), /probe +running\.\.\./);
-	const busy: ProbeResult = {
-		...recorded(uuid),
+	// As the engine reports a held group: stopped at the open, every question "device not opened".
+	const busy = unaskedResult(uuid, {
 		outcome: 'busy',
 		summary: 'group 1 in use by pid 4242 (qemu-system-x86_64)',
-		steps: [{step: 'open /dev/vfio/1', ok: false, errno: 16, code: 'EBUSY', meaning: 'group in use by another process'}],
-		device: null,
-		regions: [],
-		irqs: [],
-		display: {
-			region: {supported: null, reason: 'not asked: group 1 in use by pid 4242 (qemu-system-x86_64)'},
-			dmabuf: {supported: null, reason: 'not asked: group 1 in use by pid 4242 (qemu-system-x86_64)'},
-			plane: null,
-			planeNote: 'not asked: group 1 in use by pid 4242 (qemu-system-x86_64)',
-		},
-		migration: {supported: null, reason: 'not asked: group 1 in use by pid 4242 (qemu-system-x86_64)', flags: null, flagNames: []},
-		dmaLogging: {supported: null, reason: 'not asked: group 1 in use by pid 4242 (qemu-system-x86_64)'},
-	};
+		why: 'device-not-opened',
+		reason: 'not asked: the device was not opened',
+		probedAt: '2026-11-24T18:17:45.483Z',
+		steps: [{step: 'open /dev/vfio/1', kind: 'group-open', ok: false, errno: 16, code: 'EBUSY', meaning: 'group in use by another process'}],
+	});
 	const frame = probePanel(busy, uuid);
 	t.regex(frame, /probe +busy: group 1 in use by pid 4242 \(qemu-system-x86_64\)/);
 	t.true(frame.includes('Probe details'));
 	t.regex(frame, /display +\?/);
-	t.regex(frame, /migration +not asked \(probe stopped, see above\)/);
+	t.regex(frame, /migration +not asked: the device was not opened/);
+	t.regex(frame, /plane +not asked: the device was not opened/);
 	t.true(frame.includes('open /dev/vfio/1: EBUSY (16) - group in use by another process'));
+	t.regex(frame, /device +n\/a/);
+	// As the runner reports a child it killed: the probe never got to ask, the summary says why once.
+	const summary = 'no answer in 5000 ms: the kernel did not return from open /dev/vfio/1; the probe child was killed';
+	const killed = unaskedResult(uuid, {
+		outcome: 'timeout',
+		summary,
+		why: 'probe-not-run',
+		reason: `not asked: ${summary}`,
+		probedAt: '2026-11-24T18:17:45.483Z',
+		steps: [{step: 'open /dev/vfio/1', kind: 'group-open', ok: false, meaning: 'no answer from the kernel in 5000 ms; the probe child was killed'}],
+	});
+	const stopped = probePanel(killed, uuid);
+	t.regex(stopped, /migration +not asked \(probe stopped, see above\)/);
+	t.regex(stopped, /dma logging +not asked \(probe stopped, see above\)/);
+	t.false(/plane +not asked/.test(stopped), stopped);
 	t.regex(frame, /device +n\/a/);
 });
 

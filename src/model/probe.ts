@@ -1,10 +1,18 @@
 // Live answers from the kernel for one instance, as the probe child reports them (JSON-safe).
 // Every answer carries how it was obtained; an answer the kernel did not give is null with a reason.
 
+/**
+ * What a step of the probe did, for readers that look for one (the quirks table finds the failed
+ * device open by it, never by the step's words). Absent on steps recorded before it existed.
+ */
+export type StepKind = 'container-open' | 'group-open' | 'device-open' | 'query' | 'close' | 'borrow';
+export const STEP_KINDS: readonly StepKind[] = ['container-open', 'group-open', 'device-open', 'query', 'close', 'borrow'];
+
 /** The outcome of one syscall/ioctl of the probe sequence. */
 export interface ProbeStep {
 	/** The ioctl or call, in the kernel's words: `open /dev/vfio/3`, `VFIO_GROUP_GET_STATUS`, ... */
 	step: string;
+	kind?: StepKind;
 	ok: boolean;
 	/** errno number and name when !ok (`EBUSY`), else absent. */
 	errno?: number;
@@ -13,12 +21,24 @@ export interface ProbeStep {
 	meaning?: string;
 }
 
+/**
+ * Why a question was never put to the kernel (its answer has supported === null and no errno):
+ * `probe-not-run`: the probe child did not get to ask (the model is not live, the child timed out
+ * or was refused before it ran: the result's outcome and summary say which);
+ * `device-not-opened`: the probe ran but stopped before the device was open (its steps say where);
+ * `borrowed-fd`: through a borrowed fd, the primary plane is never queried (only display.planeNotAsked).
+ */
+export type NotAskedWhy = 'probe-not-run' | 'device-not-opened' | 'borrowed-fd';
+export const NOT_ASKED_WHYS: readonly NotAskedWhy[] = ['probe-not-run', 'device-not-opened', 'borrowed-fd'];
+
 /** A yes/no question to the kernel. supported === null: could not be asked (see reason). */
 export interface FeatureAnswer {
 	supported: boolean | null;
 	/** errno name when the kernel said no (ENOTTY/EINVAL = not supported), or why it was not asked. */
 	code?: string;
 	reason?: string;
+	/** Set when the question was never asked, saying why as data (reason says it in words). */
+	notAsked?: NotAskedWhy;
 }
 
 export interface RegionInfo {
@@ -91,6 +111,8 @@ export interface ProbeResult {
 		/** The primary plane from a real query when one of the two is supported; null with planeNote otherwise. */
 		plane: PlaneInfo | null;
 		planeNote: string | null;
+		/** Set when the primary plane was never queried, saying why as data (planeNote says it in words). */
+		planeNotAsked?: NotAskedWhy;
 	};
 	migration: FeatureAnswer & {flags: number | null; flagNames: string[]};
 	dmaLogging: FeatureAnswer;
@@ -160,4 +182,31 @@ export function displayKind(display: Pick<ProbeResult['display'], 'region' | 'dm
 /** Whether the device offers a display at all (REGION, DMABUF or both). */
 export function displayOffered(kind: DisplayKind): boolean {
 	return kind !== 'none' && kind !== 'unknown';
+}
+
+/**
+ * A result whose questions were never put to the kernel: every answer null, `notAsked: why`, and
+ * `reason` in words. The engine starts from one (`device-not-opened`, filled in as it asks); the
+ * runner reports one when the child never got to ask (`probe-not-run`); tests build theirs with it.
+ */
+export function unaskedResult(
+	uuid: string,
+	opts: {outcome: ProbeOutcome; summary: string; why: NotAskedWhy; reason: string; probedAt: string; steps?: ProbeStep[]; durationMs?: number},
+): ProbeResult {
+	const unasked = (): FeatureAnswer => ({supported: null, reason: opts.reason, notAsked: opts.why});
+	return {
+		uuid,
+		outcome: opts.outcome,
+		summary: opts.summary,
+		probedAt: opts.probedAt,
+		durationMs: opts.durationMs ?? 0,
+		via: null,
+		steps: opts.steps ?? [],
+		device: null,
+		regions: [],
+		irqs: [],
+		display: {region: unasked(), dmabuf: unasked(), plane: null, planeNote: opts.reason, planeNotAsked: opts.why},
+		migration: {...unasked(), flags: null, flagNames: []},
+		dmaLogging: unasked(),
+	};
 }

@@ -327,11 +327,10 @@ export function probeLines(probe: ProbeState, width: number): Line[] {
 		),
 	);
 	lines.push(...borrowLines(result, width));
-	const stopped = result.outcome === 'ok' ? undefined : result.summary;
 	const display = displayCell(result);
 	lines.push(...field('display', display.text, width, display.tone));
-	lines.push(...field('  region', answerText(result.display.region, stopped), width));
-	lines.push(...field('  dmabuf', answerText(result.display.dmabuf, stopped), width));
+	lines.push(...field('  region', answerText(result.display.region), width));
+	lines.push(...field('  dmabuf', answerText(result.display.dmabuf), width));
 	const plane = result.display.plane;
 	if (plane) {
 		const where =
@@ -349,14 +348,15 @@ export function probeLines(probe: ProbeState, width: number): Line[] {
 				width,
 			),
 		);
-	} else if (result.display.planeNote && !(stopped && result.display.planeNote.includes(stopped))) {
+	} else if (result.display.planeNote && result.display.planeNotAsked !== 'probe-not-run') {
+		// (A probe that never ran: the summary above says why; its planeNote would repeat it.)
 		lines.push(...field('plane', result.display.planeNote, width));
 	}
 	const migration = result.migration;
 	lines.push(
 		...field(
 			'migration',
-			answerText(migration, stopped) +
+			answerText(migration) +
 				(migration.supported && migration.flags !== null
 					? `: ${migration.flagNames.join(' ') || '(no flags)'} (flags ${hex(migration.flags)})`
 					: ''),
@@ -364,7 +364,7 @@ export function probeLines(probe: ProbeState, width: number): Line[] {
 			migration.supported ? 'ok' : undefined,
 		),
 	);
-	lines.push(...field('dma logging', answerText(result.dmaLogging, stopped), width));
+	lines.push(...field('dma logging', answerText(result.dmaLogging), width));
 	if (result.device) {
 		const d = result.device;
 		lines.push(

@@ -2,7 +2,7 @@
 // A question the kernel was not asked (supported === null) never reads as "no": it reads as `?` with
 // its reason, like nvtop's valid bits.
 
-import {displayKind, type DisplayKind, type FeatureAnswer, type ProbeOutcome, type ProbeResult} from '../model/probe.js';
+import {displayKind, type DisplayKind, type FeatureAnswer, type NotAskedWhy, type ProbeOutcome, type ProbeResult} from '../model/probe.js';
 import type {Tone} from './line.js';
 
 export interface Cell {
@@ -55,18 +55,25 @@ export function migrationCell(result: ProbeResult | undefined): Cell {
 	return {text: '?', tone: 'dim'};
 }
 
+/** A question never asked, by why (FeatureAnswer.notAsked): the result's summary says the rest. */
+const NOT_ASKED_TEXT: Record<NotAskedWhy, string> = {
+	// The probe stopped before asking anything: its outcome and summary, shown above, say why.
+	'probe-not-run': 'not asked (probe stopped, see above)',
+	'device-not-opened': 'not asked: the device was not opened',
+	'borrowed-fd': 'not asked: never through a borrowed fd',
+};
+
 /**
- * `supported`, `not supported (ENOTTY)`, `not asked: <reason>`. When the probe stopped early, every
- * question carries the same reason as the summary: `stoppedBecause` turns those into a short
- * `not asked (probe stopped)` instead of repeating it.
+ * `supported`, `not supported (ENOTTY)`, `not asked: <reason>`. A question that was never asked
+ * reads by why (notAsked); one whose call failed reads `not asked: <what failed>`.
  */
-export function answerText(answer: FeatureAnswer, stoppedBecause?: string): string {
+export function answerText(answer: FeatureAnswer): string {
 	if (answer.supported === true) return 'supported';
 	if (answer.supported === false) {
 		const why = [answer.code, answer.reason].filter(Boolean).join(': ');
 		return 'not supported' + (why ? ` (${why})` : '');
 	}
-	const reason = (answer.reason ?? answer.code ?? '').replace(/^not asked:\s*/, '');
-	if (stoppedBecause && reason.includes(stoppedBecause)) return 'not asked (probe stopped, see above)';
+	if (answer.notAsked) return NOT_ASKED_TEXT[answer.notAsked];
+	const reason = answer.reason ?? answer.code;
 	return 'not asked' + (reason ? `: ${reason}` : '');
 }

@@ -126,14 +126,14 @@ export type BorrowFdResult =
 export function borrowFd(pid: number, targetFd: number, call: Call = (_s, f) => f()): BorrowFdResult {
 	const numbers = pidfdSyscalls();
 	if (!numbers) return {ok: false, step: 'arch', arch: process.arch};
-	const opened = call(`pidfd_open(${pid})`, () => syscall(numbers.pidfd_open, pid, 0));
+	const opened = call(`pidfd_open(${pid})`, () => syscall(numbers.pidfd_open, pid, 0), undefined, {kind: 'borrow'});
 	if (opened.ret === -1) return {ok: false, step: 'pidfd_open', errno: opened.errno};
 	const pidfd = opened.ret;
 	let got: CallResult;
 	try {
-		got = call(`pidfd_getfd(pidfd of ${pid}, fd ${targetFd})`, () => syscall(numbers.pidfd_getfd, pidfd, targetFd, 0));
+		got = call(`pidfd_getfd(pidfd of ${pid}, fd ${targetFd})`, () => syscall(numbers.pidfd_getfd, pidfd, targetFd, 0), undefined, {kind: 'borrow'});
 	} finally {
-		call(`close pidfd of ${pid}`, () => close(pidfd));
+		call(`close pidfd of ${pid}`, () => close(pidfd), undefined, {kind: 'close'});
 	}
 	return got.ret === -1 ? {ok: false, step: 'pidfd_getfd', errno: got.errno} : {ok: true, fd: got.ret};
 }
@@ -331,7 +331,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 		return result;
 	};
 	const refuse = (pid: number | null, code: string, message: string, step = 'borrow the holder\'s fd'): ProbeResult => {
-		steps.push({step, ok: false, code, meaning: message});
+		steps.push({step, kind: 'borrow', ok: false, code, meaning: message});
 		const refusal: BorrowRefusal = {pid, code, message};
 		result.borrowRefused = refusal;
 		result.summary = `${direct.summary}; not borrowed: ${message}`;
@@ -374,7 +374,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 	}
 	const {holder, lookup} = chosen;
 	const name = describeHolder(holder);
-	steps.push({step: `find the device fd in /proc/${holder.pid}/fd`, ok: true, meaning: `fd ${lookup.fd} (${lookup.link}, by ${lookup.foundBy})`});
+	steps.push({step: `find the device fd in /proc/${holder.pid}/fd`, kind: 'borrow', ok: true, meaning: `fd ${lookup.fd} (${lookup.link}, by ${lookup.foundBy})`});
 
 	// ---- take it ----
 	const taken = borrowFd(holder.pid, lookup.fd, call);
@@ -404,7 +404,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 				`check the borrowed fd ${fd}`,
 			);
 		}
-		steps.push({step: `check the borrowed fd ${fd}`, ok: true, meaning: `${link}: the same file as fd ${lookup.fd} of pid ${holder.pid}`});
+		steps.push({step: `check the borrowed fd ${fd}`, kind: 'borrow', ok: true, meaning: `${link}: the same file as fd ${lookup.fd} of pid ${holder.pid}`});
 
 		// ---- ask, read-only ----
 		const lender: BorrowedFrom = {...holderRef(holder), fd: lookup.fd, foundBy: lookup.foundBy};
@@ -419,7 +419,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 		} catch (thrown) {
 			// A request off the allow-list: a bug of ours, stopped before the kernel saw it.
 			const message = `the borrowed probe stopped before a refused ioctl: ${(thrown as Error)?.message ?? String(thrown)}`;
-			steps.push({step: 'mdevscope', ok: false, meaning: message});
+			steps.push({step: 'mdevscope', kind: 'query', ok: false, meaning: message});
 			result.summary = `error: ${message} (borrowed from ${lenderText(lender)})`;
 			return finish();
 		}
@@ -431,6 +431,6 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 		result.summary = `${okSummary(result)} (borrowed from ${lenderText(lender)})`;
 		return finish();
 	} finally {
-		call(`close borrowed fd ${fd}`, () => close(fd));
+		call(`close borrowed fd ${fd}`, () => close(fd), undefined, {kind: 'close'});
 	}
 }

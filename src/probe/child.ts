@@ -63,7 +63,7 @@ export async function runProbeChild(): Promise<number> {
 		const probe = req.probeHeld ? probeHeldInstance : probeInstance;
 		const result = probe(instance, {
 			devRoot: req.devRoot,
-			onStep: (step) => emit({type: 'step', uuid: instance.uuid, step}),
+			onStep: (step, kind) => emit({type: 'step', uuid: instance.uuid, step, kind}),
 		});
 		emit({type: 'result', result});
 	}

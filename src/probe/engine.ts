@@ -8,7 +8,7 @@
 // set the IOMMU → device fd by name (the uuid) → device, region and irq info → display queries →
 // device features (migration, DMA logging) → close.
 import {join} from 'node:path';
-import {displayKind, displayOffered, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo} from '../model/probe.js';
+import {displayKind, displayOffered, unaskedResult, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo, type StepKind} from '../model/probe.js';
 import {errno, errnoName, meaningOf} from '../errno.js';
 import {close, ioctlPointer, ioctlString, ioctlUlong, O_CLOEXEC, O_RDWR, open, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
@@ -30,7 +30,7 @@ export interface EngineOptions {
 	 */
 	devRoot?: string;
 	/** Called with each step's name just before its call, so a parent can tell where a probe hung. */
-	onStep?: (step: string) => void;
+	onStep?: (step: string, kind: StepKind) => void;
 }
 
 /** Ends the sequence early: the outcome is decided, the summary says why. */
@@ -107,43 +107,31 @@ function featureAnswer(r: CallResult, step: string): FeatureAnswer {
 	return {supported: null, code, reason: `${step} failed: ${meaningOf(r.errno)}`};
 }
 
-/** A result before anything was asked: outcome `error`, every answer "not asked". */
-export function unaskedResult(uuid: string): ProbeResult {
-	return {
-		uuid,
+/** A result before anything was asked: outcome `error`, every answer "not asked" (the device was not opened). */
+export function blankResult(uuid: string): ProbeResult {
+	return unaskedResult(uuid, {
 		outcome: 'error',
 		summary: '',
+		why: 'device-not-opened',
+		reason: 'not asked: the device was not opened',
 		probedAt: new Date().toISOString(),
-		durationMs: 0,
-		via: null,
-		steps: [],
-		device: null,
-		regions: [],
-		irqs: [],
-		display: {
-			region: {supported: null, reason: 'not asked: the device was not opened'},
-			dmabuf: {supported: null, reason: 'not asked: the device was not opened'},
-			plane: null,
-			planeNote: 'not asked: the device was not opened',
-		},
-		migration: {supported: null, reason: 'not asked: the device was not opened', flags: null, flagNames: []},
-		dmaLogging: {supported: null, reason: 'not asked: the device was not opened'},
-	};
+	});
 }
 
 /**
- * A Call that runs one call and records it in `steps`, telling `onStep` first. `record: false`
- * leaves recording to the caller (region and irq info are many calls summed up in one step).
+ * A Call that runs one call and records it in `steps` with its kind (`query` unless given),
+ * telling `onStep` first. `record: false` leaves recording to the caller (region and irq info are
+ * many calls summed up in one step).
  */
-export function stepRecorder(steps: ProbeStep[], onStep?: (step: string) => void): Call {
-	return (step, f, meaning, record = true) => {
-		onStep?.(step);
+export function stepRecorder(steps: ProbeStep[], onStep?: (step: string, kind: StepKind) => void): Call {
+	return (step, f, meaning, {record = true, kind = 'query'} = {}) => {
+		onStep?.(step, kind);
 		const r = f();
 		if (record) {
 			if (r.ret === -1) {
 				const code = errnoName(r.errno);
-				steps.push({step, ok: false, errno: r.errno, code, meaning: meaning ? meaning(r.errno) : meaningOf(r.errno)});
-			} else steps.push({step, ok: true});
+				steps.push({step, kind, ok: false, errno: r.errno, code, meaning: meaning ? meaning(r.errno) : meaningOf(r.errno)});
+			} else steps.push({step, kind, ok: true});
 		}
 		return r;
 	};
@@ -153,15 +141,15 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 	const devRoot = opts.devRoot ?? '/';
 	const env = makeEnv(devRoot);
 	const started = performance.now();
-	const result = unaskedResult(req.uuid);
+	const result = blankResult(req.uuid);
 	const steps = result.steps;
 	const call = stepRecorder(steps, opts.onStep);
-	const failStep = (step: string, meaning: string): void => void steps.push({step, ok: false, meaning});
+	const failStep = (step: string, meaning: string, kind: StepKind = 'query'): void => void steps.push({step, kind, ok: false, meaning});
 	const lastMeaning = (): string => steps.at(-1)?.meaning ?? 'failed';
 	/** A node confine() refused: the open step fails without a call, with confine's words. */
-	const refused = (step: string, code: string, m: Meaning): Stop => {
-		opts.onStep?.(step);
-		steps.push({step, ok: false, code, meaning: m.meaning});
+	const refused = (step: string, kind: StepKind, code: string, m: Meaning): Stop => {
+		opts.onStep?.(step, kind);
+		steps.push({step, kind, ok: false, code, meaning: m.meaning});
 		return new Stop(m.outcome, m.meaning);
 	};
 
@@ -175,8 +163,8 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		// ---- container ----
 		let step = `open ${containerPath}`;
 		const containerAt = openable(env, 'container', containerPath);
-		if (!containerAt.ok) throw refused(step, containerAt.code, containerAt.meaning);
-		let r = call(step, () => open(containerAt.path, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('container', containerPath, e).meaning);
+		if (!containerAt.ok) throw refused(step, 'container-open', containerAt.code, containerAt.meaning);
+		let r = call(step, () => open(containerAt.path, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('container', containerPath, e).meaning, {kind: 'container-open'});
 		if (r.ret === -1) {
 			const m = meaningForOpen('container', containerPath, r.errno);
 			throw new Stop(m.outcome, m.meaning);
@@ -215,8 +203,8 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		// ---- group ----
 		step = `open ${groupPath}`;
 		const groupAt = openable(env, 'group', groupPath);
-		if (!groupAt.ok) throw refused(step, groupAt.code, groupAt.meaning);
-		r = call(step, () => open(groupAt.path, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('group', groupPath, e).meaning);
+		if (!groupAt.ok) throw refused(step, 'group-open', groupAt.code, groupAt.meaning);
+		r = call(step, () => open(groupAt.path, O_RDWR | O_CLOEXEC), (e) => meaningForOpen('group', groupPath, e).meaning, {kind: 'group-open'});
 		if (r.ret === -1) {
 			const m = meaningForOpen('group', groupPath, r.errno);
 			if (m.outcome === 'busy') throw busyStop(devRoot, req, result);
@@ -246,8 +234,11 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 		if (r.ret === -1) throw new Stop('error', lastMeaning());
 
 		// ---- device ----
-		r = call(`VFIO_GROUP_GET_DEVICE_FD(${req.uuid})`, () => ioctlString(group, v.VFIO_GROUP_GET_DEVICE_FD, req.uuid), (e) =>
-			meaningForDeviceFd(e).meaning,
+		r = call(
+			`VFIO_GROUP_GET_DEVICE_FD(${req.uuid})`,
+			() => ioctlString(group, v.VFIO_GROUP_GET_DEVICE_FD, req.uuid),
+			(e) => meaningForDeviceFd(e).meaning,
+			{kind: 'device-open'},
 		);
 		if (r.ret === -1) {
 			const m = meaningForDeviceFd(r.errno);
@@ -272,7 +263,7 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 			// A bug of ours, not a kernel answer: keep it on the result rather than crash the child.
 			result.outcome = 'error';
 			result.summary = `the probe stopped on an internal error: ${(thrown as Error)?.message ?? String(thrown)}`;
-			failStep('mdevscope', result.summary);
+			failStep('mdevscope', result.summary, 'query');
 		}
 	} finally {
 		// Device first: it holds a reference on the group, the group on the container.
@@ -281,7 +272,7 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 			[group, groupPath],
 			[container, containerPath],
 		] as const) {
-			if (fd >= 0) call(`close ${what}`, () => close(fd));
+			if (fd >= 0) call(`close ${what}`, () => close(fd), undefined, {kind: 'close'});
 		}
 	}
 	result.durationMs = Math.round((performance.now() - started) * 10) / 10;
@@ -337,7 +328,7 @@ function busySummary(holders: VfioHolder[], scan: ReturnType<typeof scanVfioHold
 	return `in use by another process (holder unknown: ${why})`;
 }
 
-export type Call = (step: string, f: () => CallResult, meaning?: (errno: number) => string, record?: boolean) => CallResult;
+export type Call = (step: string, f: () => CallResult, meaning?: (errno: number) => string, opts?: {record?: boolean; kind?: StepKind}) => CallResult;
 /** ioctl(2) with a pointer argument: libc's, or the borrowed path's guarded one (src/probe/borrow.ts). */
 export type IoctlPointer = (fd: number, request: number, arg: Buffer) => CallResult;
 
@@ -373,7 +364,7 @@ export function queryDevice(device: number, result: ProbeResult, call: Call, opt
 /** Records many calls of one ioctl as one ok step plus one failing step per failed index. */
 function summarise(steps: ProbeStep[], name: string, count: number, failures: ProbeStep[]): void {
 	if (count === 0) return;
-	if (failures.length < count) steps.push({step: `${name} index 0..${count - 1}`, ok: true});
+	if (failures.length < count) steps.push({step: `${name} index 0..${count - 1}`, kind: 'query', ok: true});
 	steps.push(...failures);
 }
 
@@ -383,7 +374,7 @@ function regionInfos(device: number, deviceFlags: number, count: number, call: C
 	for (let index = 0; index < count; index++) {
 		const name = `VFIO_DEVICE_GET_REGION_INFO index ${index}`;
 		let buf = v.vfioRegionInfo.encode({argsz: v.vfioRegionInfo.size, index});
-		let r = call(name, () => io(device, v.VFIO_DEVICE_GET_REGION_INFO, buf), undefined, false);
+		let r = call(name, () => io(device, v.VFIO_DEVICE_GET_REGION_INFO, buf), undefined, {record: false});
 		if (r.ret !== -1) {
 			// The capability chain does not fit in the bare struct: the kernel says in argsz how much
 			// room it needs; ask again with that much.
@@ -391,11 +382,11 @@ function regionInfos(device: number, deviceFlags: number, count: number, call: C
 			if (wanted > v.vfioRegionInfo.size) {
 				buf = v.vfioRegionInfo.encode({argsz: wanted, index}, wanted);
 				const again = buf;
-				r = call(name, () => io(device, v.VFIO_DEVICE_GET_REGION_INFO, again), undefined, false);
+				r = call(name, () => io(device, v.VFIO_DEVICE_GET_REGION_INFO, again), undefined, {record: false});
 			}
 		}
 		if (r.ret === -1) {
-			failures.push({step: name, ok: false, errno: r.errno, code: errnoName(r.errno), meaning: meaningOf(r.errno)});
+			failures.push({step: name, kind: 'query', ok: false, errno: r.errno, code: errnoName(r.errno), meaning: meaningOf(r.errno)});
 			continue;
 		}
 		const ri = v.vfioRegionInfo.decode(buf);
@@ -411,7 +402,7 @@ function regionInfos(device: number, deviceFlags: number, count: number, call: C
 				}
 				caps.push(entry);
 			}
-			if (chain.problem) failures.push({step: name, ok: false, meaning: `capability chain cut: ${chain.problem}`});
+			if (chain.problem) failures.push({step: name, kind: 'query', ok: false, meaning: `capability chain cut: ${chain.problem}`});
 		}
 		regions.push({
 			index,
@@ -433,9 +424,9 @@ function irqInfos(device: number, deviceFlags: number, count: number, call: Call
 	for (let index = 0; index < count; index++) {
 		const name = `VFIO_DEVICE_GET_IRQ_INFO index ${index}`;
 		const buf = v.vfioIrqInfo.encode({argsz: v.vfioIrqInfo.size, index});
-		const r = call(name, () => io(device, v.VFIO_DEVICE_GET_IRQ_INFO, buf), undefined, false);
+		const r = call(name, () => io(device, v.VFIO_DEVICE_GET_IRQ_INFO, buf), undefined, {record: false});
 		if (r.ret === -1) {
-			failures.push({step: name, ok: false, errno: r.errno, code: errnoName(r.errno), meaning: meaningOf(r.errno)});
+			failures.push({step: name, kind: 'query', ok: false, errno: r.errno, code: errnoName(r.errno), meaning: meaningOf(r.errno)});
 			continue;
 		}
 		const ii = v.vfioIrqInfo.decode(buf);
@@ -476,6 +467,7 @@ function displayAnswers(device: number, call: Call, io: IoctlPointer, planeQuery
 	}
 	if (!planeQuery) {
 		display.planeNote = `not asked: the primary plane is never queried through a borrowed fd (for a dmabuf device the query creates kernel objects); only the ${kind} PROBE was made`;
+		display.planeNotAsked = 'borrowed-fd';
 		return display;
 	}
 	// A real query of the primary plane. For DMABUF this only describes the plane and returns a
@@ -553,9 +545,8 @@ export function okSummary(r: Pick<ProbeResult, 'display' | 'migration' | 'dmaLog
 	const kind = displayKind(r.display);
 	let display = kind === 'none' ? 'no display' : kind === 'unknown' ? 'display unknown' : `${kind.toUpperCase()} display`;
 	if (displayOffered(kind)) {
-		// A borrowed fd is never asked for the plane (planeNote says so): not "no plane yet".
-		const unasked = r.display.planeNote?.startsWith('not asked') ?? false;
-		display += plane ? ` (${plane.drmFormat} ${plane.width}x${plane.height})` : unasked ? ' (plane not asked)' : ' (no plane yet)';
+		// A borrowed fd is never asked for the plane (planeNotAsked says so): not "no plane yet".
+		display += plane ? ` (${plane.drmFormat} ${plane.width}x${plane.height})` : r.display.planeNotAsked ? ' (plane not asked)' : ' (no plane yet)';
 	}
 	const m = r.migration;
 	const migration =

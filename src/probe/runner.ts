@@ -7,7 +7,7 @@ import {dirname, join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import {BUILD, PROBE_CHILD_ARG} from '../build-info.js';
-import type {ProbeOutcome, ProbeResult, ProbeStep} from '../model/probe.js';
+import {unaskedResult, type ProbeOutcome, type ProbeResult, type ProbeStep, type StepKind} from '../model/probe.js';
 import type {HostModel} from '../model/types.js';
 import type {ChildMessage, ChildRequest} from './protocol.js';
 
@@ -49,22 +49,7 @@ export function childCommand(): {command: string; args: string[]} {
 }
 
 function plainResult(uuid: string, outcome: ProbeOutcome, summary: string, steps: ProbeStep[] = [], durationMs = 0): ProbeResult {
-	const reason = `not asked: ${summary}`;
-	return {
-		uuid,
-		outcome,
-		summary,
-		probedAt: new Date().toISOString(),
-		durationMs,
-		via: null,
-		steps,
-		device: null,
-		regions: [],
-		irqs: [],
-		display: {region: {supported: null, reason}, dmabuf: {supported: null, reason}, plane: null, planeNote: reason},
-		migration: {supported: null, reason, flags: null, flagNames: []},
-		dmaLogging: {supported: null, reason},
-	};
+	return unaskedResult(uuid, {outcome, summary, why: 'probe-not-run', reason: `not asked: ${summary}`, probedAt: new Date().toISOString(), steps, durationMs});
 }
 
 export async function probeInstances(model: HostModel, uuids: string[], opts: ProbeOptions = {}): Promise<ProbeResult[]> {
@@ -113,7 +98,7 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 			const {command, args} = childCommand();
 			const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe']});
 			live.add(child);
-			let current: {uuid: string; started: number; step: string | null} | null = null;
+			let current: {uuid: string; started: number; step: string | null; kind?: StepKind} | null = null;
 			let sawAnything = false;
 			let finished = false;
 			let stderr = '';
@@ -165,14 +150,14 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 								uuid,
 								'timeout',
 								`no answer in ${timeoutMs} ms: the kernel did not return from ${hung}; the probe child was killed`,
-								[{step: hung, ok: false, meaning: `no answer from the kernel in ${timeoutMs} ms; the probe child was killed`}],
+								[{step: hung, ...(current.kind && {kind: current.kind}), ok: false, meaning: `no answer from the kernel in ${timeoutMs} ms; the probe child was killed`}],
 								Math.round(performance.now() - current.started),
 							),
 						);
 						finish(rest());
 					}, timeoutMs);
 				} else if (m.type === 'step') {
-					if (current?.uuid === m.uuid) current.step = m.step;
+					if (current?.uuid === m.uuid) Object.assign(current, {step: m.step, kind: m.kind});
 				} else if (m.type === 'result') {
 					if (current?.uuid === m.result.uuid) {
 						clearTimeout(timer.instance);
@@ -214,7 +199,7 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 							current.uuid,
 							'error',
 							`the probe child ${how} during ${step}${tail}`,
-							[{step, ok: false, meaning: `the probe child ${how} here`}],
+							[{step, ...(current.kind && {kind: current.kind}), ok: false, meaning: `the probe child ${how} here`}],
 							Math.round(performance.now() - current.started),
 						),
 					);

@@ -211,15 +211,12 @@ export interface ProbeExplanation {
 }
 
 /**
- * The calls that obtain a device fd: the legacy group path (VFIO_GROUP_GET_DEVICE_FD), the cdev path
- * (open /dev/vfio/devices/vfioN, VFIO_DEVICE_BIND_IOMMUFD); include/uapi/linux/vfio.h. The vendor
- * driver's open_device callback runs inside these, so its refusal shows up here.
+ * The first failed step that opened (or tried to open) the device itself, if any: the engine marks
+ * the call that obtains a device fd (VFIO_GROUP_GET_DEVICE_FD; include/uapi/linux/vfio.h) as kind
+ * `device-open`. The vendor driver's open_device callback runs inside it, so its refusal shows here.
  */
-const DEVICE_OPEN_STEP = /GET_DEVICE_FD|\/dev\/vfio\/devices\/|BIND_IOMMUFD/;
-
-/** The first failed step that opened (or tried to open) the device itself, if any. */
 export function failedDeviceOpen(result: ProbeResult): ProbeStep | null {
-	return result.steps.find((s) => !s.ok && DEVICE_OPEN_STEP.test(s.step)) ?? null;
+	return result.steps.find((s) => !s.ok && s.kind === 'device-open') ?? null;
 }
 
 /**

@@ -5,7 +5,7 @@
 // kept as they are (a newer mdevscope may add fields without a new schema version).
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import type {ProbeResult} from '../model/probe.js';
+import {NOT_ASKED_WHYS, STEP_KINDS, type ProbeResult} from '../model/probe.js';
 import {SCHEMA_VERSION, type HostModel, type Instance, type ItemError} from '../model/types.js';
 import {errCode, errnoMeaning} from '../sysfs/env.js';
 
@@ -229,7 +229,8 @@ const parentFields = {
 
 const definition = object({path: str, mdevType: nstr, autostart: bool, attrs: list(stringMap)});
 
-const feature = {supported: nbool, code: optional(str), reason: optional(str)};
+const notAsked = optional(oneOf(NOT_ASKED_WHYS));
+const feature = {supported: nbool, code: optional(str), reason: optional(str), notAsked};
 const featureAnswer = object(feature);
 
 const probeResult = object({
@@ -240,11 +241,11 @@ const probeResult = object({
 	probedAt: str,
 	durationMs: num,
 	via: nstr,
-	steps: list(object({step: str, ok: bool, errno: optional(num), code: optional(str), meaning: optional(str)})),
+	steps: list(object({step: str, kind: optional(oneOf(STEP_KINDS)), ok: bool, errno: optional(num), code: optional(str), meaning: optional(str)})),
 	device: orNull(object({flags: num, flagNames: list(str), numRegions: num, numIrqs: num})),
 	regions: list(object({index: num, name: nstr, flags: num, flagNames: list(str), size: num, offset: num, caps: list(object({id: num, name: str}))})),
 	irqs: list(object({index: num, name: nstr, flags: num, flagNames: list(str), count: num})),
-	display: object({region: featureAnswer, dmabuf: featureAnswer, plane: orNull(object({drmFormat: str, width: num, height: num})), planeNote: nstr}),
+	display: object({region: featureAnswer, dmabuf: featureAnswer, plane: orNull(object({drmFormat: str, width: num, height: num})), planeNote: nstr, planeNotAsked: notAsked}),
 	migration: object({...feature, flags: nnum, flagNames: list(str)}),
 	dmaLogging: featureAnswer,
 });

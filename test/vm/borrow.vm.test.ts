@@ -171,6 +171,7 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 		t.deepEqual(mdpy.display.region, {supported: true});
 		t.deepEqual(mdpy.display.dmabuf, {supported: false, code: 'EINVAL'});
 		t.regex(mdpy.display.planeNote ?? '', /^not asked: the primary plane is never queried through a borrowed fd/);
+		t.is(mdpy.display.planeNotAsked, 'borrowed-fd');
 		t.is(mdpy.summary, `REGION display (plane not asked), no migration, no DMA logging (borrowed from qemu-system-x86 pid ${pids.hmdpy}, VM vdi-mdpy)`);
 		const mbochs = held.get(MBOCHS)!;
 		t.deepEqual(mbochs.display.dmabuf, {supported: true});

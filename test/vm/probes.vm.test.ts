@@ -107,6 +107,9 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 		t.like(mdpy.display.plane, {drmFormat: 'XR24', drmFormatNumber: 0x34325258, width: 1920, height: 1080, stride: 7680, regionIndex: 16});
 		t.true((mdpy.display.plane?.size ?? 0) >= 1920 * 1080 * 4);
 		t.is(mdpy.summary, 'REGION display (XR24 1920x1080), no migration, no DMA logging');
+		// The device fd came from the call the engine marks as the device open (what quirks look for).
+		t.like(mdpy.steps.find((st) => st.kind === 'device-open'), {step: `VFIO_GROUP_GET_DEVICE_FD(${MDPY})`, ok: true});
+		t.deepEqual([...new Set(mdpy.steps.map((st) => st.kind))], ['container-open', 'query', 'group-open', 'device-open', 'close']);
 
 		const mbochs = free.get(MBOCHS)!;
 		t.deepEqual(mbochs.display.dmabuf, {supported: true});
@@ -135,7 +138,9 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 		const held = busy.get(MDPY)!;
 		t.is(held.outcome, 'busy');
 		t.is(held.summary, `in use by qemu-holder pid ${holderPid} (VM holder-vm, uuid ${MDPY})`);
-		t.like(held.steps.at(-2), {ok: false, code: 'EBUSY', meaning: 'group in use by another process (not retried)'});
+		t.like(held.steps.at(-2), {kind: 'group-open', ok: false, code: 'EBUSY', meaning: 'group in use by another process (not retried)'});
+		// Stopped at the group: every question is "not asked" as data, not only in words.
+		for (const answer of [held.display.region, held.display.dmabuf, held.migration, held.dmaLogging]) t.is(answer.notAsked, 'device-not-opened');
 		t.is(held.device, null);
 		t.is(busy.get(MTTY)!.outcome, 'ok');
 		t.is(busy.get(MBOCHS)!.outcome, 'ok');
@@ -157,7 +162,7 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 		for (const i of nonrootModel.instances) {
 			t.is(i.probe?.outcome, 'needs-root', `${i.uuid}: ${i.probe?.summary}`);
 			t.regex(i.probe?.summary ?? '', /^needs root: no permission to open \/dev\/vfio\/\d+ \(run as root\)$/);
-			t.like(i.probe?.steps.find((st) => !st.ok), {code: 'EACCES'});
+			t.like(i.probe?.steps.find((st) => !st.ok), {kind: 'group-open', code: 'EACCES'});
 		}
 		const nonrootRows = JSON.parse(get('nonrootfds').text) as Array<{outcome: string}>;
 		t.deepEqual([...new Set(nonrootRows.map((r) => r.outcome))], ['needs-root']);
