@@ -9,6 +9,7 @@
 import type {Instance, MdevType, Parent} from '../model/types.js';
 import {displayKind, type FeatureAnswer, type ProbeResult} from '../model/probe.js';
 import {explainProbe, quirksFor} from '../quirks/table.js';
+import {VFIO_DEVICE_FLAGS_AP, VFIO_DEVICE_FLAGS_CCW, VFIO_DEVICE_FLAGS_PCI} from '../ffi/vfio.js';
 
 export type DisplayKind = 'region' | 'dmabuf' | 'none' | 'unknown';
 
@@ -54,11 +55,11 @@ function answerText(what: string, a: FeatureAnswer): string {
 function modelOf(type: MdevType | null, probe: ProbeResult | null): Model | null {
 	const api = type?.deviceApi ?? null;
 	if (api && (MODELS as readonly string[]).includes(api)) return api as Model;
-	const flags = probe?.device?.flagNames ?? [];
-	// VFIO_DEVICE_FLAGS_PCI / _CCW / _AP (include/uapi/linux/vfio.h), however the engine spells them.
-	if (flags.some((f) => /(^|_)PCI$/.test(f))) return 'vfio-pci';
-	if (flags.some((f) => /(^|_)CCW$/.test(f))) return 'vfio-ccw';
-	if (flags.some((f) => /(^|_)AP$/.test(f))) return 'vfio-ap';
+	// VFIO_DEVICE_GET_INFO's flags, as the kernel gave them (include/uapi/linux/vfio.h).
+	const flags = probe?.device?.flags ?? 0;
+	if (flags & VFIO_DEVICE_FLAGS_PCI) return 'vfio-pci';
+	if (flags & VFIO_DEVICE_FLAGS_CCW) return 'vfio-ccw';
+	if (flags & VFIO_DEVICE_FLAGS_AP) return 'vfio-ap';
 	return null;
 }
 
@@ -291,13 +292,25 @@ export function adviceFor(
 }
 
 /** Plain text of an advice (for `--advice --plain` and the TUI `x` view). */
+/** A line of the advice's text, with what it is: the title, a section's heading, or a section's line. */
+export interface AdviceRow {
+	kind: 'title' | 'heading' | 'basis' | 'xml' | 'qemu' | 'note';
+	text: string;
+}
+
+export function adviceRows(advice: Advice): AdviceRow[] {
+	const row = (kind: AdviceRow['kind']) => (text: string): AdviceRow => ({kind, text});
+	const rows = [row('title')(`advice for ${advice.uuid}: ${advice.display === 'unknown' ? 'display not determined' : `display ${advice.display}`}`)];
+	if (advice.basis.length > 0) rows.push(row('heading')('based on:'), ...advice.basis.map((b) => row('basis')(`  ${b}`)));
+	rows.push(row('heading')('libvirt domain XML:'), ...advice.libvirtXml.trimEnd().split('\n').map((l) => row('xml')(`  ${l}`)));
+	if (advice.qemuArgs.length > 0) rows.push(row('heading')('QEMU:'), row('qemu')(`  ${advice.qemuArgs.map(shellWord).join(' ')}`));
+	if (advice.notes.length > 0) rows.push(row('heading')('notes:'), ...advice.notes.map((n) => row('note')(`  - ${n}`)));
+	return rows;
+}
+
+/** adviceRows as text, for --advice. */
 export function formatAdvice(advice: Advice): string[] {
-	const lines = [`advice for ${advice.uuid}: ${advice.display === 'unknown' ? 'display not determined' : `display ${advice.display}`}`];
-	if (advice.basis.length > 0) lines.push('based on:', ...advice.basis.map((b) => `  ${b}`));
-	lines.push('libvirt domain XML:', ...advice.libvirtXml.trimEnd().split('\n').map((l) => `  ${l}`));
-	if (advice.qemuArgs.length > 0) lines.push('QEMU:', `  ${advice.qemuArgs.map(shellWord).join(' ')}`);
-	if (advice.notes.length > 0) lines.push('notes:', ...advice.notes.map((n) => `  - ${n}`));
-	return lines;
+	return adviceRows(advice).map((r) => r.text);
 }
 
 /**

@@ -2,9 +2,9 @@
 // are the same ones `mdevscope doctor` and `--advice` print (formatDoctor, formatAdvice), given a
 // tone per kind of line so the verdicts stand out; TextOverlay only frames and scrolls them.
 
-import {formatAdvice, qemuLines, type Advice} from '../advice/index.js';
-import type {DoctorCheck} from '../doctor/index.js';
-import {formatDoctor} from '../output/doctor.js';
+import {adviceRows, qemuLines, type Advice} from '../advice/index.js';
+import type {DoctorCheck, Verdict} from '../doctor/index.js';
+import {doctorRows} from '../output/doctor.js';
 import {seg, type Line, type Tone} from './line.js';
 import {wrap} from './text.js';
 
@@ -18,40 +18,29 @@ function wrapped(text: string, width: number, tone?: Tone, hang = '  '): Line[] 
 	return wrap(text.slice(lead.length), Math.max(8, width - lead.length), hang, 'keep').map((part) => [seg(lead + part, tone)]);
 }
 
-const VERDICT_TONE: Array<[string, Tone]> = [
-	['[FAIL]', 'error'],
-	['[WARN]', 'warn'],
-	['[ OK ]', 'ok'],
-];
+const VERDICT_TONE: Record<Verdict, Tone> = {fail: 'error', warn: 'warn', ok: 'ok'};
 
 /**
- * The doctor's checks (formatDoctor's lines: the summary, then per check its verdict and what was
- * seen, and the fix under it), or why there are none.
+ * The doctor's checks (doctorRows: the summary, then per check its verdict and what was seen, and
+ * the fix under it), or why there are none.
  */
 export function doctorLines(doctor: {checks: readonly DoctorCheck[]} | {unavailable: string}, width: number): Line[] {
 	if ('unavailable' in doctor) return wrapped(doctor.unavailable, width, 'warn');
-	const [summary, ...rest] = formatDoctor(doctor.checks);
-	const lines: Line[] = [[seg(summary!, 'title')]];
-	for (const text of rest) {
-		const tone = VERDICT_TONE.find(([label]) => text.startsWith(label))?.[1];
+	return doctorRows(doctor.checks).flatMap((row): Line[] => {
+		if (row.kind === 'summary') return [[seg(row.text, 'title')]];
 		// A check's text hangs under its title, past the `[WARN] ` label.
-		lines.push(...wrapped(text, width, tone ?? (text.trimStart().startsWith('fix:') ? 'key' : undefined), tone ? '       ' : '     '));
-	}
-	return lines;
+		if (row.kind === 'check') return wrapped(row.text, width, VERDICT_TONE[row.verdict], '       ');
+		return wrapped(row.text, width, 'key', '     ');
+	});
 }
 
-const HEADINGS = new Set(['based on:', 'libvirt domain XML:', 'QEMU:', 'notes:']);
-
-/** formatAdvice's lines: what the advice rests on, the XML, the QEMU arguments and the notes. */
+/** adviceRows: what the advice rests on, the XML, the QEMU arguments and the notes. */
 export function adviceLines(advice: Advice, width: number): Line[] {
-	const [first, ...rest] = formatAdvice(advice);
-	const lines: Line[] = [[seg(first!, 'title')]];
-	let heading = '';
-	for (const text of rest) {
-		if (HEADINGS.has(text)) lines.push([seg((heading = text), 'dim')]);
+	return adviceRows(advice).flatMap((row): Line[] => {
+		if (row.kind === 'title') return [[seg(row.text, 'title')]];
+		if (row.kind === 'heading') return [[seg(row.text, 'dim')]];
 		// The QEMU arguments: broken between arguments only, as one shell command.
-		else if (heading === 'QEMU:') lines.push(...qemuLines(advice.qemuArgs, width).map((line) => [seg(line)]));
-		else lines.push(...wrapped(text, width, undefined, text.trimStart().startsWith('- ') ? '  ' : '    '));
-	}
-	return lines;
+		if (row.kind === 'qemu') return qemuLines(advice.qemuArgs, width).map((line) => [seg(line)]);
+		return wrapped(row.text, width, undefined, row.kind === 'note' ? '  ' : '    ');
+	});
 }
