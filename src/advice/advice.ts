@@ -9,7 +9,6 @@
 import type {Instance, MdevType, Parent} from '../model/types.js';
 import {displayKind, type FeatureAnswer, type ProbeResult} from '../model/probe.js';
 import {explainProbe, quirksFor} from '../quirks/table.js';
-import {VFIO_DEVICE_FLAGS_AP, VFIO_DEVICE_FLAGS_CCW, VFIO_DEVICE_FLAGS_PCI} from '../ffi/vfio.js';
 
 export type DisplayKind = 'region' | 'dmabuf' | 'none' | 'unknown';
 
@@ -55,11 +54,11 @@ function answerText(what: string, a: FeatureAnswer): string {
 function modelOf(type: MdevType | null, probe: ProbeResult | null): Model | null {
 	const api = type?.deviceApi ?? null;
 	if (api && (MODELS as readonly string[]).includes(api)) return api as Model;
-	// VFIO_DEVICE_GET_INFO's flags, as the kernel gave them (include/uapi/linux/vfio.h).
-	const flags = probe?.device?.flags ?? 0;
-	if (flags & VFIO_DEVICE_FLAGS_PCI) return 'vfio-pci';
-	if (flags & VFIO_DEVICE_FLAGS_CCW) return 'vfio-ccw';
-	if (flags & VFIO_DEVICE_FLAGS_AP) return 'vfio-ap';
+	const flags = probe?.device?.flagNames ?? [];
+	// VFIO_DEVICE_FLAGS_PCI / _CCW / _AP (include/uapi/linux/vfio.h), however the engine spells them.
+	if (flags.some((f) => /(^|_)PCI$/.test(f))) return 'vfio-pci';
+	if (flags.some((f) => /(^|_)CCW$/.test(f))) return 'vfio-ccw';
+	if (flags.some((f) => /(^|_)AP$/.test(f))) return 'vfio-ap';
 	return null;
 }
 
@@ -291,13 +290,13 @@ export function adviceFor(
 	return {uuid, display, basis, libvirtXml: xmlLines.join('\n') + '\n', qemuArgs, notes};
 }
 
-/** Plain text of an advice (for `--advice --plain` and the TUI `x` view). */
 /** A line of the advice's text, with what it is: the title, a section's heading, or a section's line. */
 export interface AdviceRow {
 	kind: 'title' | 'heading' | 'basis' | 'xml' | 'qemu' | 'note';
 	text: string;
 }
 
+/** The text of an advice (for `--advice --plain` and the TUI `x` view), a line at a time. */
 export function adviceRows(advice: Advice): AdviceRow[] {
 	const row = (kind: AdviceRow['kind']) => (text: string): AdviceRow => ({kind, text});
 	const rows = [row('title')(`advice for ${advice.uuid}: ${advice.display === 'unknown' ? 'display not determined' : `display ${advice.display}`}`)];

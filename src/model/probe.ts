@@ -5,8 +5,8 @@
  * What a step of the probe did, for readers that look for one (the quirks table finds the failed
  * device open by it, never by the step's words). Absent on steps recorded before it existed.
  */
-export type StepKind = 'container-open' | 'group-open' | 'device-open' | 'query' | 'close' | 'borrow';
-export const STEP_KINDS: readonly StepKind[] = ['container-open', 'group-open', 'device-open', 'query', 'close', 'borrow'];
+export const STEP_KINDS = ['container-open', 'group-open', 'device-open', 'query', 'close', 'borrow'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
 
 /** The outcome of one syscall/ioctl of the probe sequence. */
 export interface ProbeStep {
@@ -28,8 +28,8 @@ export interface ProbeStep {
  * `device-not-opened`: the probe ran but stopped before the device was open (its steps say where);
  * `borrowed-fd`: through a borrowed fd, the primary plane is never queried (only display.planeNotAsked).
  */
-export type NotAskedWhy = 'probe-not-run' | 'device-not-opened' | 'borrowed-fd';
-export const NOT_ASKED_WHYS: readonly NotAskedWhy[] = ['probe-not-run', 'device-not-opened', 'borrowed-fd'];
+export const NOT_ASKED_WHYS = ['probe-not-run', 'device-not-opened', 'borrowed-fd'] as const;
+export type NotAskedWhy = (typeof NOT_ASKED_WHYS)[number];
 
 /** A yes/no question to the kernel. supported === null: could not be asked (see reason). */
 export interface FeatureAnswer {

@@ -144,7 +144,7 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 	const result = blankResult(req.uuid);
 	const steps = result.steps;
 	const call = stepRecorder(steps, opts.onStep);
-	const failStep = (step: string, meaning: string, kind: StepKind = 'query'): void => void steps.push({step, kind, ok: false, meaning});
+	const failStep = (step: string, meaning: string): void => void steps.push({step, kind: 'query', ok: false, meaning});
 	const lastMeaning = (): string => steps.at(-1)?.meaning ?? 'failed';
 	/** A node confine() refused: the open step fails without a call, with confine's words. */
 	const refused = (step: string, kind: StepKind, code: string, m: Meaning): Stop => {
@@ -263,7 +263,7 @@ export function probeInstance(req: ProbeRequest, opts: EngineOptions = {}): Prob
 			// A bug of ours, not a kernel answer: keep it on the result rather than crash the child.
 			result.outcome = 'error';
 			result.summary = `the probe stopped on an internal error: ${(thrown as Error)?.message ?? String(thrown)}`;
-			failStep('mdevscope', result.summary, 'query');
+			failStep('mdevscope', result.summary);
 		}
 	} finally {
 		// Device first: it holds a reference on the group, the group on the container.

@@ -99,6 +99,13 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 			const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe']});
 			live.add(child);
 			let current: {uuid: string; started: number; step: string | null; kind?: StepKind} | null = null;
+			/** The failed step a dead or killed child leaves: the call it was in (or its start), with its kind. */
+			const stepOfCurrent = (c: NonNullable<typeof current>, meaning: string): ProbeStep => ({
+				step: c.step ?? 'starting the probe',
+				...(c.kind && {kind: c.kind}),
+				ok: false,
+				meaning,
+			});
 			let sawAnything = false;
 			let finished = false;
 			let stderr = '';
@@ -150,7 +157,7 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 								uuid,
 								'timeout',
 								`no answer in ${timeoutMs} ms: the kernel did not return from ${hung}; the probe child was killed`,
-								[{step: hung, ...(current.kind && {kind: current.kind}), ok: false, meaning: `no answer from the kernel in ${timeoutMs} ms; the probe child was killed`}],
+								[stepOfCurrent(current, `no answer from the kernel in ${timeoutMs} ms; the probe child was killed`)],
 								Math.round(performance.now() - current.started),
 							),
 						);
@@ -199,7 +206,7 @@ export async function probeInstances(model: HostModel, uuids: string[], opts: Pr
 							current.uuid,
 							'error',
 							`the probe child ${how} during ${step}${tail}`,
-							[{step, ...(current.kind && {kind: current.kind}), ok: false, meaning: `the probe child ${how} here`}],
+							[stepOfCurrent(current, `the probe child ${how} here`)],
 							Math.round(performance.now() - current.started),
 						),
 					);
