@@ -9,11 +9,11 @@ import v8 from 'node:v8';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import meow from 'meow';
 import {footerHints, type Context} from './keymap.js';
-import type {ProbeResult} from './model/probe.js';
 import type {HostModel} from './model/types.js';
 import {renderJson} from './output/json.js';
 import {renderPlain} from './output/plain.js';
-import {ownersByInstance, recordedOwners} from './owners/join.js';
+import {readOwners} from './owners/join.js';
+import {probeResults, withProbes} from './model/instances.js';
 import {errCode, errnoMeaning} from './sysfs/env.js';
 import {EX_NOINPUT, EX_SOFTWARE, EX_USAGE} from './exit-codes.js';
 import {scanHost} from './sysfs/scan.js';
@@ -399,12 +399,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 	throw err;
 });
 
-async function probeAll(model: HostModel): Promise<Map<string, ProbeResult>> {
+/** The model with every active instance's probe result on it. */
+async function probeAll(model: HostModel): Promise<HostModel> {
 	const {probeInstances} = await import('./probe/runner.js');
 	// A gone instance vanished during the scan: nothing to open.
 	const uuids = model.instances.filter((i) => i.active && !i.gone).map((i) => i.uuid);
 	const results = await probeInstances(model, uuids, {timeoutMs: timeout, concurrency, probeHeld});
-	return new Map(results.map((r: ProbeResult) => [r.uuid, r]));
+	return withProbes(model, results);
 }
 
 /**
@@ -460,7 +461,7 @@ async function runCompare(): Promise<void> {
 			local: async () => {
 				checkRoot(root);
 				const model = scanHost(root);
-				return {name: root === '/' ? 'this host' : `--root ${root}`, model, probes: await probeAll(model)};
+				return {name: root === '/' ? 'this host' : `--root ${root}`, model: await probeAll(model)};
 			},
 		});
 	} catch (err) {
@@ -519,34 +520,34 @@ async function main(): Promise<void> {
 	const sampleSource = await bundledSample();
 	// --sample: the bundled tree, read like --root's, with the probe answers recorded with it.
 	const shownSample = sample ? openBundledSample(sampleSource) : null;
-	const readRoot = shownSample?.model.root ?? root;
-	const model = snapshot?.model ?? shownSample?.model ?? scanHost(root);
+	const readRoot = shownSample?.root ?? root;
+	const model = snapshot?.model ?? shownSample ?? scanHost(root);
 	if (command === 'doctor') {
 		const {runDoctorCommand} = await import('./commands/doctor.js');
 		process.exitCode = runDoctorCommand(model, readRoot, {json});
 		return;
 	}
-	const recorded = snapshot?.probes ?? shownSample?.probes ?? null;
+	// A recording (snapshot, sample) carries the probe answers it was recorded with; this host is probed for --probe.
+	const recorded = snapshot !== null || shownSample !== null;
+	const probed = recorded ? probeResults(model).length > 0 : probe;
 	if (json || plain || !onTerminal) {
-		const probes = recorded ? (recorded.size > 0 ? recorded : null) : probe ? await probeAll(model) : null;
-		if (advice && !probes) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
-		const advised = advice && probes ? (await import('./commands/advice.js')).adviceByInstance(model, probes) : null;
+		if (advice && !probed) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
 		// Who holds each instance, read after the probes so that their children are gone. A
-		// snapshot's JSON already carries the owners it recorded.
-		const owners = snapshot ? null : ownersByInstance(model, readRoot);
-		if (json) process.stdout.write(renderJson(model, probes, advised, owners, {withCmdline: cli.flags.withCmdline}));
+		// snapshot carries the owners it recorded.
+		const withAnswers = !recorded && probe ? await probeAll(model) : model;
+		const observed = snapshot ? withAnswers : readOwners(withAnswers, readRoot);
+		if (json) process.stdout.write(renderJson(observed, {advice, withCmdline: cli.flags.withCmdline}));
 		else {
-			const shownOwners = owners ?? recordedOwners(model);
-			process.stdout.write(renderPlain(model, {probes, owners: shownOwners, trySample: sampleSource !== null}));
-			if (advised) process.stdout.write(`\n${(await import('./commands/advice.js')).renderAdvicePlain(advised)}`);
+			process.stdout.write(renderPlain(observed, {probed, owners: true, trySample: sampleSource !== null}));
+			if (advice) process.stdout.write(`\n${(await import('./commands/advice.js')).renderAdvicePlain(observed)}`);
 		}
 		return;
 	}
 	const {runTui} = await loadInteractive(() => import('./terminal/tui.js'));
 	// A snapshot cannot be read again: `r` shows it as it was.
-	// A snapshot's recorded probes, or --probe's (run before the screen opens), show from the start.
-	const initialProbes = recorded ?? (probe ? await probeAll(model) : undefined);
-	await runTui({root: model.root, model, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource, initialProbes});
+	// A recording's probes, or --probe's (run before the screen opens), show from the start.
+	const shown = !recorded && probe ? await probeAll(model) : model;
+	await runTui({root: model.root, model: shown, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource});
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,8 @@
 // read from BINDINGS, so what the screen says and what the keys do cannot drift apart.
 // No Ink import: key events are described by the structural KeyPress below (Ink's `Key` fits it).
 
-import type {SharedAction} from './state/reducer.js';
+import type {SharedAction, TuiAction} from './state/reducer.js';
+import {adviceDisabled, borrowDisabled, probeDisabled, sampleDisabled, type KeyMsg, type StoreState} from './state/store.js';
 import type {PaneId, Panel} from './state/panes.js';
 
 export {PANES, type PaneId, type Panel} from './state/panes.js';
@@ -14,9 +15,10 @@ export {PANES, type PaneId, type Panel} from './state/panes.js';
  * a pane id: only while that pane has focus; `filter`: while typing a filter; `help`: the `?` screen;
  * `empty`: the screen for a host without mdev support; `sample`: that screen when a sample host is
  * bundled; `doctor` / `advice`: the doctor view (`d`) and an instance's advice (`x`); `compare`: the
- * view of `mdevscope compare` (its instances list and reasons pane); `global`: always, even while typing.
+ * view of `mdevscope compare` (its instances list and reasons pane); `confirm`: while a question
+ * (B's) waits for its answer; `global`: always, even while typing.
  */
-export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample' | Panel | 'compare';
+export type Context = 'global' | 'lists' | PaneId | 'filter' | 'help' | 'empty' | 'sample' | Panel | 'compare' | 'confirm';
 
 export type Action =
 	| 'up'
@@ -47,7 +49,9 @@ export type Action =
 	| 'help'
 	| 'back'
 	| 'redraw'
-	| 'quit';
+	| 'quit'
+	| 'confirmYes'
+	| 'confirmNo';
 
 export type SpecialKey =
 	| 'up'
@@ -68,7 +72,9 @@ export type KeySpec =
 	| {kind: 'special'; name: SpecialKey; shift?: boolean}
 	| {kind: 'ctrl'; char: string}
 	/** Any printable text (typed or pasted), for the filter. */
-	| {kind: 'text'};
+	| {kind: 'text'}
+	/** Any key at all (a question's "other key: no"). */
+	| {kind: 'any'};
 
 export interface Binding {
 	action: Action;
@@ -82,6 +88,10 @@ export interface Binding {
 	compareHelp?: string;
 	/** Changes the host (none does yet: mdevscope only reads). Marked `!` in help. */
 	dangerous?: boolean;
+	/** The main screen's store message it sends (src/state/store.ts); moves and the filter's text come from sharedAction. */
+	message?: KeyMsg | TuiAction;
+	/** Why it cannot act in this state (said on the status line instead), or null when it can. */
+	disabledReason?: (state: StoreState) => string | null;
 }
 
 /** The subset of Ink's `Key` that bindings look at. */
@@ -171,6 +181,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'paneRight',
+		message: {type: 'focus', to: 'right'},
 		keys: [special('right')],
 		scope: ['lists'],
 		footer: null,
@@ -178,6 +189,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'paneLeft',
+		message: {type: 'focus', to: 'left'},
 		keys: [special('left')],
 		scope: ['lists'],
 		footer: null,
@@ -199,6 +211,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'drill',
+		message: {type: 'drill'},
 		keys: [special('return')],
 		scope: ['parents', 'types', 'instances'],
 		footer: {label: 'open'},
@@ -206,6 +219,8 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'probe',
+		message: {type: 'probe'},
+		disabledReason: probeDisabled,
 		keys: [char('p')],
 		scope: ['instances', 'detail'],
 		footer: {label: 'probe'},
@@ -213,6 +228,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'probeAll',
+		message: {type: 'probe-all'},
 		keys: [char('P')],
 		scope: ['lists'],
 		footer: {label: 'probe all'},
@@ -220,6 +236,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'doctor',
+		message: {type: 'doctor'},
 		keys: [char('d')],
 		scope: ['lists', 'empty', 'doctor'],
 		footer: {label: 'doctor'},
@@ -227,6 +244,8 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'advice',
+		message: {type: 'advice'},
+		disabledReason: adviceDisabled,
 		keys: [char('x')],
 		scope: ['instances', 'detail', 'advice'],
 		footer: {label: 'advice'},
@@ -234,6 +253,8 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'borrow',
+		message: {type: 'borrow'},
+		disabledReason: borrowDisabled,
 		keys: [char('B')],
 		scope: ['instances', 'detail'],
 		footer: {label: 'borrow'},
@@ -249,6 +270,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'refresh',
+		message: {type: 'refresh'},
 		keys: [char('r')],
 		scope: ['lists', 'empty', 'doctor'],
 		footer: {label: 'refresh'},
@@ -256,6 +278,8 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'sample',
+		message: {type: 'sample'},
+		disabledReason: sampleDisabled,
 		keys: [char('s')],
 		scope: ['sample'],
 		footer: {label: 'sample host'},
@@ -278,6 +302,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'quit',
+		message: {type: 'quit'},
 		keys: [char('q')],
 		scope: ['lists', 'help', 'empty', 'doctor', 'advice', 'compare'],
 		footer: {label: 'quit'},
@@ -286,6 +311,7 @@ export const BINDINGS: readonly Binding[] = [
 	},
 	{
 		action: 'quit',
+		message: {type: 'quit'},
 		keys: [{kind: 'ctrl', char: 'c'}],
 		scope: ['global'],
 		footer: null,
@@ -329,6 +355,22 @@ export const BINDINGS: readonly Binding[] = [
 		help: 'typed text is added to the filter; the lists follow as you type',
 		compareHelp: 'typed text is added to the filter; the list follows as you type',
 	},
+	{
+		action: 'confirmYes',
+		keys: [char('y')],
+		scope: ['confirm'],
+		message: {type: 'confirm-yes'},
+		footer: {label: 'yes'},
+		help: "answer yes to the question on the status line (B: borrow the named VM's fd for read-only questions)",
+	},
+	{
+		action: 'confirmNo',
+		keys: [char('n'), {kind: 'any'}],
+		scope: ['confirm'],
+		message: {type: 'confirm-no'},
+		footer: {keys: 'n/other', label: 'no'},
+		help: 'answer no to the question on the status line: nothing is done',
+	},
 ];
 
 const SPECIAL_NAMES: Record<SpecialKey, string> = {
@@ -355,6 +397,8 @@ export function keyName(spec: KeySpec): string {
 			return 'C-' + spec.char;
 		case 'text':
 			return 'text';
+		case 'any':
+			return 'other';
 		case 'special':
 			return (spec.shift ? 'S-' : '') + SPECIAL_NAMES[spec.name];
 	}
@@ -408,6 +452,8 @@ export function keyMatches(spec: KeySpec, input: string, key: KeyPress): boolean
 			return specialPressed(spec.name, key) && (spec.shift === undefined || !!key.shift === spec.shift);
 		case 'text':
 			return input.length > 0 && !key.ctrl && !key.meta && !anySpecial(key);
+		case 'any':
+			return true;
 	}
 }
 
@@ -456,6 +502,8 @@ export function resolveKey(contexts: readonly Context[], input: string, key: Key
 
 /** The contexts that are active in a screen state, most specific first. */
 export function activeContexts(screen: {
+	/** A question waits for its answer: only its keys work (and Ctrl-C). */
+	confirm?: boolean;
 	empty: boolean;
 	sampleAvailable?: boolean;
 	help: boolean;
@@ -464,6 +512,7 @@ export function activeContexts(screen: {
 	filterEditing: boolean;
 	focus: PaneId;
 }): Context[] {
+	if (screen.confirm) return ['confirm', 'global'];
 	if (screen.help) return ['help', 'global'];
 	if (screen.panel) return [screen.panel, 'global'];
 	if (screen.empty) return screen.sampleAvailable ? ['sample', 'empty', 'global'] : ['empty', 'global'];
@@ -505,6 +554,7 @@ const CONTEXT_WORDS: Record<Context, string> = {
 	doctor: 'doctor',
 	advice: 'advice',
 	compare: 'compare',
+	confirm: 'question',
 };
 
 export interface HelpEntry {

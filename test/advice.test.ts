@@ -234,7 +234,7 @@ const mttyProbe = probed(MTTY, {supported: false, code: 'ENOTTY'}, {supported: f
 
 function advise(uuid: string, probe: ProbeResult | null, opts?: {ramfb?: boolean}): {advice: Advice; xml: XmlElement} {
 	const {instance, parent, type} = subject(uuid);
-	const advice = adviceFor(instance, probe, parent, type, opts);
+	const advice = adviceFor(probe ? {...instance, probe} : instance, parent, type, opts);
 	return {advice, xml: parseXml(advice.libvirtXml)};
 }
 
@@ -343,7 +343,7 @@ function vendor(fixture: string, uuid: string, probe: ProbeResult | null) {
 	const instance = m.instances.find((i) => i.uuid === uuid)!;
 	const parent = m.parents.find((p) => p.name === instance.parent)!;
 	const type = parent.types.find((x) => x.id === instance.mdevType)!;
-	const advice = adviceFor(instance, probe, parent, type);
+	const advice = adviceFor(probe ? {...instance, probe} : instance, parent, type);
 	return {advice, xml: parseXml(advice.libvirtXml)};
 }
 
@@ -406,7 +406,7 @@ test('NVIDIA SR-IOV vGPU: a PCI hostdev for the VF (managed=no, it stays on nvid
 	const instance = m.instances.find((i) => i.kind === 'nvidia-sriov' && i.active)!;
 	const parent = m.parents.find((p) => p.name === instance.parent)!;
 	const type = parent.types.find((x) => x.id === instance.mdevType) ?? null;
-	const advice = adviceFor(instance, null, parent, type);
+	const advice = adviceFor(instance, parent, type);
 	const xml = parseXml(advice.libvirtXml);
 	const hostdev = find(xml, 'hostdev');
 	t.is(hostdev.length, 1);

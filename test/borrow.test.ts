@@ -31,12 +31,13 @@ import {blankResult as unaskedResult, queryDevice, stepRecorder, type IoctlPoint
 import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {cliSync} from './helpers/cli.js';
 import {press as pressKeys, waitFor} from './helpers/ink.js';
 import {renderPlain} from '../src/output/plain.js';
 import {renderJson} from '../src/output/json.js';
 import {App} from '../src/components/App.js';
-import {borrowQuestion} from '../src/present/borrow-confirm.js';
+import {borrowQuestion} from '../src/state/borrow.js';
 import {probeLines} from '../src/present/detail-lines.js';
 import {lineText} from '../src/present/line.js';
 
@@ -399,9 +400,9 @@ test('the plain and JSON outputs mark a borrowed result with its lender', (t) =>
 		borrowedFrom: {...lender, fd: 31, foundBy: 'only-device'},
 		borrowRefused: null,
 	};
-	const probes = new Map([[uuid, r]]);
-	t.regex(renderPlain(model, {probes}), /probe: no display, no migration, no DMA logging \(borrowed from qemu-system-x86 pid 4242, VM vdi-42\)/);
-	const json = JSON.parse(renderJson(model, probes)) as {instances: Array<{uuid: string; probe?: ProbeResult}>};
+	const probed = withProbes(model, [r]);
+	t.regex(renderPlain(probed, {probed: true}), /probe: no display, no migration, no DMA logging \(borrowed from qemu-system-x86 pid 4242, VM vdi-42\)/);
+	const json = JSON.parse(renderJson(probed)) as {instances: Array<{uuid: string; probe?: ProbeResult}>};
 	t.like(json.instances.find((i) => i.uuid === uuid)!.probe, {via: 'borrowed', borrowedFrom: {pid: 4242, vmName: 'vdi-42', fd: 31, foundBy: 'only-device'}});
 });
 

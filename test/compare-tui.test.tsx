@@ -23,6 +23,7 @@ import type {ProbeResult} from '../src/model/probe.js';
 import {renderJson} from '../src/output/json.js';
 import {loadSnapshot} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {assertFreshDist, distCli} from './helpers/cli.js';
 import {frameInChildProcess, KEY, press, renderSized, waitFor} from './helpers/ink.js';
 import {ScreenModel} from './helpers/screen-model.js';
@@ -45,7 +46,7 @@ function snapshotFile(series: '6.1' | '6.12'): string {
 	const recorded = JSON.parse(readFileSync(path.join(project, `test/fixtures/probes/debian-${series}.json`), 'utf8')) as {cases: {free: ProbeResult[]}};
 	const model = scanHost(path.join(project, 'test/fixtures/trees', `debian-${series}`));
 	const file = path.join(work, `host-${series}.json`);
-	writeFileSync(file, renderJson({...model, source: {kind: 'live', label: null, recordedAt: null}, root: '/'}, new Map(recorded.cases.free.map((r) => [r.uuid, r]))));
+	writeFileSync(file, renderJson({...withProbes(model, recorded.cases.free), source: {kind: 'live', label: null, recordedAt: null}, root: '/'}));
 	return file;
 }
 
@@ -53,7 +54,7 @@ const files = {'6.1': snapshotFile('6.1'), '6.12': snapshotFile('6.12')};
 
 function side(series: '6.1' | '6.12'): Side {
 	const s = loadSnapshot(files[series]);
-	return {name: files[series], model: s.model, probes: s.probes};
+	return {name: files[series], model: s.model};
 }
 
 const compare = (from: '6.1' | '6.12', to: '6.1' | '6.12'): Comparison => compareHosts(side(from), side(to));

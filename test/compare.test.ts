@@ -7,12 +7,13 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
-import {compareHosts, exitCode, unknownUuids, type Comparison, type InstanceVerdict, type Reason, type Side} from '../src/compare/compare.js';
+import {compareHosts as compareSides, exitCode, unknownUuids, type Comparison, type InstanceVerdict, type Reason, type Side} from '../src/compare/compare.js';
 import {renderCompareJson, renderComparePlain} from '../src/output/compare.js';
 import type {FeatureAnswer, ProbeResult} from '../src/model/probe.js';
 import type {DriverModule, HostModel} from '../src/model/types.js';
 import {renderJson} from '../src/output/json.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {cli as runCli} from './helpers/cli.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,8 +75,11 @@ function samplesProbes(kernel: '6.1' | '6.12'): Map<string, ProbeResult> {
 	]);
 }
 
-/** A Side whose recorded probes a case may change. */
+/** A Side whose recorded probes a case may change: they are given to its model's instances when compared. */
 type TestSide = Side & {probes: Map<string, ProbeResult>};
+
+const observed = (s: TestSide): Side => ({name: s.name, model: withProbes(s.model, s.probes.values())});
+const compareHosts = (source: TestSide, dest: TestSide, opts?: {uuids?: readonly string[]}): Comparison => compareSides(observed(source), observed(dest), opts);
 
 function side(tree: string, probes: Map<string, ProbeResult> = new Map(), name = `${tree}.json`): TestSide {
 	return {name, model: scanHost(path.join(trees, tree)), probes};
@@ -464,9 +468,9 @@ interface Run {
 const cli = (...args: string[]): Promise<Run> => runCli(args);
 
 /** A snapshot file as `--json --probe` writes it: the scanned tree with the recorded probes joined in. */
-function snapshotFile(dir: string, name: string, s: Side, edit: (m: HostModel) => HostModel = (m) => m): string {
+function snapshotFile(dir: string, name: string, s: TestSide, edit: (m: HostModel) => HostModel = (m) => m): string {
 	const file = path.join(dir, name);
-	writeFileSync(file, renderJson(edit({...s.model, source: {kind: 'live', label: null, recordedAt: null}, root: '/'}), s.probes));
+	writeFileSync(file, renderJson(edit({...observed(s).model, source: {kind: 'live', label: null, recordedAt: null}, root: '/'})));
 	return file;
 }
 

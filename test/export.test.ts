@@ -36,6 +36,7 @@ import {
 import type {ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {cliSync} from './helpers/cli.js';
 import {missingTool} from './helpers/missing.js';
 
@@ -64,7 +65,8 @@ const freshDir = (): string => {
 
 /** The plan for every active instance of a model, given one result per uuid. */
 function plan(model: HostModel, results: Record<string, ProbeResult | null>): InstanceExport[] {
-	return model.instances.filter((i) => exportable(i, results[i.uuid] ?? null)).map((i) => planInstance(model, i, results[i.uuid] ?? null));
+	const probed = withProbes(model, Object.values(results).filter((r): r is ProbeResult => r !== null));
+	return probed.instances.filter((i) => exportable(i)).map((i) => planInstance(probed, i));
 }
 
 /** Every regular file under dir (relative path → content), and the directories, sorted. */

@@ -34,6 +34,7 @@ function pressFor(spec: KeySpec): [string, KeyPress] {
 		case 'ctrl':
 			return [spec.char, {ctrl: true}];
 		case 'text':
+		case 'any':
 			return ['x', {}];
 		case 'special': {
 			const flag = {

@@ -8,6 +8,7 @@ import {renderJson} from '../src/output/json.js';
 import {clean, renderPlain} from '../src/output/plain.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {joinOwners} from '../src/owners/join.js';
+import {withOwners, withProbes} from '../src/model/instances.js';
 import type {HolderScan} from '../src/owners/holders.js';
 
 const trees = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'trees');
@@ -146,7 +147,7 @@ const probes = new Map<string, ProbeResult>([
 ]);
 
 test('plain --probe: a column per feature, the summary under each instance, a summary at the end', (t) => {
-	const out = lines(renderPlain(scan('debian-6.12'), {probes}));
+	const out = lines(renderPlain(withProbes(scan('debian-6.12'), probes.values()), {probed: true}));
 	const header = '  INSTANCE                              TYPE          STATE   GROUP  DRIVER  VFIO-DEV  MDEVCTL  REGION  DMABUF  MIGRATION';
 	const at = out.indexOf(header);
 	t.true(at > 0);
@@ -179,7 +180,7 @@ test('json --probe: `probe` is added to probed instances only', (t) => {
 	const m = scan('nvidia-grid');
 	const A = '8d4b2a6e-3f1c-4c52-9a0e-7b6d5c4e3f21';
 	const r = probeResult(A, 'ok', 'display: none', no('ENOTTY'), no('ENOTTY'), no('ENOTTY'));
-	const out = JSON.parse(renderJson(m, new Map([[A, r]]))) as Omit<HostModel, 'instances'> & {instances: Array<Instance & {probe?: ProbeResult}>};
+	const out = JSON.parse(renderJson(withProbes(m, [r]))) as Omit<HostModel, 'instances'> & {instances: Array<Instance & {probe?: ProbeResult}>};
 	t.deepEqual(out.instances.find((i) => i.uuid === A)!.probe, r);
 	t.deepEqual(out.instances.filter((i) => i.probe !== undefined).map((i) => i.uuid), [A]);
 	t.deepEqual({...out, instances: out.instances.map(({probe: _probe, ...i}) => i)}, m);
@@ -212,12 +213,12 @@ const heldScan = (unreadable: boolean): HolderScan => ({
 
 test('plain with owners: an OWNER column last (holder, - nobody, ? unknown) and why it is unknown', (t) => {
 	const m = scan('debian-6.12');
-	const out = lines(renderPlain(m, {owners: joinOwners(m, heldScan(false), '/proc')}));
+	const out = lines(renderPlain(withOwners(m, joinOwners(m, heldScan(false), '/proc')), {owners: true}));
 	t.true(out.includes('  INSTANCE                              TYPE          STATE   GROUP  DRIVER  VFIO-DEV  MDEVCTL  OWNER'));
 	t.true(out.includes('  33333333-3333-3333-3333-333333333333  mbochs-large  active      2  mbochs  vfio2     -        qemu pid 4242 vm=vdi-42'));
 	t.true(out.includes('  22222222-2222-2222-2222-222222222222  mdpy-hd  active      1  mdpy    vfio1     -        -'));
 	t.false(out.some((l) => l.startsWith('Owners')));
-	const hidden = lines(renderPlain(m, {probes, owners: joinOwners(m, heldScan(true), '/proc')}));
+	const hidden = lines(renderPlain(withOwners(withProbes(m, probes.values()), joinOwners(m, heldScan(true), '/proc')), {probed: true, owners: true}));
 	t.true(hidden.includes('  INSTANCE                              TYPE    STATE   GROUP  DRIVER  VFIO-DEV  MDEVCTL  REGION  DMABUF  MIGRATION  OWNER'));
 	t.true(hidden.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     -        busy    busy    busy       ?'));
 	t.true(hidden.includes("Owners    ?: 1 process's open files could not be read (EACCES: another user's, or /proc mounted with hidepid); run as root to see every holder."));
@@ -225,7 +226,8 @@ test('plain with owners: an OWNER column last (holder, - nobody, ? unknown) and 
 
 test('json with owners: `owners` on every instance, `ownersUnknown` only where they are null', (t) => {
 	const m = scan('debian-6.12');
-	const out = JSON.parse(renderJson(m, null, null, joinOwners(m, heldScan(true), '/proc'))) as {
+	const held = withOwners(m, joinOwners(m, heldScan(true), '/proc'));
+	const out = JSON.parse(renderJson(held)) as {
 		instances: Array<Instance & {owners: unknown; ownersUnknown?: string}>;
 	};
 	// The argv stays out unless asked for (it may hold passwords); pid, comm and the VM's name and uuid stay.
@@ -239,7 +241,7 @@ test('json with owners: `owners` on every instance, `ownersUnknown` only where t
 	};
 	t.deepEqual(out.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!.owners, [vdi42]);
 	const argv = ['/usr/bin/qemu-system-x86_64', '-name', 'guest=vdi-42,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000042'];
-	const withCmdline = JSON.parse(renderJson(m, null, null, joinOwners(m, heldScan(true), '/proc'), {withCmdline: true})) as typeof out;
+	const withCmdline = JSON.parse(renderJson(held, {withCmdline: true})) as typeof out;
 	t.deepEqual(withCmdline.instances.find((i) => i.uuid === '33333333-3333-3333-3333-333333333333')!.owners, [{...vdi42, cmdline: argv}]);
 	const mtty = out.instances.find((i) => i.uuid === '11111111-1111-1111-1111-111111111111')!;
 	t.is(mtty.owners, null);
@@ -258,7 +260,7 @@ test('json of a snapshot\'s model (--from): recorded owners lose their argv unle
 	t.false(out.includes('hunter2'));
 	const parsed = JSON.parse(out) as {instances: Array<{owners: unknown}>};
 	t.true(parsed.instances.every((i) => isDeepStrictEqual(i.owners, [kept])));
-	t.true(renderJson(snapshot, null, null, null, {withCmdline: true}).includes('password=hunter2'));
+	t.true(renderJson(snapshot, {withCmdline: true}).includes('password=hunter2'));
 });
 
 test('plain: an instance that vanished while it was read says gone, once, and is not counted as active', (t) => {

@@ -9,11 +9,17 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {HostModel} from '../src/model/types.js';
-import {libvirtDomain, ownersByInstance, recordedOwners, type InstanceOwners, type Owner} from '../src/owners/join.js';
+import {libvirtDomain, ownersByInstance as ownersByKey, type InstanceOwners, type Owner} from '../src/owners/join.js';
+import {instanceOwners, withOwners} from '../src/model/instances.js';
+import {parseSnapshot} from '../src/snapshot/load.js';
 import {ownersCell, ownerWords, unknownReasons} from '../src/owners/text.js';
 import {renderJson} from '../src/output/json.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {canMountProc, runWithProcAt} from './helpers/proc-mount.js';
+
+/** The owners read for each instance, by uuid (each uuid of these trees is under one parent). */
+const ownersByInstance = (model: HostModel, root?: string): Map<string, InstanceOwners> =>
+	new Map([...ownersByKey(model, root)].map(([key, entry]) => [key.slice(key.lastIndexOf('/') + 1), entry]));
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
 const MTTY = '11111111-1111-1111-1111-111111111111'; // group 0, vfio0
@@ -111,7 +117,7 @@ test('each instance gets the process holding its group or its cdev, with the VM 
 	});
 	t.is(ownersCell(owners.get(MBOCHS)), 'qemu pid 4242 vm=vdi-42');
 	t.is(ownersCell(owners.get(MTTY)), '-');
-	t.deepEqual(unknownReasons(owners), []);
+	t.deepEqual(unknownReasons(owners.values()), []);
 });
 
 test('a process holding both the group and the cdev is one owner with both files', (t) => {
@@ -132,7 +138,7 @@ test('unreadable processes make a free-looking instance unknown, not free and no
 	t.is(mtty.owners, null);
 	t.is(mtty.unknown, "1 process's open files could not be read (ENOTDIR: another user's, or /proc mounted with hidepid); run as root to see every holder.");
 	t.is(ownersCell(mtty), '?');
-	t.deepEqual(unknownReasons(owners), [mtty.unknown]);
+	t.deepEqual(unknownReasons(owners.values()), [mtty.unknown]);
 });
 
 test('a tree without a process table, and a root without /proc: unknown with the reason', (t) => {
@@ -181,24 +187,29 @@ test('libvirt domain: only with libvirt marks on the command line, not from -nam
 	t.is(ownerWords({...lab, comm: null, vmName: null}), 'pid 5150');
 });
 
-test('--json owners survive a snapshot: recordedOwners reads them back, and says when there were none', (t) => {
+test('--json owners survive a snapshot: the snapshot reads them back on its instances, and says when there were none', (t) => {
 	const model = scan();
-	const owners = ownersByInstance(model, procTree('host-3', {...HOST, 900: {fdUnreadable: true}}));
+	const root = procTree('host-3', {...HOST, 900: {fdUnreadable: true}});
+	const owned = withOwners(model, ownersByKey(model, root));
+	const owners = ownersByInstance(model, root);
 	type Json = {instances: Array<HostModel['instances'][number] & {owners?: unknown; ownersUnknown?: unknown}>};
-	const json = JSON.parse(renderJson(model, null, null, owners)) as Json;
+	const json = JSON.parse(renderJson(owned)) as Json;
 	// Without --with-cmdline the argv stays out; what the views use (VM name, uuid, libvirt domain) was taken from it at scan time.
 	const {cmdline: _argv, ...vdi42Kept} = vdi42;
 	t.deepEqual(json.instances.find((i) => i.uuid === MBOCHS)?.owners, [vdi42Kept]);
 	t.is(json.instances.find((i) => i.uuid === MTTY)?.owners, null);
-	t.is(json.instances.find((i) => i.uuid === MTTY)?.ownersUnknown, owners.get(MTTY)!.unknown);
-	const back = recordedOwners(json);
-	t.deepEqual(back.get(MBOCHS), {owners: [vdi42Kept], unknown: null});
-	t.is(ownersCell(back.get(MBOCHS)), 'qemu pid 4242 vm=vdi-42');
-	// A snapshot taken with --with-cmdline (or by an older mdevscope) reads back with its argv.
-	const full = JSON.parse(renderJson(model, null, null, owners, {withCmdline: true})) as Json;
-	t.deepEqual(recordedOwners(full).get(MBOCHS), owners.get(MBOCHS));
-	t.deepEqual(back.get(MTTY), {owners: null, unknown: `when recorded: ${owners.get(MTTY)!.unknown}`});
-	t.regex(recordedOwners(model).get(MTTY)!.unknown!, /recorded without owners/);
+	t.is(json.instances.find((i) => i.uuid === MTTY)?.ownersUnknown as string, owners.get(MTTY)!.unknown as string);
+	const recorded = (text: string, uuid: string) => {
+		const back = parseSnapshot(text, 'host.json').model;
+		return instanceOwners(back, back.instances.find((i) => i.uuid === uuid)!);
+	};
+	t.deepEqual(recorded(renderJson(owned), MBOCHS), {owners: [vdi42Kept], unknown: null});
+	t.is(ownersCell(recorded(renderJson(owned), MBOCHS)), 'qemu pid 4242 vm=vdi-42');
+	// A snapshot taken with --with-cmdline reads back with its argv.
+	t.deepEqual(recorded(renderJson(owned, {withCmdline: true}), MBOCHS), owners.get(MBOCHS));
+	t.deepEqual(recorded(renderJson(owned), MTTY), {owners: null, unknown: `when recorded: ${owners.get(MTTY)!.unknown}`});
+	// One taken by an mdevscope that did not record owners.
+	t.regex(recorded(renderJson(model), MTTY)!.unknown!, /recorded without owners/);
 });
 
 // The live process table under the tree: bind-mounted there in a mount namespace of the child's own
@@ -220,7 +231,8 @@ test('--json owners survive a snapshot: recordedOwners reads them back, and says
 	writeFileSync(modelFile, JSON.stringify(scan()));
 	const script = `import {readFileSync} from 'node:fs';
 import {ownersByInstance} from ${JSON.stringify(fileURLToPath(new URL('../src/owners/join.ts', import.meta.url)))};
-const owners = ownersByInstance(JSON.parse(readFileSync(${JSON.stringify(modelFile)}, 'utf8')), ${JSON.stringify(root)});
+const byKey = ownersByInstance(JSON.parse(readFileSync(${JSON.stringify(modelFile)}, 'utf8')), ${JSON.stringify(root)});
+const owners = new Map([...byKey].map(([key, entry]) => [key.slice(key.lastIndexOf('/') + 1), entry]));
 console.log(JSON.stringify({mdpy: owners.get(${JSON.stringify(MDPY)}), mtty: owners.get(${JSON.stringify(MTTY)})}));`;
 	const r = runWithProcAt(root, script);
 	t.is(r.status, 0, r.stderr);
@@ -277,7 +289,7 @@ test.serial('as nobody on the real /proc: other users\' processes make owners un
 		`import {readFileSync} from 'node:fs';
 import {ownersByInstance} from ${JSON.stringify(fileURLToPath(new URL('../src/owners/join.ts', import.meta.url)))};
 const model = JSON.parse(readFileSync(${JSON.stringify(join(dir, 'model.json'))}, 'utf8'));
-console.log(JSON.stringify(ownersByInstance(model, '/').get(${JSON.stringify(MTTY)})));`,
+console.log(JSON.stringify([...ownersByInstance(model, '/')].find(([key]) => key.endsWith(${JSON.stringify('/' + MTTY)}))?.[1]));`,
 	);
 	chmodSync(base, 0o755);
 	chmodSync(dir, 0o755);

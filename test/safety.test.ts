@@ -39,6 +39,7 @@ import {renderPlain} from '../src/output/plain.js';
 import {probeInstances} from '../src/probe/runner.js';
 import {clearPciIdsCache} from '../src/sysfs/pciids.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {bundle} from './safety/bundle.js';
 import {readEverything} from './safety/read-everything.js';
 import {press} from './helpers/ink.js';
@@ -131,10 +132,11 @@ test('plain --probe: a probe summary naming a holder from /proc is cleaned too',
 	// The real runner's not-live answer for a tree, with the summary a holder scan could produce.
 	const [result] = await probeInstances(m, [m.instances[0]!.uuid]);
 	const hostile: ProbeResult = {...result!, outcome: 'busy', summary: `in use by qemu pid 7 (VM ${OSC_TITLE}win${CLEAR})`};
-	const text = renderPlain(m, {probes: new Map([[hostile.uuid, hostile]])});
+	const probed = withProbes(m, [hostile]);
+	const text = renderPlain(probed, {probed: true});
 	t.is(firstControl(text), null);
 	t.true(text.includes('    probe: in use by qemu pid 7 (VM win)'));
-	t.false(renderJson(m, new Map([[hostile.uuid, hostile]])).includes('\x1b'));
+	t.false(renderJson(probed).includes('\x1b'));
 });
 
 test('interactive view: every screen of the hostile tree is drawn without the sequences', async (t) => {

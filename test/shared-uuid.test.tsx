@@ -6,13 +6,14 @@ import anyTest from 'ava';
 import React from 'react';
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import type {HostModel, Instance} from '../src/model/types.js';
+import type {HostModel, Instance, InstanceOwners} from '../src/model/types.js';
 import type {ProbeResult} from '../src/model/probe.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {renderPlain} from '../src/output/plain.js';
 import {renderJson} from '../src/output/json.js';
-import {joinOwners, recordedOwners, type InstanceOwners} from '../src/owners/join.js';
-import {adviceByInstance} from '../src/commands/advice.js';
+import {joinOwners} from '../src/owners/join.js';
+import {adviceOf} from '../src/advice/index.js';
+import {instanceKey, instanceOwners, withOwners, withProbes} from '../src/model/instances.js';
 import {App} from '../src/components/App.js';
 import {KEY, press, renderSized, waitFor} from './helpers/ink.js';
 
@@ -27,7 +28,7 @@ const OTHER = '0b7d9f1a-3c5e-4a7b-9d1f-3a5c7e9b1d3f';
 // A real answer (mdpy-hd's in the 6.12 VM: a region display), given to the shared uuid.
 const recorded = JSON.parse(readFileSync(new URL('fixtures/probes/debian-6.12.json', import.meta.url), 'utf8')) as {cases: {free: ProbeResult[]}};
 const regionProbe: ProbeResult = {...recorded.cases.free.find((r) => r.display.region.supported === true)!, uuid: SHARED};
-const probes = new Map([[SHARED, regionProbe]]);
+const probes = [regionProbe];
 
 const where = (m: HostModel) => m.instances.map((i) => [i.uuid, i.parent, i.active, i.definition?.path ?? null]);
 
@@ -48,24 +49,26 @@ test('owners: the active instance keeps its own, whatever order the definitions 
 	const m = scanHost(TREE);
 	const holder = {pid: 4242, comm: 'qemu-system-x86', cmdline: ['qemu-system-x86_64', '-name', 'vm1'], qemu: {name: 'vm1', uuid: null}, deviceFds: 0, files: [{fd: 30, path: '/dev/vfio/120'}]};
 	const scan = {holders: [holder], scanned: 1, unknown: [], error: null} as unknown as Parameters<typeof joinOwners>[1];
+	const pids = (model: HostModel) => model.instances.filter((i) => i.uuid === SHARED).map((i) => [i.active, instanceOwners(model, i)?.owners?.map((o) => o.pid)]);
 	for (const instances of [m.instances, [...m.instances].reverse()]) {
-		const owners = joinOwners({...m, instances}, scan, '/proc');
-		t.deepEqual(owners.get(SHARED)?.owners?.map((o) => o.pid), [4242]);
+		const model = {...m, instances};
+		t.deepEqual(pids(withOwners(model, joinOwners(model, scan, '/proc'))).sort(), [[false, []], [true, [4242]]]);
 	}
-	const withOwners = m.instances.map((i) => ({...i, owners: i.active && i.uuid === SHARED ? [{pid: 7, files: ['/dev/vfio/120']}] : []}));
-	for (const instances of [withOwners, [...withOwners].reverse()]) {
-		t.deepEqual(recordedOwners({instances}).get(SHARED)?.owners?.map((o) => o.pid), [7]);
+	// A recording's owners are its instances' own.
+	const owned = m.instances.map((i) => ({...i, owners: i.active && i.uuid === SHARED ? [{pid: 7, comm: null, vmName: null, vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/120']}] : []}));
+	for (const instances of [owned, [...owned].reverse()]) {
+		t.deepEqual(pids({...m, source: {kind: 'snapshot', label: 'x', recordedAt: null}, instances}).sort(), [[false, []], [true, [7]]]);
 	}
 });
 
 test('--plain: the definition under the other parent is listed there, says where the uuid is active, and has no probe of its own', (t) => {
 	const m = scanHost(TREE);
+	const active = (uuid: string) => m.instances.find((i) => i.uuid === uuid && i.active) ?? m.instances.find((i) => i.uuid === uuid)!;
 	const owners = new Map<string, InstanceOwners>([
-		[SHARED, {owners: [{pid: 4242, comm: 'qemu-system-x86', cmdline: null, vmName: 'vm1', vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/120']}], unknown: null}],
-		[IDLE, {owners: [], unknown: null}],
-		[OTHER, {owners: [], unknown: null}],
+		[instanceKey(active(SHARED)), {owners: [{pid: 4242, comm: 'qemu-system-x86', cmdline: null, vmName: 'vm1', vmUuid: null, libvirtDomain: null, files: ['/dev/vfio/120']}], unknown: null}],
+		...m.instances.filter((i) => i !== active(SHARED)).map((i): [string, InstanceOwners] => [instanceKey(i), {owners: [], unknown: null}]),
 	]);
-	const text = renderPlain(m, {probes, owners});
+	const text = renderPlain(withOwners(withProbes(m, probes), owners), {probed: true, owners: true});
 	const block = (gpu: string) => text.slice(text.indexOf(`Parent ${gpu}`)).split('\n\n')[0]!;
 	const row = (gpu: string, uuid: string) => block(gpu).split('\n').find((l) => l.includes(uuid)) ?? '';
 	t.regex(row(GPU_A, SHARED), /active +120 .* autostart +yes +no +no +qemu pid 4242 vm=vm1$/);
@@ -78,11 +81,11 @@ test('--plain: the definition under the other parent is listed there, says where
 
 test('--json: one entry per (uuid, parent), the probe, advice and owners on the active one only', (t) => {
 	const m = scanHost(TREE);
-	const owners = joinOwners(m, {holders: [], scanned: 1, unknown: [], error: null} as unknown as Parameters<typeof joinOwners>[1], '/proc');
-	const advice = adviceByInstance(m, probes);
-	t.deepEqual([...advice.keys()], [SHARED]);
-	t.is(advice.get(SHARED)!.display, 'region', 'the advice is from the active instance, not overwritten by the definition');
-	const out = JSON.parse(renderJson(m, probes, advice, owners)) as {instances: Array<Instance & {probe?: ProbeResult; advice?: unknown; owners?: unknown}>};
+	const observed = withProbes(withOwners(m, joinOwners(m, {holders: [], scanned: 1, unknown: [], error: null} as unknown as Parameters<typeof joinOwners>[1], '/proc')), probes);
+	t.deepEqual(observed.instances.filter((i) => i.probe).map((i) => [i.uuid, i.active]), [[SHARED, true]]);
+	const sharedActive = observed.instances.find((i) => i.uuid === SHARED && i.active)!;
+	t.is(adviceOf(observed, sharedActive).display, 'region', 'the advice is from the active instance, not overwritten by the definition');
+	const out = JSON.parse(renderJson(observed, {advice: true})) as {instances: Array<Instance & {probe?: ProbeResult; advice?: unknown; owners?: unknown}>};
 	const shared = out.instances.filter((i) => i.uuid === SHARED);
 	t.deepEqual(
 		shared.map((i) => [i.parent, i.active, i.probe?.uuid ?? null, i.advice ? 'advice' : null, i.owners]),
@@ -95,7 +98,7 @@ test('--json: one entry per (uuid, parent), the probe, advice and owners on the 
 
 test('TUI: both definitions shown under their parents; the second has no probe and says where it is active; the selection stays on it', async (t) => {
 	const m = scanHost(TREE);
-	const {lastFrame, stdin, unmount} = renderSized(<App model={m} rescan={() => scanHost(TREE)} color={false} initialProbes={probes} />, 140, 40);
+	const {lastFrame, stdin, unmount} = renderSized(<App model={withProbes(m, probes)} rescan={() => scanHost(TREE)} color={false} />, 140, 40);
 	t.teardown(unmount);
 	await waitFor(() => lastFrame().includes('Parents (2)'), 'the first frame');
 	// The list cuts uuids to fit: their first 15 characters are shown.

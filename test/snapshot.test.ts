@@ -14,7 +14,7 @@ import {scanHost} from '../src/sysfs/scan.js';
 import {cli as runCli} from './helpers/cli.js';
 import {detailLines} from '../src/present/detail-lines.js';
 import {lineText} from '../src/present/line.js';
-import {recordedOwners} from '../src/owners/join.js';
+import {instanceOwners, withProbes} from '../src/model/instances.js';
 import {parentRows} from '../src/state/views.js';
 
 const project = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,7 +62,7 @@ function mttyProbe(): ProbeResult {
 function liveJson(edit: (m: HostModel) => HostModel = (m) => m): {model: HostModel; text: string} {
 	const scanned = scanHost(debian612);
 	const model = edit({...scanned, root: '/', source: {kind: 'live', label: null, recordedAt: null}});
-	return {model, text: renderJson(model, new Map([[MTTY, mttyProbe()]]))};
+	return {model, text: renderJson(withProbes(model, [mttyProbe()]))};
 }
 
 test('round trip: --json --probe output loads as the same model, marked as a snapshot, its probe results kept', (t) => {
@@ -76,13 +76,12 @@ test('round trip: --json --probe output loads as the same model, marked as a sna
 		source: s.model.source,
 		instances: [model.instances.find((i) => i.uuid === MTTY)!, ...model.instances.filter((i) => i.uuid !== MTTY)],
 	});
-	t.deepEqual([...s.probes], [[MTTY, mttyProbe()]]);
-	t.is(s.probes.get(MTTY), probe, 'the map and the instance hold the same recorded object');
+	t.deepEqual(s.model.instances.filter((i) => i.probe).map((i) => i.uuid), [MTTY], 'the probe is on its instance only');
 	// Written out again, only the source differs.
-	const again = JSON.parse(renderJson(s.model, s.probes)) as HostModel;
+	const again = JSON.parse(renderJson(s.model)) as HostModel;
 	t.deepEqual(again, {...(JSON.parse(text) as HostModel), source: {kind: 'snapshot', label: 'host-a', recordedAt: model.scannedAt}});
 	// A snapshot of a snapshot keeps the first recording's name and time.
-	const twice = parseSnapshot(renderJson(s.model, s.probes), '/y/copy.json');
+	const twice = parseSnapshot(renderJson(s.model), '/y/copy.json');
 	t.deepEqual(twice.model.source, s.model.source);
 	t.deepEqual(twice.model, s.model);
 });
@@ -268,10 +267,9 @@ test('recorded owners with and without their argv: parseSnapshot keeps them, the
 		const json = JSON.parse(renderJson(model)) as {instances: Array<Record<string, unknown>>};
 		for (const i of json.instances) i.owners = i.uuid === MTTY ? [recorded] : [];
 		const snapshot = parseSnapshot(JSON.stringify(json), 'snap.json');
-		const owners = recordedOwners(snapshot.model);
 		const row = parentRows(snapshot.model).find((r) => r.instances.some((i) => i.uuid === MTTY))!;
 		const instance = row.instances.find((i) => i.uuid === MTTY)!;
-		return detailLines({kind: 'instance', row, instance}, snapshot.model, {result: undefined, running: false}, 200, owners.get(MTTY)).map(lineText);
+		return detailLines({kind: 'instance', row, instance}, snapshot.model, {result: undefined, running: false}, 200, instanceOwners(snapshot.model, instance)).map(lineText);
 	};
 	const without = detail(owner);
 	t.true(without.some((l) => /owner +qemu-system-x86 pid 4242, holds \/dev\/vfio\/0/.test(l)), without.join('\n'));

@@ -12,6 +12,7 @@ import {App} from '../src/components/App.js';
 import type {ProbeResult} from '../src/model/probe.js';
 import {rescanHost} from '../src/sysfs/rescan.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {KEY, press, renderSized, waitFor} from './helpers/ink.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
@@ -25,9 +26,8 @@ test('r drops the result of an instance created again in another group and keeps
 	const root = path.join(mkdtempSync(path.join(tmpdir(), 'mdevscope-tui-rescan-')), 'tree');
 	t.teardown(() => rmSync(path.dirname(root), {recursive: true, force: true}));
 	cpSync(TREE, root, {recursive: true, verbatimSymlinks: true});
-	const results = new Map(recorded.cases.free.map((r) => [r.uuid, r]));
 	const {lastFrame, stdin, unmount} = renderSized(
-		<App model={scanHost(root)} rescan={rescanHost} color={false} initialProbes={results} />,
+		<App model={withProbes(scanHost(root), recorded.cases.free)} rescan={rescanHost} color={false} />,
 		100,
 		60,
 	);
@@ -58,5 +58,5 @@ test('r drops the result of an instance created again in another group and keeps
 	await press(stdin, KEY.shiftTab, KEY.shiftTab, 'k', KEY.enter, KEY.enter);
 	t.true(lastFrame().includes(`Instance ${MBOCHS}`));
 	t.regex(probeLine(), /probe +ok: DMABUF display/);
-	t.true(lastFrame().includes(results.get(MBOCHS)!.probedAt));
+	t.true(lastFrame().includes(recorded.cases.free.find((r) => r.uuid === MBOCHS)!.probedAt));
 });

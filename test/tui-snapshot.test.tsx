@@ -12,6 +12,7 @@ import type {ProbeResult} from '../src/model/probe.js';
 import {renderJson} from '../src/output/json.js';
 import {loadSnapshot} from '../src/snapshot/load.js';
 import {scanHost} from '../src/sysfs/scan.js';
+import {withProbes} from '../src/model/instances.js';
 import {waitFor} from './helpers/ink.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
@@ -22,11 +23,11 @@ test('a snapshot taken with --probe shows its recorded REGION/DMABUF answers in 
 	const dir = mkdtempSync(join(tmpdir(), 'mdevscope-tui-snap-'));
 	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
 	const file = join(dir, 'host.json');
-	writeFileSync(file, renderJson(scanHost(TREE), new Map(recorded.cases.free.map((r) => [r.uuid, r]))));
+	writeFileSync(file, renderJson(withProbes(scanHost(TREE), recorded.cases.free)));
 	const snapshot = loadSnapshot(file);
-	t.is(snapshot.probes.size, 3);
+	t.is(snapshot.model.instances.filter((i) => i.probe).length, 3);
 	const {lastFrame, stdin, unmount} = render(
-		<App model={snapshot.model} rescan={() => snapshot.model} color={false} initialProbes={snapshot.probes} />,
+		<App model={snapshot.model} rescan={() => snapshot.model} color={false} />,
 	);
 	t.teardown(unmount);
 	const wait = async (what: RegExp) => {

@@ -27,6 +27,7 @@ import {runTui} from '../src/terminal/tui.js';
 import {openSampleHost, sampleFiles} from '../src/snapshot/sample.js';
 import {qemuLines} from '../src/advice/index.js';
 import {ScreenModel} from './helpers/screen-model.js';
+import {recordedAnswer, replayRecorded} from './helpers/recorded.js';
 import {delay, FakeStdin, frameInChildProcess, KEY, press, renderSized, SizedStdout, waitFor} from './helpers/ink.js';
 
 // Serial: several Ink apps typing at once on two shared cores make key timing flaky.
@@ -61,212 +62,10 @@ function assertFits(t: {true: (v: boolean, m?: string) => void}, frame: string, 
 	}
 }
 
-// What the kernel answered in the 6.12 VM (test/vm/run.sh 6.12, src/probe/runner.ts as root) for the
-// three sample instances; consistent with test/fixtures/captured/README.md.
-const RECORDED_6_12: ProbeResult[] = [
-	{
-		uuid: '11111111-1111-1111-1111-111111111111',
-		outcome: 'ok',
-		summary: 'no display, migration STOP_COPY|P2P|PRE_COPY, DMA logging',
-		probedAt: '2026-11-24T17:46:26.874Z',
-		durationMs: 1989.6,
-		via: 'direct',
-		steps: [
-			{step: 'open /dev/vfio/vfio', ok: true},
-			{step: 'VFIO_GET_API_VERSION', ok: true},
-			{step: 'VFIO_CHECK_EXTENSION(VFIO_TYPE1v2_IOMMU)', ok: true},
-			{step: 'open /dev/vfio/0', ok: true},
-			{step: 'VFIO_GROUP_GET_STATUS', ok: true},
-			{step: 'VFIO_GROUP_SET_CONTAINER', ok: true},
-			{step: 'VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU)', ok: true},
-			{step: 'VFIO_GROUP_GET_DEVICE_FD(11111111-1111-1111-1111-111111111111)', ok: true},
-			{step: 'VFIO_DEVICE_GET_INFO', ok: true},
-			{step: 'VFIO_DEVICE_GET_REGION_INFO index 0..8', ok: true},
-			{step: 'VFIO_DEVICE_GET_IRQ_INFO index 0..4', ok: true},
-			{step: 'VFIO_DEVICE_GET_IRQ_INFO index 2', ok: false, errno: 22, code: 'EINVAL', meaning: 'invalid argument (the driver does not accept this request)'},
-			{step: 'VFIO_DEVICE_GET_IRQ_INFO index 3', ok: false, errno: 22, code: 'EINVAL', meaning: 'invalid argument (the driver does not accept this request)'},
-			{step: 'VFIO_DEVICE_GET_IRQ_INFO index 4', ok: false, errno: 22, code: 'EINVAL', meaning: 'invalid argument (the driver does not accept this request)'},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|REGION)', ok: false, errno: 25, code: 'ENOTTY', meaning: 'not supported by this device'},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|DMABUF)', ok: false, errno: 25, code: 'ENOTTY', meaning: 'not supported by this device'},
-			{step: 'VFIO_DEVICE_FEATURE(PROBE|GET|MIGRATION)', ok: true},
-			{step: 'VFIO_DEVICE_FEATURE(GET|MIGRATION)', ok: true},
-			{step: 'VFIO_DEVICE_FEATURE(PROBE|SET|DMA_LOGGING_START)', ok: true},
-			{step: 'close device fd', ok: true},
-			{step: 'close /dev/vfio/0', ok: true},
-			{step: 'close /dev/vfio/vfio', ok: true},
-		],
-		device: {flags: 2, flagNames: ['PCI'], numRegions: 9, numIrqs: 5},
-		regions: [
-			{index: 0, name: 'BAR0', flags: 3, flagNames: ['READ', 'WRITE'], size: 8, offset: 0, caps: []},
-			{index: 1, name: 'BAR1', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 1099511627776, caps: []},
-			{index: 2, name: 'BAR2', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 2199023255552, caps: []},
-			{index: 3, name: 'BAR3', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 3298534883328, caps: []},
-			{index: 4, name: 'BAR4', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 4398046511104, caps: []},
-			{index: 5, name: 'BAR5', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 5497558138880, caps: []},
-			{index: 6, name: 'ROM', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 6597069766656, caps: []},
-			{index: 7, name: 'CONFIG', flags: 3, flagNames: ['READ', 'WRITE'], size: 255, offset: 7696581394432, caps: []},
-			{index: 8, name: 'VGA', flags: 3, flagNames: ['READ', 'WRITE'], size: 0, offset: 8796093022208, caps: []},
-		],
-		irqs: [
-			{index: 0, name: 'INTX', flags: 7, flagNames: ['EVENTFD', 'MASKABLE', 'AUTOMASKED'], count: 1},
-			{index: 1, name: 'MSI', flags: 9, flagNames: ['EVENTFD', 'NORESIZE'], count: 1},
-		],
-		display: {
-			region: {supported: false, code: 'ENOTTY'},
-			dmabuf: {supported: false, code: 'ENOTTY'},
-			plane: null,
-			planeNote: 'no display: the device answers neither REGION nor DMABUF plane queries',
-		},
-		migration: {supported: true, flags: 7, flagNames: ['STOP_COPY', 'P2P', 'PRE_COPY']},
-		dmaLogging: {supported: true},
-	},
-	{
-		uuid: '22222222-2222-2222-2222-222222222222',
-		outcome: 'ok',
-		summary: 'REGION display (XR24 1920x1080), no migration, no DMA logging',
-		probedAt: '2026-11-24T17:46:28.883Z',
-		durationMs: 177.6,
-		via: 'direct',
-		steps: [
-			{step: 'open /dev/vfio/vfio', ok: true},
-			{step: 'VFIO_GET_API_VERSION', ok: true},
-			{step: 'VFIO_CHECK_EXTENSION(VFIO_TYPE1v2_IOMMU)', ok: true},
-			{step: 'open /dev/vfio/1', ok: true},
-			{step: 'VFIO_GROUP_GET_STATUS', ok: true},
-			{step: 'VFIO_GROUP_SET_CONTAINER', ok: true},
-			{step: 'VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU)', ok: true},
-			{step: 'VFIO_GROUP_GET_DEVICE_FD(22222222-2222-2222-2222-222222222222)', ok: true},
-			{step: 'VFIO_DEVICE_GET_INFO', ok: true},
-			{step: 'VFIO_DEVICE_GET_REGION_INFO index 0..8', ok: true},
-			{step: 'VFIO_DEVICE_GET_IRQ_INFO index 0..4', ok: true},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|REGION)', ok: true},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|DMABUF)', ok: false, errno: 22, code: 'EINVAL', meaning: 'not supported by this device'},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(REGION)', ok: true},
-			{step: 'VFIO_DEVICE_FEATURE(PROBE|GET|MIGRATION)', ok: false, errno: 25, code: 'ENOTTY', meaning: 'not supported by this device'},
-			{step: 'VFIO_DEVICE_FEATURE(PROBE|SET|DMA_LOGGING_START)', ok: false, errno: 25, code: 'ENOTTY', meaning: 'not supported by this device'},
-			{step: 'close device fd', ok: true},
-			{step: 'close /dev/vfio/1', ok: true},
-			{step: 'close /dev/vfio/vfio', ok: true},
-		],
-		device: {flags: 2, flagNames: ['PCI'], numRegions: 9, numIrqs: 5},
-		regions: [
-			{index: 0, name: 'BAR0', flags: 7, flagNames: ['READ', 'WRITE', 'MMAP'], size: 8388608, offset: 4096, caps: []},
-			{index: 1, name: 'BAR1', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 2, name: 'BAR2', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 3, name: 'BAR3', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 4, name: 'BAR4', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 5, name: 'BAR5', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 6, name: 'ROM', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 7, name: 'CONFIG', flags: 3, flagNames: ['READ', 'WRITE'], size: 255, offset: 0, caps: []},
-			{index: 8, name: 'VGA', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-		],
-		irqs: [
-			{index: 0, name: 'INTX', flags: 0, flagNames: [], count: 0},
-			{index: 1, name: 'MSI', flags: 0, flagNames: [], count: 0},
-			{index: 2, name: 'MSIX', flags: 0, flagNames: [], count: 0},
-			{index: 3, name: 'ERR', flags: 0, flagNames: [], count: 0},
-			{index: 4, name: 'REQ', flags: 0, flagNames: [], count: 0},
-		],
-		display: {
-			region: {supported: true},
-			dmabuf: {supported: false, code: 'EINVAL'},
-			plane: {
-				drmFormat: 'XR24',
-				drmFormatNumber: 875713112,
-				drmFormatMod: '0x0',
-				width: 1920,
-				height: 1080,
-				stride: 7680,
-				size: 8388608,
-				xPos: 0,
-				yPos: 0,
-				regionIndex: 16,
-			},
-			planeNote: null,
-		},
-		migration: {supported: false, code: 'ENOTTY', flags: null, flagNames: []},
-		dmaLogging: {supported: false, code: 'ENOTTY'},
-	},
-	{
-		uuid: '33333333-3333-3333-3333-333333333333',
-		outcome: 'ok',
-		summary: 'DMABUF display (no plane yet), no migration, no DMA logging',
-		probedAt: '2026-11-24T17:46:29.077Z',
-		durationMs: 193.9,
-		via: 'direct',
-		steps: [
-			{step: 'open /dev/vfio/vfio', ok: true},
-			{step: 'VFIO_GET_API_VERSION', ok: true},
-			{step: 'VFIO_CHECK_EXTENSION(VFIO_TYPE1v2_IOMMU)', ok: true},
-			{step: 'open /dev/vfio/2', ok: true},
-			{step: 'VFIO_GROUP_GET_STATUS', ok: true},
-			{step: 'VFIO_GROUP_SET_CONTAINER', ok: true},
-			{step: 'VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU)', ok: true},
-			{step: 'VFIO_GROUP_GET_DEVICE_FD(33333333-3333-3333-3333-333333333333)', ok: true},
-			{step: 'VFIO_DEVICE_GET_INFO', ok: true},
-			{step: 'VFIO_DEVICE_GET_REGION_INFO index 0..9', ok: true},
-			{step: 'VFIO_DEVICE_GET_IRQ_INFO index 0..4', ok: true},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|REGION)', ok: false, errno: 22, code: 'EINVAL', meaning: 'not supported by this device'},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|DMABUF)', ok: true},
-			{step: 'VFIO_DEVICE_QUERY_GFX_PLANE(DMABUF)', ok: true},
-			{step: 'VFIO_DEVICE_FEATURE(PROBE|GET|MIGRATION)', ok: false, errno: 25, code: 'ENOTTY', meaning: 'not supported by this device'},
-			{step: 'VFIO_DEVICE_FEATURE(PROBE|SET|DMA_LOGGING_START)', ok: false, errno: 25, code: 'ENOTTY', meaning: 'not supported by this device'},
-			{step: 'close device fd', ok: true},
-			{step: 'close /dev/vfio/2', ok: true},
-			{step: 'close /dev/vfio/vfio', ok: true},
-		],
-		device: {flags: 2, flagNames: ['PCI'], numRegions: 10, numIrqs: 5},
-		regions: [
-			{index: 0, name: 'BAR0', flags: 7, flagNames: ['READ', 'WRITE', 'MMAP'], size: 67108864, offset: 12288, caps: []},
-			{index: 1, name: 'BAR1', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 2, name: 'BAR2', flags: 3, flagNames: ['READ', 'WRITE'], size: 4096, offset: 4096, caps: []},
-			{index: 3, name: 'BAR3', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 4, name: 'BAR4', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 5, name: 'BAR5', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 6, name: 'ROM', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 7, name: 'CONFIG', flags: 3, flagNames: ['READ', 'WRITE'], size: 255, offset: 0, caps: []},
-			{index: 8, name: 'VGA', flags: 0, flagNames: [], size: 0, offset: 0, caps: []},
-			{index: 9, name: null, flags: 11, flagNames: ['READ', 'WRITE', 'CAPS'], size: 4096, offset: 8192, caps: [{id: 2, name: 'TYPE', type: 1, subtype: 1}]},
-		],
-		irqs: [
-			{index: 0, name: 'INTX', flags: 0, flagNames: [], count: 0},
-			{index: 1, name: 'MSI', flags: 0, flagNames: [], count: 0},
-			{index: 2, name: 'MSIX', flags: 0, flagNames: [], count: 0},
-			{index: 3, name: 'ERR', flags: 0, flagNames: [], count: 0},
-			{index: 4, name: 'REQ', flags: 0, flagNames: [], count: 0},
-		],
-		display: {
-			region: {supported: false, code: 'EINVAL'},
-			dmabuf: {supported: true},
-			plane: null,
-			planeNote: 'no plane yet: the DMABUF query succeeded with an empty plane (the guest has not set a mode)',
-		},
-		migration: {supported: false, code: 'ENOTTY', flags: null, flagNames: []},
-		dmaLogging: {supported: false, code: 'ENOTTY'},
-	},
-];
+const recorded = (uuid: string) => recordedAnswer('6.12', uuid);
 
-const recorded = (uuid: string) => RECORDED_6_12.find((r) => r.uuid === uuid)!;
-
-/**
- * Replays the recorded kernel answers through the runner's contract (results one by one through
- * onResult, a little apart, then the list), so the TUI's probe flow can be seen without a VM.
- */
-async function replayRecorded(
-	_model: HostModel,
-	uuids: string[],
-	opts: {onResult?: (r: ProbeResult) => void; signal?: AbortSignal} = {},
-): Promise<ProbeResult[]> {
-	const results: ProbeResult[] = [];
-	for (const uuid of uuids) {
-		await delay(60);
-		if (opts.signal?.aborted) break;
-		const result = recorded(uuid);
-		results.push(result);
-		opts.onResult?.(result);
-	}
-	return results;
-}
+/** The recorded kernel answers through the runner's contract, a little apart, so the TUI's probe flow can be seen without a VM. */
+const replay = replayRecorded('6.12', () => delay(60));
 
 // ---- text helpers -----------------------------------------------------------------------------
 
@@ -469,7 +268,7 @@ test('at 80x24 every help line is whole: long texts and where lists wrap in thei
 
 test('at 80x24 no line is wider than 80 columns, in every screen, and a resize re-lays out', async (t) => {
 	const model = scan();
-	const {lastFrame, stdin, stdout, unmount} = renderSized(app(model, {probeFn: replayRecorded}), 80, 24);
+	const {lastFrame, stdin, stdout, unmount} = renderSized(app(model, {probeFn: replay}), 80, 24);
 	assertFits(t, lastFrame(), 80, 24);
 	t.is(lastFrame().split('\n').length, 23);
 	await press(stdin, 'j', KEY.enter, KEY.enter, 'p', KEY.enter);
@@ -643,7 +442,8 @@ test('probe panel: mdpy answers REGION, with the primary plane the kernel return
 	t.regex(frame, /7 CONFIG +255/);
 	t.regex(frame, /4 REQ +0/);
 	t.true(frame.includes('VFIO_DEVICE_QUERY_GFX_PLANE(PROBE|DMABUF): EINVAL (22) - not supported by this device'));
-	t.true(frame.includes('2026-11-24T17:46:28.883Z (177.6 ms, via direct)'));
+	const {probedAt, durationMs} = recorded('22222222-2222-2222-2222-222222222222');
+	t.true(frame.includes(`${probedAt} (${durationMs} ms, via direct)`));
 });
 
 test('probe panel: mbochs answers DMABUF and has no plane yet', (t) => {
@@ -705,7 +505,7 @@ test('probe panel before a probe, while probing, and for a probe that stopped ea
 });
 
 test('p and P probe through the runner contract: progress, then REGION / DMABUF / none per instance', async (t) => {
-	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replayRecorded}), 100, 50);
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replay}), 100, 50);
 	await press(stdin, 'P');
 	await waitFor(() => /probing [0-2]\/3/.test(lastFrame()!), 'progress');
 	await waitFor(() => !lastFrame()!.includes('probing'), 'the end of the batch');
@@ -717,7 +517,7 @@ test('p and P probe through the runner contract: progress, then REGION / DMABUF 
 	t.regex(column(), /11111111-1111-1111-1111-111111111111 +active +- +mtty-1 +\d+ +none +yes/);
 	// The detail of a probed instance shows the cached result with its time.
 	await press(stdin, KEY.tab, KEY.tab, KEY.tab);
-	t.true(lastFrame()!.includes('2026-11-24T17:46:26.874Z'));
+	t.true(lastFrame()!.includes(recorded('11111111-1111-1111-1111-111111111111').probedAt));
 	unmount();
 });
 
@@ -728,7 +528,7 @@ test('P probes what the instances pane lists, as filtered, and says how many and
 	const probeFn: AppProps['probeFn'] = async (model, uuids, opts) => {
 		asked.push(uuids);
 		await new Promise<void>((resolve) => (release = resolve));
-		return replayRecorded(model, uuids, opts);
+		return replay(model, uuids, opts);
 	};
 	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn}), 100, 40);
 	// A filter shows only mdpy: P from the parents pane probes its instance, not the two hidden ones.
@@ -770,7 +570,7 @@ test('p on a defined-but-inactive instance says why nothing is probed', async (t
 	const inactive = model.instances.map((i) => (i.parent === 'mdpy' ? {...i, active: false, iommuGroup: null} : i));
 	let calls = 0;
 	const {lastFrame, stdin, unmount} = render(
-		app({...model, instances: inactive}, {probeFn: async (...args) => (calls++, replayRecorded(...args))}),
+		app({...model, instances: inactive}, {probeFn: async (...args) => (calls++, replay(...args))}),
 	);
 	await press(stdin, 'j', KEY.enter, KEY.enter);
 	t.regex(lastFrame()!, /22222222-2222-2222-2222-222222222222 +defined/);
@@ -835,7 +635,7 @@ test('owners: the instances list names the holder, the detail its VM, uuid and l
 test('owners: read again when a probe batch ends, and unknown (with why) on a tree without processes', async (t) => {
 	const procRoot = heldProc();
 	t.teardown(() => rmSync(procRoot, {recursive: true, force: true}));
-	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {procRoot, probeFn: replayRecorded}), 100, 50);
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {procRoot, probeFn: replay}), 100, 50);
 	await press(stdin, KEY.tab, KEY.tab);
 	await waitFor(() => lastFrame().includes('vm=vdi-42'), 'the owner column');
 	rmSync(path.join(procRoot, 'proc', '4242'), {recursive: true});
@@ -932,7 +732,7 @@ test('d on a host without vfio: the failed checks with their fixes, also from th
 });
 
 test('x shows the advice for the selected instance from its cached probe, and only where an instance is selected', async (t) => {
-	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replayRecorded}), 120, 50);
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replay}), 120, 50);
 	const footer = () => lastFrame().split('\n').at(-1)!;
 	t.false(footer().includes('x advice'));
 	await press(stdin, 'j', KEY.enter, KEY.enter);
@@ -962,7 +762,7 @@ test('x shows the advice for the selected instance from its cached probe, and on
 });
 
 test('x at 80x24: the QEMU arguments break between arguments only, with a trailing \\; a longer one stays whole and scrolls sideways; the title is whole', async (t) => {
-	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replayRecorded}), 80, 24);
+	const {lastFrame, stdin, unmount} = renderSized(app(scan(), {probeFn: replay}), 80, 24);
 	await press(stdin, 'j', KEY.enter, KEY.enter, 'p');
 	await waitFor(() => lastFrame().includes('REGION'), 'the probe result');
 	await press(stdin, 'x');
@@ -1079,7 +879,7 @@ test('runTui: an Esc read together with the next key is Esc, then that key; esca
 		root: TREE,
 		model,
 		rescan: () => scan(),
-		probeFn: async (m, uuids, opts) => (asked.push(uuids), replayRecorded(m, uuids, opts)),
+		probeFn: async (m, uuids, opts) => (asked.push(uuids), replay(m, uuids, opts)),
 		stdin: stdin as unknown as NodeJS.ReadStream,
 		stdout: stdout as unknown as NodeJS.WriteStream,
 	});

@@ -6,7 +6,7 @@
 // 4.6.0, ramfb since 5.10.0; graphics egl-headless since 4.6.0; spice <gl> local-only), drvqemu
 // (<qemu:override>, libvirt 8.2.0); QEMU's vfio-pci properties sysfsdev, display, x-igd-opregion,
 // and ramfb, which only vfio-pci-nohotplug has.
-import type {Instance, MdevType, Parent} from '../model/types.js';
+import type {HostModel, Instance, MdevType, Parent} from '../model/types.js';
 import {displayKind, type FeatureAnswer, type ProbeResult} from '../model/probe.js';
 import {explainProbe, quirksFor} from '../quirks/table.js';
 
@@ -123,18 +123,20 @@ function pciAddressParts(bdf: string): {domain: string; bus: string; slot: strin
 /** libvirt user aliases must start with `ua-` (formatdomain: Devices, alias). */
 const aliasFor = (uuid: string) => `ua-mdev-${uuid.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
+/** Advice for one instance of the model, from its probe (`instance.probe`; without one, the advice says what is unknown). */
+export function adviceOf(model: HostModel, instance: Instance, opts: AdviceOptions = {}): Advice {
+	const parent = model.parents.find((p) => p.name === instance.parent) ?? null;
+	const type = parent?.types.find((t) => t.id === instance.mdevType) ?? null;
+	return adviceFor(instance, parent, type, opts);
+}
+
 /**
- * Advice for one instance from its probe (null when not probed). `parent`/`type` are the model's
- * entries for the instance (null when unknown); they decide the device API and vendor quirks.
+ * Advice for one instance from its probe (`instance.probe`, absent when not probed). `parent`/`type`
+ * are the model's entries for the instance (null when unknown); they decide the device API and vendor quirks.
  */
-export function adviceFor(
-	instance: Instance,
-	probe: ProbeResult | null,
-	parent: Parent | null,
-	type: MdevType | null,
-	opts: AdviceOptions = {},
-): Advice {
+export function adviceFor(instance: Instance, parent: Parent | null, type: MdevType | null, opts: AdviceOptions = {}): Advice {
 	const uuid = instance.uuid;
+	const probe = instance.probe ?? null;
 	const usableProbe = probe && probe.uuid === uuid ? probe : null;
 	const model = modelOf(type, usableProbe);
 	const display = displayOf(model, usableProbe);

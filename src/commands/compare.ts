@@ -5,8 +5,6 @@
 // the CLI prints as `mdevscope: ...` on stderr with no report, and an exit code no verdict uses
 // (64 a wrong argument, 66 a file that cannot be read or is not a snapshot: src/exit-codes.ts).
 import process from 'node:process';
-import type {ProbeResult} from '../model/probe.js';
-import type {HostModel} from '../model/types.js';
 import {loadSnapshot, SnapshotError} from '../snapshot/load.js';
 import {compareHosts, exitCode, unknownUuids, type Comparison, type Side} from '../compare/compare.js';
 import {renderCompareJson, renderComparePlain} from '../output/compare.js';
@@ -35,8 +33,8 @@ export interface CompareCommand {
 	 * report is printed (the answer stays in the scrollback) and the exit code is the same.
 	 */
 	show?: (comparison: Comparison) => Promise<void>;
-	/** This host (or --root tree): scanned and probed by the CLI, only when a side asks for it. */
-	local: () => Promise<{name: string; model: HostModel; probes: ReadonlyMap<string, ProbeResult>}>;
+	/** This host (or --root tree): scanned and probed by the CLI (its model carries the probe results), only when a side asks for it. */
+	local: () => Promise<Side>;
 }
 
 export async function runCompareCommand(cmd: CompareCommand): Promise<number> {
@@ -48,7 +46,7 @@ export async function runCompareCommand(cmd: CompareCommand): Promise<number> {
 		}
 		try {
 			const s = loadSnapshot(arg);
-			return {name: arg, model: s.model, probes: s.probes};
+			return {name: arg, model: s.model};
 		} catch (err) {
 			if (err instanceof SnapshotError) throw new CompareInputError(err.message, false);
 			throw err;

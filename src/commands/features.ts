@@ -2,7 +2,7 @@
 // The CLI parses the flags and calls these; they return the exit code. No Ink, no React.
 import path from 'node:path';
 import process from 'node:process';
-import type {ProbeResult} from '../model/probe.js';
+import {withProbes} from '../model/instances.js';
 import type {HostModel, Instance} from '../model/types.js';
 import {probeInstances} from '../probe/runner.js';
 import {clean} from '../output/plain.js';
@@ -45,6 +45,26 @@ function scan(root: string): HostModel | null {
 	}
 }
 
+/**
+ * The instances `features` asks about: every active one, or those named (case aside, each once), and
+ * the names that are not on the host. A uuid defined under several parents: the active one is the device.
+ */
+function select(model: HostModel, uuids: readonly string[]): {selected: Instance[]; missing: string[]} {
+	if (uuids.length === 0) return {selected: model.instances.filter((i) => i.active), missing: []};
+	const named = (u: string) => {
+		const all = model.instances.filter((i) => i.uuid.toLowerCase() === u.toLowerCase());
+		return all.find((i) => i.active) ?? all[0];
+	};
+	const selected: Instance[] = [];
+	const missing: string[] = [];
+	for (const u of uuids) {
+		const found = named(u);
+		if (!found) missing.push(u);
+		else if (!selected.includes(found)) selected.push(found);
+	}
+	return {selected, missing: [...new Set(missing)]};
+}
+
 /** Exit codes: 0 printed; 1 a UUID given is not on this host (the others are printed); EX_USAGE, EX_NOINPUT. */
 export async function runFeaturesCommand(argv: FeaturesArgs): Promise<number> {
 	const bad = argv.uuids.find((u) => !UUID.test(u) && !PCI_ADDRESS.test(u));
@@ -55,31 +75,16 @@ export async function runFeaturesCommand(argv: FeaturesArgs): Promise<number> {
 	const model = scan(argv.root);
 	if (!model) return EX_NOINPUT;
 
-	let selected: Instance[];
-	let missing: string[] = [];
-	if (argv.uuids.length === 0) {
-		selected = model.instances.filter((i) => i.active);
-	} else {
-		// A uuid defined under several parents: the active one is the device to probe.
-		const byUuid = new Map<string, Instance>();
-		for (const i of model.instances) if (i.active || !byUuid.has(i.uuid.toLowerCase())) byUuid.set(i.uuid.toLowerCase(), i);
-		selected = [];
-		for (const u of argv.uuids) {
-			const found = byUuid.get(u.toLowerCase());
-			if (found) {
-				if (!selected.includes(found)) selected.push(found);
-			} else missing.push(u);
-		}
-		missing = [...new Set(missing)];
-	}
-
+	const {selected, missing} = select(model, argv.uuids);
 	const results = await probeInstances(
 		model,
 		selected.map((i) => i.uuid),
 		{timeoutMs: argv.timeoutMs, concurrency: argv.concurrency, probeHeld: argv.probeHeld ?? false},
 	);
-	const rows = selected.map((instance, k) => ({instance, bits: featureBits(instance.uuid, results[k])}));
-	process.stdout.write(argv.json ? renderFeaturesJson(model, rows) : renderFeaturesPlain(rows));
+	// The same instances, now with their probe results on them.
+	const probed = withProbes(model, results);
+	const rows = select(probed, argv.uuids).selected.map((instance) => ({instance, bits: featureBits(instance.uuid, instance.probe)}));
+	process.stdout.write(argv.json ? renderFeaturesJson(probed, rows) : renderFeaturesPlain(rows));
 	if (selected.length === 0 && missing.length === 0 && !argv.json) {
 		say(`no active mdev instance under ${model.root} (mdevscope --plain shows what there is).`);
 	}
@@ -146,14 +151,14 @@ export async function runExportCommand(argv: ExportArgs): Promise<number> {
 
 async function exportOnce(model: HostModel, dir: string, argv: ExportArgs): Promise<{report: ExportReport; plan: InstanceExport[]}> {
 	// Only what gets a directory is probed (not SR-IOV VFs, not instances the scan saw go).
-	const active = model.instances.filter((i) => exportable(i, null));
+	const active = model.instances.filter((i) => exportable(i));
 	const results = await probeInstances(
 		model,
 		active.map((i) => i.uuid),
 		{timeoutMs: argv.timeoutMs, concurrency: argv.concurrency, probeHeld: argv.probeHeld ?? false},
 	);
-	const byUuid = new Map<string, ProbeResult>(results.map((r) => [r.uuid, r]));
-	const plan = active.filter((i) => exportable(i, byUuid.get(i.uuid) ?? null)).map((i) => planInstance(model, i, byUuid.get(i.uuid) ?? null));
+	const probed = withProbes(model, results);
+	const plan = probed.instances.filter((i) => exportable(i)).map((i) => planInstance(probed, i));
 	return {report: writeExport(dir, plan), plan};
 }
 

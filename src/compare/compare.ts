@@ -60,9 +60,8 @@ export interface Comparison {
 export interface Side {
 	/** The snapshot file as given, or `this host`. */
 	name: string;
+	/** Its instances carry their probe results: recorded in the snapshot, or fresh for this host. */
 	model: HostModel;
-	/** Probe results by instance uuid: recorded in the snapshot, or fresh for this host. */
-	probes: ReadonlyMap<string, ProbeResult>;
 }
 
 const rank: Record<Verdict, number> = {ok: 0, risky: 1, blocked: 2};
@@ -310,7 +309,7 @@ function evidence(side: Side, uuid: string, typeId: string, preferParent: string
 	];
 	const tried: string[] = [];
 	for (const i of ordered) {
-		const probe = side.probes.get(i.uuid);
+		const probe = i.probe;
 		if (!probe) continue;
 		if (probe.outcome === 'ok') return {probe, whose: i.uuid === uuid ? 'this instance' : `instance ${i.uuid} of the same type`, why: ''};
 		tried.push(`${i.uuid === uuid ? 'this instance' : i.uuid}: ${probe.outcome} (${probe.summary})`);
@@ -318,7 +317,7 @@ function evidence(side: Side, uuid: string, typeId: string, preferParent: string
 	let why: string;
 	if (tried.length > 0) why = `the probe could not open ${tried.length === 1 ? 'the device' : 'any device'} of type ${typeId}: ${tried.join('; ')}`;
 	else if (ordered.length === 0) why = `${sideName} has no active instance of type ${typeId} to probe (create one and probe it)`;
-	else if (side.probes.size === 0) why = `${sideName} was recorded without --probe (take it again with \`mdevscope --json --probe\`)`;
+	else if (!side.model.instances.some((x) => x.probe)) why = `${sideName} was recorded without --probe (take it again with \`mdevscope --json --probe\`)`;
 	else why = `no probe result for the instances of type ${typeId} on ${sideName}`;
 	return {probe: null, whose: '', why};
 }

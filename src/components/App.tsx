@@ -1,23 +1,21 @@
-// The TUI's root: wires the navigation reducer, the probe hook and the key table to the panes.
-// Effects live in hooks and in the key actions below; the panes only receive data.
+// The TUI's root, a view of the store (src/state/store.ts, run by hooks/use-store.ts): it draws the
+// state, turns keys into the key table's messages, and sends resizes and the status's height.
 
-import React, {useMemo, useReducer, useState} from 'react';
-import {Box, useApp, useStdout} from 'ink';
+import React, {useMemo} from 'react';
+import {Box, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
-import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, sharedAction, type Action} from '../keymap.js';
-import {detailSubject, initialState, layoutOf, reducer, shownInstances, staleProbes, viewOf} from '../state/reducer.js';
+import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, sharedAction, type Binding} from '../keymap.js';
+import {detailSubject, layoutOf, viewOf} from '../state/reducer.js';
+import {footerStatus, initialStore, type Msg} from '../state/store.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
-import {useProbes, type ProbeFn} from './hooks/use-probes.js';
-import type {ProbeResult} from '../model/probe.js';
-import {useOwners} from './hooks/use-owners.js';
-import {useDoctor} from './hooks/use-doctor.js';
+import {useStore, type ProbeFn} from './hooks/use-store.js';
 import {useKeys} from './hooks/use-keys.js';
-import {adviceFor} from '../advice/index.js';
+import {adviceOf} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
 import {Header} from './Header.js';
-import {Footer, footerLayout, type Status} from './Footer.js';
+import {Footer, footerLayout} from './Footer.js';
 import {FilterBar} from './FilterBar.js';
 import {HelpOverlay} from './HelpOverlay.js';
 import {TextOverlay} from './TextOverlay.js';
@@ -32,29 +30,23 @@ import {detailLines} from '../present/detail-lines.js';
 import {helpLines} from '../present/help-lines.js';
 import {lineLength, seg} from '../present/line.js';
 import {wrap} from '../present/text.js';
-import {borrowQuestion} from '../present/borrow-confirm.js';
-import {ownersOf, probeOf} from '../model/instances.js';
+import {instanceOwners} from '../model/instances.js';
 
 export interface AppProps {
+	/** The observation shown first (a recording's, or --probe's, with its probe results on its instances). */
 	model: HostModel;
 	/** Reads the host again (`r`), given the model shown now; the new model keeps its source marker. */
 	rescan: (shown: HostModel) => HostModel;
 	/** Reads the bundled sample host (`s` on the empty screen), with its recorded probe answers; absent when there is none. */
-	openSample?: () => {model: HostModel; probes?: ReadonlyMap<string, ProbeResult>};
+	openSample?: () => HostModel;
 	probeTimeoutMs?: number;
 	concurrency?: number;
 	/** The probe runner; by default src/probe/runner.ts, loaded on first probe. */
 	probeFn?: ProbeFn;
-	/** Probe results known at start (a snapshot's recorded ones, or those of `--probe`). */
-	initialProbes?: ReadonlyMap<string, ProbeResult>;
 	/** Colour on/off; by default off when NO_COLOR is set. */
 	color?: boolean;
 	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
 	procRoot?: string;
-}
-
-function clock(): string {
-	return new Date().toTimeString().slice(0, 8);
 }
 
 /** The advice view's title, without the uuid where that would not fit (the first line names it too): never cut. */
@@ -63,184 +55,78 @@ function adviceTitle(uuid: string | null, columns: number): string {
 	return title.length + 9 <= columns ? title : 'Advice: x or Esc closes';
 }
 
-function message(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
 export function App(props: AppProps) {
-	const {exit} = useApp();
 	const {stdout} = useStdout();
-	const [state, dispatch] = useReducer(reducer, undefined, () => initialState(props.model, sizeOf(stdout)));
-	useResize((size) => dispatch({type: 'resize', ...size}));
-	const [status, setStatus] = useState<Status | null>(null);
-	// B's question, while it waits for y (yes) or any other key (no).
-	const [confirm, setConfirm] = useState<{uuid: string; ask: string} | null>(null);
-	const [rescan, setRescan] = useState<(shown: HostModel) => HostModel>(() => props.rescan);
-	// What the running P batch covers (`of mdpy-hd (filter: mdpy)`), for its progress line.
-	const [batchNote, setBatchNote] = useState<string | null>(null);
-	const probes = useProbes({timeoutMs: props.probeTimeoutMs, concurrency: props.concurrency, probeFn: props.probeFn, initialResults: props.initialProbes});
-	const owners = useOwners(state.model, {procRoot: props.procRoot, probing: probes.running.size > 0});
-	const doctor = useDoctor();
+	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample}), {
+		rescan: props.rescan,
+		openSample: props.openSample,
+		timeoutMs: props.probeTimeoutMs,
+		concurrency: props.concurrency,
+		probeFn: props.probeFn,
+		procRoot: props.procRoot,
+	});
+	useResize((size) => send({type: 'resize', ...size}));
 	const color = props.color ?? colorFromEnv(process.env);
 	// One object while the colour choice stands: a new one each render would re-render every line.
 	const theme = useMemo(() => ({color}), [color]);
 
-	const view = useMemo(() => viewOf(state), [state]);
-	const layout = useMemo(() => layoutOf(state), [state]);
+	const view = useMemo(() => viewOf(state), [state.model, state.filter.text, state.selected, state.focus]);
+	const layout = useMemo(() => layoutOf(state), [state.viewport, state.focus, state.filter, state.statusLines]);
 	const empty = isEmptyHost(state.model);
-	const subject = useMemo(() => detailSubject(state, view), [state, view]);
+	const subject = useMemo(() => detailSubject(state, view), [state.lastList, view]);
+	const running = useMemo(() => new Set(state.probes.running), [state.probes.running]);
 	const detailBox = paneBox(layout, 'detail');
 	const detail = useMemo(() => {
-		const probe =
-			subject.kind === 'instance'
-				? {result: probeOf(probes.results, subject.instance), running: subject.instance.active && probes.running.has(subject.instance.uuid)}
-				: {running: false};
-		const owner = subject.kind === 'instance' ? ownersOf(owners, subject.instance) : undefined;
+		const probe = subject.kind === 'instance' ? {result: subject.instance.probe, running: subject.instance.active && running.has(subject.instance.uuid)} : {running: false};
+		const owner = subject.kind === 'instance' ? instanceOwners(state.model, subject.instance) : undefined;
 		return detailLines(subject, state.model, probe, detailBox ? innerWidth(detailBox) : 40, owner);
-		// probes.version: the probe maps are mutated in place
-	}, [subject, state.model, detailBox?.width, probes.version, owners]);
+	}, [subject, state.model, detailBox?.width, running]);
 	const help = useMemo(() => helpLines(Math.max(20, layout.columns - 2), {contexts: MAIN_CONTEXTS}), [layout.columns]);
 	// The doctor (`d`) or the selected instance's advice (`x`), over the panes like the help.
 	const panelKind = state.panel?.kind ?? null;
 	const panel = useMemo(() => {
 		const width = Math.max(20, layout.columns - 2);
-		if (panelKind === 'doctor') return doctor.view ? doctorLines(doctor.view, width) : [[seg('checking...', 'dim')]];
-		if (panelKind === 'advice' && subject.kind === 'instance') {
-			const {instance, row} = subject;
-			const type = row.parent?.types.find((t) => t.id === instance.mdevType) ?? null;
-			return adviceLines(adviceFor(instance, probeOf(probes.results, instance) ?? null, row.parent, type), width);
-		}
+		if (panelKind === 'doctor') return state.doctor ? doctorLines(state.doctor, width) : [[seg('checking...', 'dim')]];
+		if (panelKind === 'advice' && subject.kind === 'instance') return adviceLines(adviceOf(state.model, subject.instance), width);
 		return [];
-	}, [panelKind, doctor.view, subject, layout.columns, probes.version]);
+	}, [panelKind, state.doctor, subject, state.model, layout.columns]);
 	const contexts = activeContexts({
+		confirm: state.confirm !== null,
 		empty,
-		sampleAvailable: !!props.openSample,
+		sampleAvailable: state.sampleAvailable,
 		help: state.help.open,
 		panel: panelKind,
 		filterEditing: state.filter.editing,
 		focus: state.focus,
 	});
 
-	const probeUuids = (uuids: string[], what: string) => {
-		if (uuids.length === 0) setStatus({text: `nothing to probe: ${what}`, tone: 'warn'});
-		else probes.probe(state.model, uuids);
-	};
-
-	const perform = (action: Action, input: string) => {
-		const shared = sharedAction(action, input, state.help.open ? help.length : state.panel ? panel.length : detail.length);
-		if (shared) return dispatch(shared);
-		switch (action) {
-			case 'paneRight':
-				return dispatch({type: 'focus', to: 'right'});
-			case 'paneLeft':
-				return dispatch({type: 'focus', to: 'left'});
-			case 'sidewaysRight':
-			case 'sidewaysLeft': {
-				const widest = panel.reduce((n, line) => Math.max(n, lineLength(line)), 0);
-				return dispatch({type: 'sideways', dir: action === 'sidewaysRight' ? 1 : -1, overflow: Math.max(0, widest - (layout.columns - 2))});
-			}
-			case 'drill':
-				return dispatch({type: 'drill'});
-			case 'doctor':
-				// Checked each time the view opens: the host may have changed since.
-				if (panelKind !== 'doctor') doctor.check(state.model);
-				return dispatch({type: 'panel', kind: 'doctor'});
-			case 'advice': {
-				if (panelKind === 'advice') return dispatch({type: 'panel', kind: 'advice', open: false});
-				if (subject.kind !== 'instance') return setStatus({text: 'select an instance for its advice', tone: 'warn'});
-				if (!probeOf(probes.results, subject.instance)) {
-					setStatus({text: 'not probed: the advice cannot tell the display yet (p probes it)', tone: 'warn'});
-				}
-				return dispatch({type: 'panel', kind: 'advice', open: true});
-			}
-			case 'probe': {
-				if (subject.kind !== 'instance') {
-					return setStatus({text: 'select an instance to probe (P probes all)', tone: 'warn'});
-				}
-				if (!subject.instance.active) {
-					return setStatus({text: 'defined, not active: start it (mdevctl start) to probe it', tone: 'warn'});
-				}
-				if (probes.running.size === 0) setBatchNote(null);
-				return probeUuids([subject.instance.uuid], 'no active instance');
-			}
-			case 'borrow': {
-				if (subject.kind !== 'instance') return setStatus({text: 'select a held instance to borrow its fd', tone: 'warn'});
-				const question = borrowQuestion(subject.instance, probeOf(probes.results, subject.instance), ownersOf(owners, subject.instance));
-				if (question.ask === null) return setStatus({text: question.why, tone: 'warn'});
-				return setConfirm({uuid: question.uuid, ask: question.ask});
-			}
-			case 'probeAll': {
-				// What the instances pane lists, as filtered: never an instance the screen hides.
-				const filter = state.filter.text.trim();
-				const of =
-					state.focus === 'parents'
-						? filter ? 'listed' : 'on this host'
-						: `of ${view.instanceScope === 'type' && view.type ? view.type.id : (view.parent?.name ?? 'this parent')}`;
-				const note = `${of}${filter ? ` (filter: ${filter})` : ''}`;
-				const uuids = shownInstances(state, view).filter((i) => i.active).map((i) => i.uuid);
-				if (uuids.length > 0 && probes.running.size === 0) setBatchNote(note);
-				return probeUuids(uuids, `no active instance ${note}`);
-			}
-			case 'refresh':
-				try {
-					const fresh = {...rescan(state.model), source: state.model.source};
-					// Results are kept only for the devices that are still the same ones.
-					probes.forget(staleProbes(state.model, fresh, probes.results.keys()));
-					dispatch({type: 'set-model', model: fresh});
-					if (panelKind === 'doctor') doctor.check(fresh);
-					return setStatus({text: `rescanned ${clock()}`});
-				} catch (error) {
-					return setStatus({text: `rescan failed: ${message(error)}`, tone: 'error'});
-				}
-			case 'sample': {
-				const open = props.openSample;
-				if (!open) return setStatus({text: "no sample host available (the package's test/fixtures/captured is missing)", tone: 'warn'});
-				try {
-					const sample = open();
-					probes.replace(sample.probes ?? new Map());
-					dispatch({type: 'set-model', model: sample.model});
-					setRescan(() => () => open().model);
-					return setStatus({text: `${sample.model.source.label ?? 'sample host'}: not this machine`, tone: 'warn'});
-				} catch (error) {
-					return setStatus({text: `sample host failed: ${message(error)}`, tone: 'error'});
-				}
-			}
-			case 'quit':
-				return exit();
+	/** The binding's message: its own, or the shared navigation's (which needs the length of what it scrolls or shifts). */
+	const messageOf = (binding: Binding, input: string): Msg | null => {
+		const reason = binding.disabledReason?.(state);
+		if (reason) return {type: 'status', status: {text: reason, tone: 'warn'}};
+		if (binding.message) return binding.message;
+		if (binding.action === 'sidewaysRight' || binding.action === 'sidewaysLeft') {
+			const widest = panel.reduce((n, line) => Math.max(n, lineLength(line)), 0);
+			return {type: 'sideways', dir: binding.action === 'sidewaysRight' ? 1 : -1, overflow: Math.max(0, widest - (layout.columns - 2))};
 		}
+		return sharedAction(binding.action, input, state.help.open ? help.length : state.panel ? panel.length : detail.length);
 	};
 
 	useKeys((input, key) => {
-		if (confirm) {
-			// Only y borrows; any other key says no (Ctrl-C still quits).
-			setConfirm(null);
-			if (input === 'y' && !key.ctrl && !key.meta) probes.probe(state.model, [confirm.uuid], {probeHeld: true});
-			else if (resolveKey(['global'], input, key)?.action === 'quit') exit();
-			else setStatus({text: 'not borrowed'});
-			return;
-		}
 		const binding = resolveKey(contexts, input, key);
-		if (!binding) return;
-		// A status line answers the last key only; the action may set a new one.
-		setStatus(null);
-		perform(binding.action, input);
+		const msg = binding ? messageOf(binding, input) : null;
+		if (msg) send({type: 'key', msg: msg as Extract<Msg, {type: 'key'}>['msg']});
 	});
 
-	const footerStatus: Status | null = confirm
-		? {text: confirm.ask, tone: 'warn'}
-		: probes.running.size > 0 && probes.progress
-		? {text: `probing ${probes.progress.done}/${probes.progress.total}${batchNote ? ` instances ${batchNote}` : ''}`, tone: 'warn'}
-		: probes.error
-			? {text: probes.error, tone: 'error'}
-			: status;
+	const status = footerStatus(state);
 	const {columns, rows} = layout;
 	const filterShown = layout.filterLines > 0;
-	const hints = confirm ? [] : footerHints(contexts);
+	const hints = footerHints(contexts);
 	const room = statusRoom(state.viewport, filterShown);
 	// A long status takes lines of its own above the keys; the panes give them up (in the reducer's
 	// layout, so scroll windows and paging agree). Set while rendering: no frame is drawn with both.
-	const statusLines = footerLayout(hints, footerStatus, columns, room).status.length;
-	if (statusLines !== state.statusLines) dispatch({type: 'status-lines', lines: statusLines});
+	const statusLines = footerLayout(hints, status, columns, room).status.length;
+	if (statusLines !== state.statusLines) send({type: 'status-lines', lines: statusLines});
 
 	let body: React.ReactNode;
 	if (layout.tooSmall) {
@@ -255,7 +141,7 @@ export function App(props: AppProps) {
 				: adviceTitle(subject.kind === 'instance' ? subject.instance.uuid : null, columns);
 		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} left={state.panel.left} width={columns} height={helpCapacity(layout) + 2} />;
 	} else if (empty) {
-		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={!!props.openSample} />;
+		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={state.sampleAvailable} />;
 	} else {
 		const pane = (box: PaneBox) => {
 			const focused = state.focus === box.id;
@@ -293,9 +179,8 @@ export function App(props: AppProps) {
 							instances={view.instances}
 							selected={state.selected.instances}
 							scroll={state.scroll.instances}
-							probes={probes.results}
-							running={probes.running}
-							owners={owners}
+							model={state.model}
+							running={running}
 						/>
 					);
 				case 'detail':
@@ -327,7 +212,7 @@ export function App(props: AppProps) {
 					{body}
 				</Box>
 				{filterShown ? <FilterBar text={state.filter.text} editing={state.filter.editing} width={columns} /> : null}
-				<Footer hints={hints} status={footerStatus} width={columns} room={room} />
+				<Footer hints={hints} status={status} width={columns} room={room} />
 			</Box>
 		</ThemeProvider>
 	);

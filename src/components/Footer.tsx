@@ -1,13 +1,11 @@
 import React from 'react';
 import type {FooterHint} from '../keymap.js';
 import {LineView} from './LineView.js';
-import {seg, type Line, type Tone} from '../present/line.js';
+import {seg, type Line} from '../present/line.js';
+import type {Status} from '../state/store.js';
 import {truncate, wrap} from '../present/text.js';
 
-export interface Status {
-	text: string;
-	tone?: Tone;
-}
+export type {Status};
 
 function hintsLength(list: FooterHint[], gap: number): number {
 	return list.reduce((n, h) => n + h.keys.length + 1 + h.label.length, 0) + gap * Math.max(0, list.length - 1);

@@ -1,35 +1,35 @@
 import React from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from '../present/table.js';
-import type {Instance, MdevType} from '../model/types.js';
-import type {ProbeResult} from '../model/probe.js';
+import type {HostModel, Instance, MdevType} from '../model/types.js';
 import type {ParentRow} from '../state/views.js';
 import {migrationCell, probeCell} from '../present/probe-text.js';
-import type {OwnersByInstance} from '../owners/join.js';
 import {ownersCell} from '../owners/text.js';
-import {ownersOf, probeOf} from '../model/instances.js';
+import {instanceOwners} from '../model/instances.js';
 
 export interface InstancesPaneProps extends ListWindow {
 	parent: ParentRow | null;
 	/** The type whose instances are listed; null: all instances of the parent. */
 	type: MdevType | null;
 	instances: Instance[];
-	probes: ReadonlyMap<string, ProbeResult>;
+	/** The model they are of (a recording's owners read as recorded). */
+	model: Pick<HostModel, 'source'>;
+	/** Uuids being probed now. */
 	running: ReadonlySet<string>;
-	/** Who holds each instance; null until the first look at /proc is done. */
-	owners: OwnersByInstance | null;
 }
 
 function columnsFor(
 	instances: Instance[],
 	showType: boolean,
-	probes: ReadonlyMap<string, ProbeResult>,
+	model: Pick<HostModel, 'source'>,
 	running: ReadonlySet<string>,
-	owners: OwnersByInstance | null,
 ): Column<Instance>[] {
-	// Probes and owners are the active instance's: a definition of its uuid under another parent has none.
-	const owner = (i: Instance) => (owners ? ownersCell(ownersOf(owners, i)) : '..');
-	const probe = (i: Instance) => probeCell(probeOf(probes, i), i.active && running.has(i.uuid));
+	// `..` until /proc has been read for it.
+	const owner = (i: Instance) => {
+		const entry = instanceOwners(model, i);
+		return entry === undefined ? '..' : ownersCell(entry);
+	};
+	const probe = (i: Instance) => probeCell(i.probe, i.active && running.has(i.uuid));
 	// NVIDIA's SR-IOV vGPUs are named by their VF's PCI address, not a UUID.
 	const idTitle = instances.some((i) => i.kind === 'nvidia-sriov') ? 'uuid / VF' : 'uuid';
 	const columns: Column<Instance>[] = [
@@ -65,8 +65,8 @@ function columnsFor(
 			title: 'mig',
 			priority: 4,
 			min: 3,
-			value: (i) => migrationCell(probeOf(probes, i)).text,
-			tone: (i) => migrationCell(probeOf(probes, i)).tone,
+			value: (i) => migrationCell(i.probe).text,
+			tone: (i) => migrationCell(i.probe).tone,
 		},
 		{
 			// `qemu pid 4242 vm=vdi-42`; `-` nobody, `?` unknown (the detail says why).
@@ -82,14 +82,14 @@ function columnsFor(
 	return showType ? columns : columns.filter((c) => c.key !== 'type');
 }
 
-export function InstancesPane({parent, type, instances, probes, running, owners, ...window}: InstancesPaneProps) {
+export function InstancesPane({parent, type, instances, model, running, ...window}: InstancesPaneProps) {
 	const of = type ? type.id : parent ? `${parent.name}, all types` : '';
 	const title = `Instances${of ? ' of ' + of : ''} ${windowLabel(window.scroll, window.capacity, instances.length)}`;
 	return (
 		<ListPane
 			{...window}
 			title={title}
-			columns={columnsFor(instances, type === null, probes, running, owners)}
+			columns={columnsFor(instances, type === null, model, running)}
 			rows={instances}
 			hasErrors={(i) => i.errors.length > 0}
 			emptyText={parent ? 'no instances' : 'no parent selected'}

@@ -57,8 +57,9 @@ export function hostDriver(parent: Parent | undefined): {driver: string | null; 
 	return {driver, version, why: `the module ${module.name} has neither version nor srcversion in sys/module/${module.name} (it declares no MODULE_VERSION)`};
 }
 
-/** The directory contents for one instance, from the scan and its probe result. */
-export function planInstance(model: HostModel, instance: Instance, result: ProbeResult | null): InstanceExport {
+/** The directory contents for one instance, from the scan and its probe result (`instance.probe`). */
+export function planInstance(model: HostModel, instance: Instance): InstanceExport {
+	const result = instance.probe ?? null;
 	const files: Record<string, string | null> = {};
 	const absent: string[] = [];
 	const put = (file: string, value: string | number | null, why: string): void => {
@@ -99,9 +100,9 @@ export function planInstance(model: HostModel, instance: Instance, result: Probe
  * Instances that get a directory: active mdevs (named by a UUID), not found gone by the scan or
  * the probe. (NVIDIA's SR-IOV vGPUs are PCI functions, not mdevs: the seed's layout has no place for them.)
  */
-export function exportable(instance: Instance, result: ProbeResult | null): boolean {
+export function exportable(instance: Instance): boolean {
 	if (instance.kind !== 'mdev' || !instance.active || instance.gone || !UUID.test(instance.uuid)) return false;
-	return result?.outcome !== 'vanished';
+	return instance.probe?.outcome !== 'vanished';
 }
 
 export interface ExportReport {

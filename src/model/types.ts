@@ -1,6 +1,9 @@
-// The plain data model of a host's mediated devices. No imports, no effects: sysfs/ fills it,
-// probe/ adds live answers keyed by instance uuid, components/ and output/ only read it.
-// Field names are the JSON schema (README "JSON schema"); bump SCHEMA_VERSION on any breaking change.
+// The plain data model of a host's mediated devices, the one value every view reads: sysfs/ fills
+// it, probe/ and owners/ add their answers to its instances (through src/model/instances.ts, the
+// only place that matches them to instances), present/, output/ and components/ only read it.
+// No effects. Field names are the JSON schema (README "JSON schema"); `--json` writes this value,
+// a snapshot loads back to it. Bump SCHEMA_VERSION on any breaking change.
+import type {ProbeResult} from './probe.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -146,6 +149,34 @@ export interface Definition {
 	attrs: Array<Record<string, string>>;
 }
 
+/** One process holding an instance open (`instances[i].owners[j]` in `--json`; src/owners/ finds them). */
+export interface Owner {
+	pid: number;
+	/** /proc/<pid>/comm (15 characters at most: `qemu-system-x86`); null when unreadable. */
+	comm: string | null;
+	/**
+	 * /proc/<pid>/cmdline split at NULs; null when unreadable. Read at scan time (vmName, vmUuid and
+	 * libvirtDomain come from it); absent from --json, and so from snapshots, unless --with-cmdline.
+	 */
+	cmdline?: string[] | null;
+	/** QEMU's `-name` (the `guest=` value, or the plain name); null for other programs or without -name. */
+	vmName: string | null;
+	/** QEMU's `-uuid`; null for other programs or without -uuid. */
+	vmUuid: string | null;
+	/** The libvirt domain, when the command line shows libvirt started it (src/owners/join.ts libvirtDomain). */
+	libvirtDomain: string | null;
+	/** Which of the instance's files it has open: `/dev/vfio/2`, `/dev/vfio/devices/vfio2`. */
+	files: string[];
+}
+
+/** Who holds an instance, as the views read it (src/model/instances.ts instanceOwners). */
+export interface InstanceOwners {
+	/** The processes holding the instance; [] when none does; null when that could not be told. */
+	owners: Owner[] | null;
+	/** Why `owners` is null (what was tried, what happened, what to do); null otherwise. */
+	unknown: string | null;
+}
+
 export interface Instance {
 	/**
 	 * The mdev's UUID. nvidia-sriov: the VF's PCI address (`0000:41:00.4`), which is also the device
@@ -178,6 +209,16 @@ export interface Instance {
 	 */
 	gone?: boolean;
 	errors: ItemError[];
+	/**
+	 * Who holds it (src/owners/): the processes with its group or device file open, [] when nobody
+	 * does, null when that could not be told (ownersUnknown says why). Absent until /proc was read
+	 * (and in a snapshot taken by an mdevscope that did not record owners).
+	 */
+	owners?: Owner[] | null;
+	/** Why `owners` is null; absent otherwise. */
+	ownersUnknown?: string;
+	/** The live answers of the device behind it (src/probe/), once it was probed; only an active instance has one. */
+	probe?: ProbeResult;
 }
 
 export interface HostModel {

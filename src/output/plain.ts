@@ -8,19 +8,18 @@ import {outcomeWord} from '../present/probe-text.js';
 import {sanitize} from '../present/text.js';
 import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
-import type {OwnersByInstance} from '../owners/join.js';
 import {ownersCell, unknownReasons} from '../owners/text.js';
-import {ownersOf, probeOf, sameUuid} from '../model/instances.js';
+import {instanceOwners, probeResults, sameUuid} from '../model/instances.js';
 import {activeCount, ofType} from '../model/columns.js';
 
 export interface PlainOptions {
-	/** Probe results by instance uuid (`--probe`); adds REGION/DMABUF/MIGRATION columns and a summary. */
-	probes?: ReadonlyMap<string, ProbeResult> | null;
+	/** The model's instances carry the probe's answers (`--probe`, a snapshot's): adds REGION/DMABUF/MIGRATION columns and a summary. */
+	probed?: boolean;
 	/** For the empty-host text: a captured tree to try, and whether it is there. */
 	/** This copy of mdevscope has its sample host (--sample): name it where this host has no mdev. */
 	trySample?: boolean;
-	/** Who holds each instance (src/owners/join.ts); adds an OWNER column and, where unknown, why. */
-	owners?: OwnersByInstance | null;
+	/** Who holds each instance (its `owners`, src/owners/join.ts): adds an OWNER column and, where unknown, why. */
+	owners?: boolean;
 }
 
 /**
@@ -155,12 +154,15 @@ function stateCell(i: Instance, all: readonly Instance[]): string {
 	return activeThere ? `defined, not active (active on ${show(activeThere.parent, '?')})` : 'defined, not active';
 }
 
-function instanceRows(
-	instances: readonly Instance[],
-	all: readonly Instance[],
-	probes: ReadonlyMap<string, ProbeResult> | null,
-	owners: OwnersByInstance | null,
-): Row[] {
+/** Which columns the instance tables have, and the model they are of. */
+interface Columns {
+	model: HostModel;
+	probed: boolean;
+	owners: boolean;
+}
+
+function instanceRows(instances: readonly Instance[], cols: Columns): Row[] {
+	const all = cols.model.instances;
 	return instances.map((i) => {
 		const cells = [
 			show(i.uuid),
@@ -172,8 +174,8 @@ function instanceRows(
 			mdevctlCell(i),
 		];
 		const after: string[] = [];
-		if (probes) {
-			const r = probeOf(probes, i);
+		if (cols.probed) {
+			const r = i.probe;
 			cells.push(
 				probeCell(r, (x) => x.display.region),
 				probeCell(r, (x) => x.display.dmabuf),
@@ -181,7 +183,7 @@ function instanceRows(
 			);
 			if (r) after.push(`    probe: ${clean(r.summary)}`);
 		}
-		if (owners) cells.push(clean(ownersCell(ownersOf(owners, i))));
+		if (cols.owners) cells.push(clean(ownersCell(instanceOwners(cols.model, i))));
 		after.push(...errorLines('    ', i.errors));
 		return {cells, after};
 	});
@@ -192,31 +194,26 @@ const instanceAlign: Align[] = ['left', 'left', 'left', 'right', 'left', 'left',
 const probeHeader = ['REGION', 'DMABUF', 'MIGRATION'];
 const probeAlign: Align[] = ['left', 'left', 'left'];
 
-function instancesTable(
-	instances: readonly Instance[],
-	all: readonly Instance[],
-	probes: ReadonlyMap<string, ProbeResult> | null,
-	owners: OwnersByInstance | null,
-): string[] {
+function instancesTable(instances: readonly Instance[], cols: Columns): string[] {
 	// OWNER last: it is the longest cell and the last column is not padded.
 	return table(
 		'  ',
-		[...instanceHeader, ...(probes ? probeHeader : []), ...(owners ? ['OWNER'] : [])],
-		[...instanceAlign, ...(probes ? probeAlign : []), ...(owners ? (['left'] as Align[]) : [])],
-		instanceRows(instances, all, probes, owners),
+		[...instanceHeader, ...(cols.probed ? probeHeader : []), ...(cols.owners ? ['OWNER'] : [])],
+		[...instanceAlign, ...(cols.probed ? probeAlign : []), ...(cols.owners ? (['left'] as Align[]) : [])],
+		instanceRows(instances, cols),
 	);
 }
 
 /** OWNER is `-` (nobody), `?` (unknown) or the holders; each reason for a `?` once. */
-function ownersSummary(owners: OwnersByInstance): string[] {
-	return unknownReasons(owners).map((reason, index) => `${index === 0 ? 'Owners   ' : '         '} ?: ${clean(reason)}`);
+function ownersSummary(model: HostModel): string[] {
+	return unknownReasons(model.instances.map((i) => instanceOwners(model, i))).map((reason, index) => `${index === 0 ? 'Owners   ' : '         '} ?: ${clean(reason)}`);
 }
 
-function probeSummary(probes: ReadonlyMap<string, ProbeResult>): string[] {
+function probeSummary(probes: readonly ProbeResult[]): string[] {
 	const counts = new Map<ProbeOutcome, number>();
-	for (const r of probes.values()) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+	for (const r of probes) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
 	const parts = [...counts].map(([outcome, n]) => `${n} ${outcome}`);
-	const out = [`Probes    ${probes.size === 0 ? 'no active instance to probe' : `${plural(probes.size, 'instance')}: ${parts.join(', ')}`}`];
+	const out = [`Probes    ${probes.length === 0 ? 'no active instance to probe' : `${plural(probes.length, 'instance')}: ${parts.join(', ')}`}`];
 	if (counts.has('not-live')) {
 		out.push('          (read from a tree, not this host: there is no device to open, so nothing was asked)');
 	}
@@ -274,8 +271,7 @@ function emptyHost(model: HostModel, opts: PlainOptions): string[] {
 }
 
 export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
-	const probes = opts.probes ?? null;
-	const owners = opts.owners ?? null;
+	const cols: Columns = {model, probed: opts.probed ?? false, owners: opts.owners ?? false};
 	const out = hostHeader(model);
 	if (model.errors.length > 0) out.push(...errorLines('', model.errors));
 	out.push('');
@@ -298,7 +294,7 @@ export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 		}
 		const instances = model.instances.filter((i) => i.parent === parent.name);
 		if (instances.length > 0) {
-			out.push(...instancesTable(instances, model.instances, probes, owners));
+			out.push(...instancesTable(instances, cols));
 			for (const i of instances) shown.add(i);
 		} else {
 			out.push('  (no instances)');
@@ -308,10 +304,10 @@ export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 	const orphans = model.instances.filter((i) => !shown.has(i));
 	if (orphans.length > 0) {
 		out.push('Instances whose parent is not in /sys/class/mdev_bus');
-		out.push(...instancesTable(orphans, model.instances, probes, owners), '');
+		out.push(...instancesTable(orphans, cols), '');
 	}
-	const ownerNotes = owners ? ownersSummary(owners) : [];
+	const ownerNotes = cols.owners ? ownersSummary(model) : [];
 	if (ownerNotes.length > 0) out.push(...ownerNotes, '');
-	if (probes) out.push(...probeSummary(probes), '');
+	if (cols.probed) out.push(...probeSummary(probeResults(model)), '');
 	return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,40 +1,17 @@
 // The owner of every instance: the /proc scan of holders.ts joined to the model by the files an
 // instance is opened through, its group `/dev/vfio/<iommuGroup>` and its device cdev
 // `/dev/vfio/devices/<vfioDev>`. ownersByInstance() is the only effect (it reads `<root>/proc`);
-// joinOwners() and recordedOwners() are pure, and the model itself is never changed.
+// joinOwners() is pure; src/model/instances.ts withOwners() puts what they found on the model.
 // An owner that cannot be told is null with the reason, never an empty list: "free" is only said
 // when every process's fds were read (user problem #5 in docs/doctor.md: who holds the group is the first question).
 import {join} from 'node:path';
-import type {HostModel, Instance} from '../model/types.js';
+import type {HostModel, Instance, InstanceOwners, Owner} from '../model/types.js';
+import {instanceKey, withOwners} from '../model/instances.js';
 import {holdersOfCdev, holdersOfGroup, scanVfioHolders, type HolderScan, type VfioHolder} from './holders.js';
 
-/** One process holding an instance open (`instances[i].owners[j]` in `--json`). */
-export interface Owner {
-	pid: number;
-	/** /proc/<pid>/comm (15 characters at most: `qemu-system-x86`); null when unreadable. */
-	comm: string | null;
-	/**
-	 * /proc/<pid>/cmdline split at NULs; null when unreadable. Read at scan time (vmName, vmUuid and
-	 * libvirtDomain come from it); absent from --json, and so from snapshots, unless --with-cmdline.
-	 */
-	cmdline?: string[] | null;
-	/** QEMU's `-name` (the `guest=` value, or the plain name); null for other programs or without -name. */
-	vmName: string | null;
-	/** QEMU's `-uuid`; null for other programs or without -uuid. */
-	vmUuid: string | null;
-	/** The libvirt domain, when the command line shows libvirt started it (see libvirtDomain()). */
-	libvirtDomain: string | null;
-	/** Which of the instance's files it has open: `/dev/vfio/2`, `/dev/vfio/devices/vfio2`. */
-	files: string[];
-}
+export type {InstanceOwners, Owner};
 
-export interface InstanceOwners {
-	/** The processes holding the instance; [] when none does; null when that could not be told. */
-	owners: Owner[] | null;
-	/** Why `owners` is null (what was tried, what happened, what to do); null otherwise. */
-	unknown: string | null;
-}
-
+/** What a read of /proc found for each instance, by instanceKey (src/model/instances.ts withOwners gives it to the model). */
 export type OwnersByInstance = ReadonlyMap<string, InstanceOwners>;
 
 /**
@@ -91,12 +68,7 @@ function incompleteBecause(scan: HolderScan, procDir: string): string | null {
 /** Joins a holder scan to the model's instances. Pure. */
 export function joinOwners(model: HostModel, scan: HolderScan, procDir: string): Map<string, InstanceOwners> {
 	const incomplete = incompleteBecause(scan, procDir);
-	const out = new Map<string, InstanceOwners>();
-	// One uuid may be defined under several parents: its entry is the active instance's (src/model/instances.ts).
-	for (const instance of model.instances) {
-		if (instance.active || !out.has(instance.uuid)) out.set(instance.uuid, ownersOfInstance(instance, scan, incomplete));
-	}
-	return out;
+	return new Map(model.instances.map((instance) => [instanceKey(instance), ownersOfInstance(instance, scan, incomplete)]));
 }
 
 function ownersOfInstance(instance: Instance, scan: HolderScan, incomplete: string | null): InstanceOwners {
@@ -130,22 +102,7 @@ export function ownersByInstance(model: HostModel, procRoot: string = model.root
 	return joinOwners(model, scanVfioHolders({root: procRoot}), join(procRoot, 'proc'));
 }
 
-const isOwner = (value: unknown): value is Owner => {
-	const o = value as Owner;
-	return typeof o === 'object' && o !== null && typeof o.pid === 'number' && Array.isArray(o.files);
-};
-
-/**
- * The owners a snapshot recorded (`instances[i].owners` of `--json` output, kept by the snapshot
- * reader as a field it does not check); unknown, with the reason, where none were recorded.
- */
-export function recordedOwners(model: {instances: ReadonlyArray<Instance & {owners?: unknown; ownersUnknown?: unknown}>}): Map<string, InstanceOwners> {
-	const out = new Map<string, InstanceOwners>();
-	for (const i of model.instances) {
-		if (!i.active && out.has(i.uuid)) continue; // the active instance's entry stands (see joinOwners)
-		if (Array.isArray(i.owners) && i.owners.every(isOwner)) out.set(i.uuid, {owners: i.owners, unknown: null});
-		else if (i.owners === null && typeof i.ownersUnknown === 'string') out.set(i.uuid, unknown(`when recorded: ${i.ownersUnknown}`));
-		else out.set(i.uuid, unknown('the snapshot was recorded without owners (an older mdevscope): run mdevscope on that host to see who holds it.'));
-	}
-	return out;
+/** The model with who holds each instance now (ownersByInstance's scan), on its instances. */
+export function readOwners(model: HostModel, procRoot: string = model.root): HostModel {
+	return withOwners(model, ownersByInstance(model, procRoot));
 }

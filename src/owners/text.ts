@@ -1,6 +1,6 @@
 // How owners read in the plain table and the TUI's instances list. Pure. comm and cmdline come
 // from processes and may hold anything: callers clean them like any other string they print.
-import type {InstanceOwners, Owner} from './join.js';
+import type {InstanceOwners, Owner} from '../model/types.js';
 
 /**
  * `qemu pid 4242 vm=vdi-42`, `sleep pid 99`, `pid 99` when comm is unreadable. QEMU's task names
@@ -20,6 +20,6 @@ export function ownersCell(entry: InstanceOwners | undefined): string {
 }
 
 /** The distinct reasons why owners are unknown, in instance order. */
-export function unknownReasons(owners: ReadonlyMap<string, InstanceOwners>): string[] {
-	return [...new Set([...owners.values()].flatMap((o) => (o.owners === null && o.unknown !== null ? [o.unknown] : [])))];
+export function unknownReasons(owners: Iterable<InstanceOwners | undefined>): string[] {
+	return [...new Set([...owners].flatMap((o) => (o && o.owners === null && o.unknown !== null ? [o.unknown] : [])))];
 }

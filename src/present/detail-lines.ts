@@ -9,7 +9,7 @@ import type {Subject} from '../state/reducer.js';
 import type {ParentRow} from '../state/views.js';
 import {seg, type Line, type Tone} from './line.js';
 import {answerText, displayCell, outcomeWord} from './probe-text.js';
-import {holderText} from './borrow-confirm.js';
+import {holderText} from '../state/borrow.js';
 import {planColumns, rowLine, headerLine, type Column} from './table.js';
 import {bytes, hex, wrap} from './text.js';
 import {sameUuid} from '../model/instances.js';

@@ -5,22 +5,15 @@
 // kept as they are (a newer mdevscope may add fields without a new schema version).
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {NOT_ASKED_WHYS, STEP_KINDS, type ProbeResult} from '../model/probe.js';
+import {NOT_ASKED_WHYS, STEP_KINDS} from '../model/probe.js';
 import {SCHEMA_VERSION, type HostModel, type Instance, type ItemError} from '../model/types.js';
 import {errCode, errnoMeaning} from '../sysfs/env.js';
-
-/** An instance as recorded: with the probe result it had when the snapshot was taken, if any. */
-export type RecordedInstance = Instance & {probe?: ProbeResult};
-
-/** A HostModel read from a snapshot: `source.kind` is 'snapshot' and instances keep their recorded probe. */
-export type RecordedModel = Omit<HostModel, 'instances'> & {instances: RecordedInstance[]};
 
 export interface Snapshot {
 	/** The file as given. */
 	file: string;
-	model: RecordedModel;
-	/** The recorded probe results by instance uuid (the same objects as `model.instances[i].probe`). */
-	probes: Map<string, ProbeResult>;
+	/** The recorded observation: `source.kind` is 'snapshot', instances keep their recorded probe and owners. */
+	model: HostModel;
 }
 
 /** Why a snapshot cannot be read. `field` is the JSON path (`parents[0].types[1].availableInstances`), null for the file as a whole. */
@@ -72,21 +65,16 @@ export function parseSnapshot(text: string, file: string): Snapshot {
 		if (err instanceof Bad) throw new SnapshotError(file, err.at, `expected ${err.expected}, found ${err.found}. The file is damaged or was not written by mdevscope.`);
 		throw err;
 	}
-	const stored = json as unknown as RecordedModel;
-	const probes = new Map<string, ProbeResult>();
-	const instances: RecordedInstance[] = (stored.instances as Array<RecordedInstance & {advice?: unknown}>).map((raw) => {
-		// Advice is derived from the probe (src/advice) and is worked out again when asked for.
-		const {advice: _derived, ...inst} = raw;
-		if (inst.probe) probes.set(inst.uuid, inst.probe);
-		return inst;
-	});
-	const model: RecordedModel = {
+	const stored = json as unknown as HostModel;
+	// Advice is derived from the probe (src/advice) and is worked out again when asked for.
+	const instances: Instance[] = (stored.instances as Array<Instance & {advice?: unknown}>).map(({advice: _derived, ...inst}) => inst);
+	const model: HostModel = {
 		...stored,
 		source: {kind: 'snapshot', label: snapshotLabel(stored, file), recordedAt: recordedAt(stored)},
 		instances,
 		errors: [...stored.errors, ...warnings],
 	};
-	return {file, model, probes};
+	return {file, model};
 }
 
 function checkSchemaVersion(json: Record<string, unknown>, file: string): void {
@@ -261,6 +249,11 @@ const instanceFields = {
 	definition: orNull(definition),
 	gone: optional(bool),
 	errors,
+	// Owners were recorded from 0.1 on; their libvirtDomain and vmUuid came later.
+	owners: optional(
+		orNull(list(object({pid: num, comm: nstr, cmdline: optional(orNull(list(str))), vmName: nstr, vmUuid: optional(nstr), libvirtDomain: optional(nstr), files: list(str)}, 'an owner ({pid, comm, vmName, files, ...})'))),
+	),
+	ownersUnknown: optional(str),
 	probe: optional(probeResult),
 };
 

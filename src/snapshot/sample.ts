@@ -13,6 +13,7 @@ import type {HostModel} from '../model/types.js';
 import {atExit} from '../cleanup.js';
 import {scratchDirs} from '../scratch.js';
 import {scanHost} from '../sysfs/scan.js';
+import {withProbes} from '../model/instances.js';
 import {probeResultProblem} from './load.js';
 
 /** What the sample is, said wherever it is shown (the header, the empty screen, the status line). */
@@ -25,12 +26,6 @@ export interface SampleFiles {
 	probes: string;
 	readArchive(): Buffer;
 	readProbes(): string;
-}
-
-export interface SampleHost {
-	model: HostModel;
-	/** The recorded probe results by uuid, as a snapshot's (src/snapshot/load.ts). */
-	probes: Map<string, ProbeResult>;
 }
 
 /** The sample's files in a package (or checkout) directory; null when either is missing. */
@@ -56,18 +51,16 @@ export function assetSampleFiles(getAsset: (name: string) => ArrayBuffer): Sampl
 }
 
 /** The recorded answers: `cases.free`, every one checked like a snapshot's probe. */
-function readProbes(files: SampleFiles): Map<string, ProbeResult> {
+function readProbes(files: SampleFiles): ProbeResult[] {
 	const file = files.probes;
 	const json = JSON.parse(files.readProbes()) as {cases?: {free?: unknown}};
 	const free = json.cases?.free;
 	if (!Array.isArray(free)) throw new Error(`${file}: no recorded probe answers (cases.free)`);
-	const out = new Map<string, ProbeResult>();
-	free.forEach((value, index) => {
+	return free.map((value: unknown, index) => {
 		const problem = probeResultProblem(value, `cases.free[${index}]`);
 		if (problem !== null) throw new Error(`${file}: ${problem}`);
-		out.set((value as ProbeResult).uuid, value as ProbeResult);
+		return value as ProbeResult;
 	});
-	return out;
 }
 
 const unpacked = new Map<string, string>();
@@ -111,10 +104,9 @@ function unpack(files: SampleFiles): string {
  * doctor checks it and owners are looked for in its own, empty, process table) with what it is as
  * the label, never as this machine.
  */
-export function openSampleHost(files: SampleFiles): SampleHost {
+export function openSampleHost(files: SampleFiles): HostModel {
 	const root = unpack(files);
-	const model = scanHost(root, {source: {kind: 'tree', label: SAMPLE_LABEL, recordedAt: null}});
-	return {model, probes: readProbes(files)};
+	return withProbes(scanHost(root, {source: {kind: 'tree', label: SAMPLE_LABEL, recordedAt: null}}), readProbes(files));
 }
 
 // ---- tar --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // Lists only render their visible window (`scroll` .. `scroll + capacity`), so thousands of instances
 // cost no more to draw than ten. Selections are kept by identity (parent name, type id, parent and uuid) across
 // rescans, filter edits and focus changes; when the item is gone the index is clamped to the new list.
-// Probe results live in the probe hook, not here; `staleProbes` says which of them a rescan outdates.
+// Probe results are on the model's instances; `staleProbes` says which of them a rescan outdates.
 
 import type {HostModel, Instance, MdevType} from '../model/types.js';
 import {PANES, type PaneId, type Panel} from './panes.js';
@@ -248,7 +248,12 @@ const PRINTABLE = /[^\x20-\x7e]/g;
 /** Columns one sideways key moves the doctor or advice view. */
 export const SIDEWAYS_STEP = 20;
 
-export function reducer(state: TuiState, action: TuiAction): TuiState {
+/** The navigation's reducer; a state with more fields (src/state/store.ts) keeps them. */
+export function reducer<S extends TuiState>(state: S, action: TuiAction): S {
+	return navigate(state, action) as S;
+}
+
+function navigate(state: TuiState, action: TuiAction): TuiState {
 	switch (action.type) {
 		case 'move': {
 			if (state.help.open) {
@@ -301,7 +306,7 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
 		case 'back':
 			if (state.help.open) return {...state, help: {open: false, scroll: 0}};
 			if (state.panel) return {...state, panel: null};
-			if (state.filter.text !== '' || state.filter.editing) return reducer(state, {type: 'filter-clear'});
+			if (state.filter.text !== '' || state.filter.editing) return navigate(state, {type: 'filter-clear'});
 			return state;
 		case 'set-model':
 			return keepSelection(state, (s) => ({...s, model: action.model}));

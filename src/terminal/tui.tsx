@@ -5,12 +5,12 @@ import React from 'react';
 import type {HostModel} from '../model/types.js';
 import {openSampleHost, type SampleFiles} from '../snapshot/sample.js';
 import {App} from '../components/App.js';
-import type {ProbeFn} from '../components/hooks/use-probes.js';
-import type {ProbeResult} from '../model/probe.js';
+import type {ProbeFn} from '../components/hooks/use-store.js';
 import {runFullScreen, type Streams} from './screen.js';
 
 export interface RunTuiOptions extends Streams {
 	root: string;
+	/** The observation to show first: a recording's, or --probe's, with the probe results on its instances. */
 	model: HostModel;
 	probeTimeoutMs?: number;
 	concurrency?: number;
@@ -19,8 +19,6 @@ export interface RunTuiOptions extends Streams {
 	/** The sample host (src/snapshot/sample.ts) the empty-host screen offers; absent or null: none. */
 	sample?: SampleFiles | null;
 	probeFn?: ProbeFn;
-	/** Probe results to show from the start: a snapshot's recorded ones, or those of `--probe`. */
-	initialProbes?: ReadonlyMap<string, ProbeResult>;
 }
 
 export async function runTui(opts: RunTuiOptions): Promise<void> {
@@ -35,7 +33,6 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
 			probeTimeoutMs={opts.probeTimeoutMs}
 			concurrency={opts.concurrency}
 			probeFn={opts.probeFn}
-			initialProbes={opts.initialProbes}
 		/>,
 		opts,
 	);

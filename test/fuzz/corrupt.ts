@@ -33,6 +33,7 @@ import type {HostModel, ItemError} from '../../src/model/types.js';
 import {readDoctorFacts} from '../../src/doctor/index.js';
 import {renderJson} from '../../src/output/json.js';
 import {joinOwners} from '../../src/owners/join.js';
+import {withOwners} from '../../src/model/instances.js';
 import {scanVfioHolders} from '../../src/owners/holders.js';
 import {renderPlain} from '../../src/output/plain.js';
 import {ATTR_MAX_BYTES} from '../../src/sysfs/env.js';
@@ -829,7 +830,7 @@ function checkProcAndDev(root: string, model: HostModel, applied: Applied[]): st
 		problems.push(`the owner scan saw processes the tree does not have (pids ${foreign.slice(0, 5).join(', ')}; ${holders.scanned} fd directories read)`);
 	}
 	try {
-		const owners = renderJson(model, null, null, joinOwners(model, holders, path.join(root, 'proc')), {withCmdline: true});
+		const owners = renderJson(withOwners(model, joinOwners(model, holders, path.join(root, 'proc'))), {withCmdline: true});
 		JSON.parse(owners);
 		if (owners.includes('CANARY')) problems.push('a file outside the tree was read (CANARY is in the owners)');
 		// eslint-disable-next-line no-control-regex

@@ -1,9 +1,8 @@
 // The doctor for the TUI's `d` view: reads the facts under the model's root (src/doctor/facts.ts,
-// reads only) and runs the checks when asked, i.e. when the view opens and on `r` while it is open.
-
-import {useCallback, useState} from 'react';
-import type {HostModel} from '../../model/types.js';
-import {readDoctorEnv, runDoctor, type DoctorCheck} from '../../doctor/index.js';
+// reads only) and runs the checks, when the view opens and on `r` while it is open.
+import type {HostModel} from '../model/types.js';
+import {runDoctor, type DoctorCheck} from './doctor.js';
+import {readDoctorEnv} from './facts.js';
 
 export type DoctorView = {checks: DoctorCheck[]} | {unavailable: string};
 
@@ -20,10 +19,4 @@ export function doctorOf(model: HostModel): DoctorView {
 	} catch (error) {
 		return {unavailable: `The doctor could not run: ${error instanceof Error ? error.message : String(error)}`};
 	}
-}
-
-export function useDoctor(): {view: DoctorView | null; check: (model: HostModel) => void} {
-	const [view, setView] = useState<DoctorView | null>(null);
-	const check = useCallback((model: HostModel) => setView(doctorOf(model)), []);
-	return {view, check};
 }

@@ -3,7 +3,7 @@
 
 import type {HolderRef, ProbeResult} from '../model/probe.js';
 import type {Instance} from '../model/types.js';
-import type {InstanceOwners} from '../owners/join.js';
+import type {InstanceOwners} from '../model/types.js';
 
 /** `qemu-system-x86 pid 1234 (VM vdi-42)`, `holder pid 77 (VM uuid …)`, `pid 5`. */
 export function holderText(h: HolderRef): string {

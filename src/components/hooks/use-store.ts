@@ -1,0 +1,127 @@
+// The TUI's store in React: holds src/state/store.ts's state, sends it messages and runs the effects
+// its update() returns (the probe runner, the /proc scan for owners, rescans, the sample host, the
+// doctor), sending their results back as messages. Effects run right after the message that asked
+// for them, inside the same event, so React draws the outcome of both in one frame. The probe
+// runner is loaded on first use, so the TUI and its tests start without the FFI addon.
+
+import {useCallback, useEffect, useRef, useState} from 'react';
+import {useApp} from 'ink';
+import type {HostModel} from '../../model/types.js';
+import type {ProbeResult} from '../../model/probe.js';
+import {ownersByInstance} from '../../owners/join.js';
+import {doctorOf} from '../../doctor/index.js';
+import {STARTUP_EFFECTS, update, type Effect, type Msg, type StoreState} from '../../state/store.js';
+
+export type ProbeFn = (
+	model: HostModel,
+	uuids: string[],
+	opts?: {timeoutMs?: number; concurrency?: number; onResult?: (r: ProbeResult) => void; signal?: AbortSignal; probeHeld?: boolean},
+) => Promise<ProbeResult[]>;
+
+export interface StoreOptions {
+	/** Reads the host again (`r`), given the model shown now. */
+	rescan: (shown: HostModel) => HostModel;
+	/** Reads the bundled sample host (`s`), with its recorded probe answers; absent when there is none. */
+	openSample?: () => HostModel;
+	timeoutMs?: number;
+	concurrency?: number;
+	/** The runner to use; by default src/probe/runner.ts's probeInstances. */
+	probeFn?: ProbeFn;
+	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
+	procRoot?: string;
+}
+
+async function defaultProbeFn(): Promise<ProbeFn> {
+	const runner = await import('../../probe/runner.js');
+	return runner.probeInstances;
+}
+
+function message(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+function clock(): string {
+	return new Date().toTimeString().slice(0, 8);
+}
+
+export function useStore(initial: () => StoreState, options: StoreOptions): [StoreState, (msg: Msg) => void] {
+	const {exit} = useApp();
+	const [state, setState] = useState(initial);
+	const current = useRef(state);
+	const optionsRef = useRef(options);
+	optionsRef.current = options;
+	// Leaving the TUI stops every probe child that is still running.
+	const controller = useRef(new AbortController());
+	useEffect(() => {
+		const live = new AbortController();
+		controller.current = live;
+		return () => live.abort();
+	}, []);
+
+	const send = useCallback((msg: Msg) => {
+		const [next, effects] = update(current.current, msg);
+		current.current = next;
+		setState(next);
+		for (const effect of effects) run(effect);
+	}, []);
+
+	const runProbes = (uuids: string[], probeHeld: boolean) => {
+		const signal = controller.current.signal;
+		const reported = new Set<string>();
+		const record = (result: ProbeResult) => {
+			if (signal.aborted) return;
+			reported.add(result.uuid);
+			send({type: 'probe-result', result});
+		};
+		void (async () => {
+			try {
+				const probe = optionsRef.current.probeFn ?? (await defaultProbeFn());
+				const {timeoutMs, concurrency} = optionsRef.current;
+				const final = await probe(current.current.model, uuids, {timeoutMs, concurrency, signal, onResult: record, ...(probeHeld ? {probeHeld} : {})});
+				// Results the runner returned without reporting them one by one.
+				for (const result of final) if (!reported.has(result.uuid)) record(result);
+			} catch (caught) {
+				if (!signal.aborted) send({type: 'probe-failed', error: message(caught)});
+			} finally {
+				if (!signal.aborted) send({type: 'probe-finished', uuids});
+			}
+		})();
+	};
+
+	const run = (effect: Effect): void => {
+		const {rescan, openSample, procRoot} = optionsRef.current;
+		const model = current.current.model;
+		switch (effect.type) {
+			case 'probe':
+				return runProbes(effect.uuids, effect.probeHeld);
+			case 'read-owners':
+				// A recording is not this host: its owners are the recorded ones.
+				if (procRoot === undefined && model.source.kind === 'snapshot') return;
+				return send({type: 'owners-read', owners: ownersByInstance(model, procRoot ?? model.root)});
+			case 'check-doctor':
+				return send({type: 'doctor-checked', view: doctorOf(model)});
+			case 'rescan':
+				try {
+					const fresh = current.current.showing === 'sample' && openSample ? openSample() : rescan(model);
+					return send({type: 'rescanned', model: fresh, at: clock()});
+				} catch (error) {
+					return send({type: 'rescan-failed', error: message(error)});
+				}
+			case 'open-sample':
+				try {
+					if (!openSample) throw new Error('no sample host');
+					return send({type: 'sample-opened', model: openSample()});
+				} catch (error) {
+					return send({type: 'sample-failed', error: message(error)});
+				}
+			case 'quit':
+				return exit();
+		}
+	};
+
+	useEffect(() => {
+		for (const effect of STARTUP_EFFECTS) run(effect);
+	}, []);
+
+	return [state, send];
+}

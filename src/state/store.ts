@@ -1,0 +1,280 @@
+// The TUI's one store: update(state, msg) -> [state, effects]. It holds the observation (the model,
+// whose instances carry their probe results and owners), the navigation (src/state/reducer.ts),
+// the status line, B's confirmation, the probe runs and the doctor. Messages come from the key table
+// (src/keymap.ts names each binding's message), from the probe runner, the owners scan, rescans and
+// the doctor; effects are what the store asks the outside to do, and their results come back as
+// messages (src/components/hooks/use-store.ts runs them). Pure: no React, no Ink, no I/O.
+
+import type {ProbeResult} from '../model/probe.js';
+import type {HostModel, InstanceOwners} from '../model/types.js';
+import {carryOver, instanceOwners, probeResults, withOwners, withProbes} from '../model/instances.js';
+import type {DoctorView} from '../doctor/index.js';
+import {borrowQuestion} from './borrow.js';
+import {detailSubject, initialState, reducer, shownInstances, staleProbes, viewOf, type TuiAction, type TuiState} from './reducer.js';
+import type {Viewport} from './layout.js';
+
+export interface Status {
+	text: string;
+	tone?: 'warn' | 'error';
+}
+
+/** The probes running now and the batch they belong to. */
+export interface ProbeRuns {
+	/** Uuids whose probe has started and not ended. */
+	running: readonly string[];
+	/** Running probes whose answer describes a device the model no longer shows (a rescan, the sample host): dropped when it comes. */
+	outdated: readonly string[];
+	/** Of the current batch (reset when everything is done and a new probe starts); null before any. */
+	batch: {done: number; total: number} | null;
+	/** What the running P batch covers (`of mdpy-hd (filter: mdpy)`), for its progress line. */
+	note: string | null;
+	/** Why the runner itself failed (not a probe outcome: those are results). */
+	error: string | null;
+}
+
+export interface StoreState extends TuiState {
+	status: Status | null;
+	/** B's question, while it waits for y or another key. */
+	confirm: {uuid: string; ask: string} | null;
+	probes: ProbeRuns;
+	/** The doctor's last answer (`d`); null before it ran. */
+	doctor: DoctorView | null;
+	/** What `r` reads again: this host (or the tree or recording given), or the bundled sample host once `s` opened it. */
+	showing: 'given' | 'sample';
+	/** A sample host can be opened from the empty screen. */
+	sampleAvailable: boolean;
+}
+
+/** What the store asks the outside to do; each one's result comes back as a message. */
+export type Effect =
+	| {type: 'probe'; uuids: string[]; probeHeld: boolean}
+	| {type: 'read-owners'}
+	| {type: 'check-doctor'}
+	| {type: 'rescan'}
+	| {type: 'open-sample'}
+	| {type: 'quit'};
+
+/** The key table's messages for what is not navigation (src/keymap.ts BINDINGS name them). */
+export type KeyMsg =
+	| {type: 'probe'}
+	| {type: 'probe-all'}
+	| {type: 'borrow'}
+	| {type: 'advice'}
+	| {type: 'doctor'}
+	| {type: 'refresh'}
+	| {type: 'sample'}
+	| {type: 'quit'}
+	| {type: 'confirm-yes'}
+	| {type: 'confirm-no'};
+
+export type Msg =
+	| TuiAction
+	| KeyMsg
+	/** A key was pressed: the status line answers the last key only, so it goes before `msg` acts. */
+	| {type: 'key'; msg: TuiAction | KeyMsg | {type: 'status'; status: Status}}
+	| {type: 'status'; status: Status | null}
+	| {type: 'probe-result'; result: ProbeResult}
+	/** The runner ended for these uuids (each answered or not). */
+	| {type: 'probe-finished'; uuids: readonly string[]}
+	| {type: 'probe-failed'; error: string}
+	| {type: 'owners-read'; owners: ReadonlyMap<string, InstanceOwners>}
+	/** `at`: the time of day to show (`14:02:33`). */
+	| {type: 'rescanned'; model: HostModel; at: string}
+	| {type: 'rescan-failed'; error: string}
+	| {type: 'sample-opened'; model: HostModel}
+	| {type: 'sample-failed'; error: string}
+	| {type: 'doctor-checked'; view: DoctorView};
+
+export function initialStore(model: HostModel, viewport: Viewport, opts: {sampleAvailable?: boolean} = {}): StoreState {
+	return {
+		...initialState(model, viewport),
+		status: null,
+		confirm: null,
+		probes: {running: [], outdated: [], batch: null, note: null, error: null},
+		doctor: null,
+		showing: 'given',
+		sampleAvailable: opts.sampleAvailable ?? false,
+	};
+}
+
+/** What starts with the screen: who holds each instance. */
+export const STARTUP_EFFECTS: readonly Effect[] = [{type: 'read-owners'}];
+
+type Result = [StoreState, Effect[]];
+
+const warn = (state: StoreState, text: string): Result => [{...state, status: {text, tone: 'warn'}}, []];
+
+/** Why a key cannot act now (its binding's disabledReason), or null when it can. */
+export function probeDisabled(state: StoreState): string | null {
+	const subject = detailSubject(state);
+	if (subject.kind !== 'instance') return 'select an instance to probe (P probes all)';
+	if (!subject.instance.active) return 'defined, not active: start it (mdevctl start) to probe it';
+	return null;
+}
+
+export function adviceDisabled(state: StoreState): string | null {
+	if (state.panel?.kind === 'advice') return null;
+	return detailSubject(state).kind === 'instance' ? null : 'select an instance for its advice';
+}
+
+export function borrowDisabled(state: StoreState): string | null {
+	const subject = detailSubject(state);
+	if (subject.kind !== 'instance') return 'select a held instance to borrow its fd';
+	const question = borrowQuestion(subject.instance, subject.instance.probe, instanceOwners(state.model, subject.instance));
+	return question.ask === null ? question.why : null;
+}
+
+export function sampleDisabled(state: StoreState): string | null {
+	return state.sampleAvailable ? null : "no sample host available (the package's test/fixtures/captured is missing)";
+}
+
+/** Starts probes of `uuids` (those not running already); nothing when there is none. */
+function startProbes(state: StoreState, uuids: readonly string[], probeHeld: boolean, note: string | null | undefined): Result {
+	const running = new Set(state.probes.running);
+	const fresh = [...new Set(uuids)].filter((uuid) => !running.has(uuid));
+	if (fresh.length === 0) return [state, []];
+	const idle = running.size === 0;
+	const base = idle || state.probes.batch === null ? {done: 0, total: 0} : state.probes.batch;
+	const probes: ProbeRuns = {
+		...state.probes,
+		running: [...state.probes.running, ...fresh],
+		batch: {done: base.done, total: base.total + fresh.length},
+		// A batch's note is the P that started it; a p into a running batch keeps it.
+		note: note === undefined || !idle ? state.probes.note : note,
+		error: null,
+	};
+	return [{...state, probes}, [{type: 'probe', uuids: fresh, probeHeld}]];
+}
+
+/** `uuids` are no longer running; the owners are read again when the last one ends (the probe's children are gone then). */
+function settle(state: StoreState, uuids: readonly string[]): Result {
+	const ending = new Set(uuids.filter((uuid) => state.probes.running.includes(uuid)));
+	if (ending.size === 0) return [state, []];
+	const running = state.probes.running.filter((uuid) => !ending.has(uuid));
+	const batch = state.probes.batch ? {...state.probes.batch, done: state.probes.batch.done + ending.size} : null;
+	const next = {...state, probes: {...state.probes, running, batch}};
+	return [next, running.length === 0 ? [{type: 'read-owners'}] : []];
+}
+
+/** The instances P probes and what they are, for its progress line. */
+function probeAll(state: StoreState): Result {
+	const view = viewOf(state);
+	const filter = state.filter.text.trim();
+	const of =
+		state.focus === 'parents'
+			? filter
+				? 'listed'
+				: 'on this host'
+			: `of ${view.instanceScope === 'type' && view.type ? view.type.id : (view.parent?.name ?? 'this parent')}`;
+	const note = `${of}${filter ? ` (filter: ${filter})` : ''}`;
+	// What the instances pane lists, as filtered: never an instance the screen hides.
+	const uuids = shownInstances(state, view).filter((i) => i.active).map((i) => i.uuid);
+	if (uuids.length === 0) return warn(state, `nothing to probe: no active instance ${note}`);
+	return startProbes(state, uuids, false, note);
+}
+
+/** A new model from outside (rescan, sample): its selections kept by identity, the running probes of other devices outdated. */
+function showModel(state: StoreState, model: HostModel, outdatedUuids: readonly string[]): StoreState {
+	const outdated = [...new Set([...state.probes.outdated, ...outdatedUuids.filter((uuid) => state.probes.running.includes(uuid))])];
+	return {...(reducer(state, {type: 'set-model', model})), probes: {...state.probes, outdated}};
+}
+
+export function update(state: StoreState, msg: Msg): Result {
+	switch (msg.type) {
+		case 'key':
+			return update({...state, status: null}, msg.msg);
+		case 'status':
+			return [{...state, status: msg.status}, []];
+		case 'probe': {
+			const reason = probeDisabled(state);
+			if (reason !== null) return warn(state, reason);
+			const subject = detailSubject(state);
+			return subject.kind === 'instance' ? startProbes(state, [subject.instance.uuid], false, null) : [state, []];
+		}
+		case 'probe-all':
+			return probeAll(state);
+		case 'borrow': {
+			const subject = detailSubject(state);
+			const reason = borrowDisabled(state);
+			if (reason !== null || subject.kind !== 'instance') return warn(state, reason ?? 'select a held instance to borrow its fd');
+			const question = borrowQuestion(subject.instance, subject.instance.probe, instanceOwners(state.model, subject.instance));
+			return question.ask === null ? warn(state, question.why) : [{...state, confirm: {uuid: question.uuid, ask: question.ask}}, []];
+		}
+		case 'confirm-yes': {
+			const uuid = state.confirm?.uuid;
+			return uuid === undefined ? [state, []] : startProbes({...state, confirm: null}, [uuid], true, null);
+		}
+		case 'confirm-no':
+			return [{...state, confirm: null, status: {text: 'not borrowed'}}, []];
+		case 'advice': {
+			if (state.panel?.kind === 'advice') return [reducer(state, {type: 'panel', kind: 'advice', open: false}), []];
+			const reason = adviceDisabled(state);
+			if (reason !== null) return warn(state, reason);
+			const subject = detailSubject(state);
+			const opened = reducer(state, {type: 'panel', kind: 'advice', open: true});
+			const unprobed = subject.kind === 'instance' && !subject.instance.probe;
+			return [unprobed ? {...opened, status: {text: 'not probed: the advice cannot tell the display yet (p probes it)', tone: 'warn'}} : opened, []];
+		}
+		case 'doctor': {
+			// Checked each time the view opens: the host may have changed since.
+			const opening = state.panel?.kind !== 'doctor';
+			return [reducer(state, {type: 'panel', kind: 'doctor'}), opening ? [{type: 'check-doctor'}] : []];
+		}
+		case 'refresh':
+			return [state, [{type: 'rescan'}]];
+		case 'sample': {
+			const reason = sampleDisabled(state);
+			return reason === null ? [state, [{type: 'open-sample'}]] : warn(state, reason);
+		}
+		case 'quit':
+			return [state, [{type: 'quit'}]];
+		case 'probe-result': {
+			const {result} = msg;
+			const dropped = state.probes.outdated.includes(result.uuid);
+			const recorded: StoreState = dropped
+				? {...state, probes: {...state.probes, outdated: state.probes.outdated.filter((uuid) => uuid !== result.uuid)}}
+				: {...state, model: withProbes(state.model, [result])};
+			return settle(recorded, [result.uuid]);
+		}
+		case 'probe-finished': {
+			const [settled, effects] = settle(state, msg.uuids);
+			const outdated = settled.probes.outdated.filter((uuid) => !msg.uuids.includes(uuid));
+			return [{...settled, probes: {...settled.probes, outdated}}, effects];
+		}
+		case 'probe-failed':
+			return [{...state, probes: {...state.probes, error: `probe runner failed: ${msg.error}`}}, []];
+		case 'owners-read':
+			return [{...state, model: withOwners(state.model, msg.owners)}, []];
+		case 'rescanned': {
+			const before = state.model;
+			const fresh = {...msg.model, source: before.source};
+			// Results are kept only for the devices that are still the same ones; owners until they are read again.
+			const stale = staleProbes(before, fresh, [...probeResults(before).map((r) => r.uuid), ...state.probes.running]);
+			const kept = carryOver(before, fresh, stale);
+			const next = {...showModel(state, kept, stale), status: {text: `rescanned ${msg.at}`}};
+			return [next, [{type: 'read-owners'}, ...(state.panel?.kind === 'doctor' ? [{type: 'check-doctor'} as const] : [])]];
+		}
+		case 'rescan-failed':
+			return [{...state, status: {text: `rescan failed: ${msg.error}`, tone: 'error'}}, []];
+		case 'sample-opened': {
+			const next = showModel(state, msg.model, state.probes.running);
+			const label = msg.model.source.label ?? 'sample host';
+			return [{...next, showing: 'sample', status: {text: `${label}: not this machine`, tone: 'warn'}}, [{type: 'read-owners'}]];
+		}
+		case 'sample-failed':
+			return [{...state, status: {text: `sample host failed: ${msg.error}`, tone: 'error'}}, []];
+		case 'doctor-checked':
+			return [{...state, doctor: msg.view}, []];
+		default:
+			return [reducer(state, msg), []];
+	}
+}
+
+/** The footer's status: the question waiting for its answer, then probe progress, a runner failure, the last key's answer. */
+export function footerStatus(state: StoreState): Status | null {
+	if (state.confirm) return {text: state.confirm.ask, tone: 'warn'};
+	const {running, batch, note, error} = state.probes;
+	if (running.length > 0 && batch) return {text: `probing ${batch.done}/${batch.total}${note ? ` instances ${note}` : ''}`, tone: 'warn'};
+	if (error) return {text: error, tone: 'error'};
+	return state.status;
+}
