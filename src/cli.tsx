@@ -530,11 +530,12 @@ async function main(): Promise<void> {
 	// A recording (snapshot, sample) carries the probe answers it was recorded with; this host is probed for --probe.
 	const recorded = snapshot !== null || shownSample !== null;
 	const probed = recorded ? probeResults(model).length > 0 : probe;
+	// --probe's answers (on the screen from the start: they run before it opens).
+	const withAnswers = !recorded && probe ? await probeAll(model) : model;
 	if (json || plain || !onTerminal) {
 		if (advice && !probed) usageError(`--advice needs probe results, and the snapshot ${from} has none (it was taken without --probe).`);
 		// Who holds each instance, read after the probes so that their children are gone. A
 		// snapshot carries the owners it recorded.
-		const withAnswers = !recorded && probe ? await probeAll(model) : model;
 		const observed = snapshot ? withAnswers : readOwners(withAnswers, readRoot);
 		if (json) process.stdout.write(renderJson(observed, {advice, withCmdline: cli.flags.withCmdline}));
 		else {
@@ -545,9 +546,7 @@ async function main(): Promise<void> {
 	}
 	const {runTui} = await loadInteractive(() => import('./terminal/tui.js'));
 	// A snapshot cannot be read again: `r` shows it as it was.
-	// A recording's probes, or --probe's (run before the screen opens), show from the start.
-	const shown = !recorded && probe ? await probeAll(model) : model;
-	await runTui({root: model.root, model: shown, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource});
+	await runTui({root: model.root, model: withAnswers, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource});
 }
 
 main().catch((err: unknown) => {

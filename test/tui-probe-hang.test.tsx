@@ -57,7 +57,7 @@ test('P on a device whose open hangs in the kernel: keys still work, then "timeo
 			color={false}
 			// Long enough that the keys below are answered while the probe still hangs, on a loaded
 			// machine too (each waits for its frame; the timeout is only checked at the end).
-			probeTimeoutMs={8000}
+			timeoutMs={8000}
 			concurrency={1}
 			probeFn={(m, uuids, opts) => probeInstances(m, uuids, {...opts, devRoot: tree.root})}
 		/>,

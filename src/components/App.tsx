@@ -6,11 +6,11 @@ import {Box, useStdout} from 'ink';
 import type {HostModel} from '../model/types.js';
 import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, sharedAction, type Binding} from '../keymap.js';
 import {detailSubject, layoutOf, viewOf} from '../state/reducer.js';
-import {footerStatus, initialStore, type Msg} from '../state/store.js';
+import {footerStatus, initialStore, type KeyInput} from '../state/store.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
 import {isEmptyHost, parentRows} from '../state/views.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
-import {useStore, type ProbeFn} from './hooks/use-store.js';
+import {useStore, type StoreOptions} from './hooks/use-store.js';
 import {useKeys} from './hooks/use-keys.js';
 import {adviceOf} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
@@ -32,21 +32,12 @@ import {lineLength, seg} from '../present/line.js';
 import {wrap} from '../present/text.js';
 import {instanceOwners} from '../model/instances.js';
 
-export interface AppProps {
+/** The store's options (how to rescan, probe, read owners and open the sample), the first observation and the colour. */
+export interface AppProps extends StoreOptions {
 	/** The observation shown first (a recording's, or --probe's, with its probe results on its instances). */
 	model: HostModel;
-	/** Reads the host again (`r`), given the model shown now; the new model keeps its source marker. */
-	rescan: (shown: HostModel) => HostModel;
-	/** Reads the bundled sample host (`s` on the empty screen), with its recorded probe answers; absent when there is none. */
-	openSample?: () => HostModel;
-	probeTimeoutMs?: number;
-	concurrency?: number;
-	/** The probe runner; by default src/probe/runner.ts, loaded on first probe. */
-	probeFn?: ProbeFn;
 	/** Colour on/off; by default off when NO_COLOR is set. */
 	color?: boolean;
-	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
-	procRoot?: string;
 }
 
 /** The advice view's title, without the uuid where that would not fit (the first line names it too): never cut. */
@@ -57,14 +48,7 @@ function adviceTitle(uuid: string | null, columns: number): string {
 
 export function App(props: AppProps) {
 	const {stdout} = useStdout();
-	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample}), {
-		rescan: props.rescan,
-		openSample: props.openSample,
-		timeoutMs: props.probeTimeoutMs,
-		concurrency: props.concurrency,
-		probeFn: props.probeFn,
-		procRoot: props.procRoot,
-	});
+	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample}), props);
 	useResize((size) => send({type: 'resize', ...size}));
 	const color = props.color ?? colorFromEnv(process.env);
 	// One object while the colour choice stands: a new one each render would re-render every line.
@@ -101,7 +85,7 @@ export function App(props: AppProps) {
 	});
 
 	/** The binding's message: its own, or the shared navigation's (which needs the length of what it scrolls or shifts). */
-	const messageOf = (binding: Binding, input: string): Msg | null => {
+	const messageOf = (binding: Binding, input: string): KeyInput | null => {
 		const reason = binding.disabledReason?.(state);
 		if (reason) return {type: 'status', status: {text: reason, tone: 'warn'}};
 		if (binding.message) return binding.message;
@@ -115,7 +99,7 @@ export function App(props: AppProps) {
 	useKeys((input, key) => {
 		const binding = resolveKey(contexts, input, key);
 		const msg = binding ? messageOf(binding, input) : null;
-		if (msg) send({type: 'key', msg: msg as Extract<Msg, {type: 'key'}>['msg']});
+		if (msg) send({type: 'key', msg});
 	});
 
 	const status = footerStatus(state);

@@ -67,11 +67,14 @@ export type KeyMsg =
 	| {type: 'confirm-yes'}
 	| {type: 'confirm-no'};
 
+/** What one key sends: navigation, a key message, or the status line saying why the key cannot act. */
+export type KeyInput = TuiAction | KeyMsg | {type: 'status'; status: Status};
+
 export type Msg =
 	| TuiAction
 	| KeyMsg
 	/** A key was pressed: the status line answers the last key only, so it goes before `msg` acts. */
-	| {type: 'key'; msg: TuiAction | KeyMsg | {type: 'status'; status: Status}}
+	| {type: 'key'; msg: KeyInput}
 	| {type: 'status'; status: Status | null}
 	| {type: 'probe-result'; result: ProbeResult}
 	/** The runner ended for these uuids (each answered or not). */
@@ -117,10 +120,15 @@ export function adviceDisabled(state: StoreState): string | null {
 	return detailSubject(state).kind === 'instance' ? null : 'select an instance for its advice';
 }
 
-export function borrowDisabled(state: StoreState): string | null {
+/** B's question for the selection, or why there is none to ask. */
+function borrowAsk(state: StoreState): {ask: string; uuid: string} | {ask: null; why: string} {
 	const subject = detailSubject(state);
-	if (subject.kind !== 'instance') return 'select a held instance to borrow its fd';
-	const question = borrowQuestion(subject.instance, subject.instance.probe, instanceOwners(state.model, subject.instance));
+	if (subject.kind !== 'instance') return {ask: null, why: 'select a held instance to borrow its fd'};
+	return borrowQuestion(subject.instance, subject.instance.probe, instanceOwners(state.model, subject.instance));
+}
+
+export function borrowDisabled(state: StoreState): string | null {
+	const question = borrowAsk(state);
 	return question.ask === null ? question.why : null;
 }
 
@@ -129,7 +137,7 @@ export function sampleDisabled(state: StoreState): string | null {
 }
 
 /** Starts probes of `uuids` (those not running already); nothing when there is none. */
-function startProbes(state: StoreState, uuids: readonly string[], probeHeld: boolean, note: string | null | undefined): Result {
+function startProbes(state: StoreState, uuids: readonly string[], probeHeld: boolean, note: string | null): Result {
 	const running = new Set(state.probes.running);
 	const fresh = [...new Set(uuids)].filter((uuid) => !running.has(uuid));
 	if (fresh.length === 0) return [state, []];
@@ -140,7 +148,7 @@ function startProbes(state: StoreState, uuids: readonly string[], probeHeld: boo
 		running: [...state.probes.running, ...fresh],
 		batch: {done: base.done, total: base.total + fresh.length},
 		// A batch's note is the P that started it; a p into a running batch keeps it.
-		note: note === undefined || !idle ? state.probes.note : note,
+		note: idle ? note : state.probes.note,
 		error: null,
 	};
 	return [{...state, probes}, [{type: 'probe', uuids: fresh, probeHeld}]];
@@ -176,7 +184,7 @@ function probeAll(state: StoreState): Result {
 /** A new model from outside (rescan, sample): its selections kept by identity, the running probes of other devices outdated. */
 function showModel(state: StoreState, model: HostModel, outdatedUuids: readonly string[]): StoreState {
 	const outdated = [...new Set([...state.probes.outdated, ...outdatedUuids.filter((uuid) => state.probes.running.includes(uuid))])];
-	return {...(reducer(state, {type: 'set-model', model})), probes: {...state.probes, outdated}};
+	return {...reducer(state, {type: 'set-model', model}), probes: {...state.probes, outdated}};
 }
 
 export function update(state: StoreState, msg: Msg): Result {
@@ -194,10 +202,7 @@ export function update(state: StoreState, msg: Msg): Result {
 		case 'probe-all':
 			return probeAll(state);
 		case 'borrow': {
-			const subject = detailSubject(state);
-			const reason = borrowDisabled(state);
-			if (reason !== null || subject.kind !== 'instance') return warn(state, reason ?? 'select a held instance to borrow its fd');
-			const question = borrowQuestion(subject.instance, subject.instance.probe, instanceOwners(state.model, subject.instance));
+			const question = borrowAsk(state);
 			return question.ask === null ? warn(state, question.why) : [{...state, confirm: {uuid: question.uuid, ask: question.ask}}, []];
 		}
 		case 'confirm-yes': {

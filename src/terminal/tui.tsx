@@ -30,7 +30,7 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
 			model={opts.model}
 			rescan={opts.rescan}
 			openSample={openSample}
-			probeTimeoutMs={opts.probeTimeoutMs}
+			timeoutMs={opts.probeTimeoutMs}
 			concurrency={opts.concurrency}
 			probeFn={opts.probeFn}
 		/>,

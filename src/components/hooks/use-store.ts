@@ -19,10 +19,11 @@ export type ProbeFn = (
 ) => Promise<ProbeResult[]>;
 
 export interface StoreOptions {
-	/** Reads the host again (`r`), given the model shown now. */
+	/** Reads the host again (`r`), given the model shown now; the new model keeps its source marker. */
 	rescan: (shown: HostModel) => HostModel;
-	/** Reads the bundled sample host (`s`), with its recorded probe answers; absent when there is none. */
+	/** Reads the bundled sample host (`s` on the empty screen), with its recorded probe answers; absent when there is none. */
 	openSample?: () => HostModel;
+	/** Each probe's time limit, and how many run at once (src/probe/runner.ts). */
 	timeoutMs?: number;
 	concurrency?: number;
 	/** The runner to use; by default src/probe/runner.ts's probeInstances. */
