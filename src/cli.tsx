@@ -12,6 +12,7 @@ import {footerHints, type Context} from './keymap.js';
 import type {HostModel} from './model/types.js';
 import {renderJson} from './output/json.js';
 import {renderPlain} from './output/plain.js';
+import {isEmptyHost} from './model/columns.js';
 import {readOwners} from './owners/join.js';
 import {probeResults, withProbes} from './model/instances.js';
 import {errCode, errnoMeaning} from './sysfs/env.js';
@@ -539,7 +540,9 @@ async function main(): Promise<void> {
 		const observed = snapshot ? withAnswers : readOwners(withAnswers, readRoot);
 		if (json) process.stdout.write(renderJson(observed, {advice, withCmdline: cli.flags.withCmdline}));
 		else {
-			process.stdout.write(renderPlain(observed, {probed, owners: true, trySample: sampleSource !== null}));
+			// Where there is no mdev, the doctor says what is missing.
+			const doctor = isEmptyHost(observed) ? (await import('./doctor/view.js')).doctorOf(observed) : undefined;
+			process.stdout.write(renderPlain(observed, {probed, owners: true, trySample: sampleSource !== null, ...(doctor ? {doctor} : {})}));
 			if (advice) process.stdout.write(`\n${(await import('./commands/advice.js')).renderAdvicePlain(observed)}`);
 		}
 		return;

@@ -22,13 +22,12 @@ import {
 	borrowFd,
 	borrowedIoctlRefusal,
 	guardedIoctl,
-	lenderText,
 	lookupRefusal,
 	refusalMessage,
 	type RefusalContext,
 } from '../src/probe/borrow.js';
 import {blankResult as unaskedResult, queryDevice, stepRecorder, type IoctlPointer} from '../src/probe/engine.js';
-import type {ProbeResult} from '../src/model/probe.js';
+import {holderName, type ProbeResult} from '../src/model/probe.js';
 import type {HostModel} from '../src/model/types.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {withProbes} from '../src/model/instances.js';
@@ -278,7 +277,8 @@ test('errno to message: not root, Yama 3, an LSM, an old kernel, a process gone'
 	t.regex(refusalMessage('pidfd_getfd', errno('ENOSYS'), ctx()), /^this kernel \(6\.12\.0-test\) has no pidfd_getfd system call \(ENOSYS\): borrowing a VM's fd needs Linux 5\.6 or newer/);
 	t.is(refusalMessage('pidfd_open', errno('ESRCH'), ctx()), 'qemu-system-x86 pid 1234 (VM vdi-42) has exited (ESRCH): there is no fd to borrow any more; probe again');
 	t.regex(refusalMessage('pidfd_getfd', errno('EBADF'), ctx(), 17), /^fd 17 is no longer open in .* \(EBADF\)/);
-	t.is(lenderText({pid: 9, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: null}), 'qemu-system-x86 pid 9, VM vdi-42');
+	t.is(holderName({pid: 9, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: null}), 'qemu-system-x86 pid 9 (VM vdi-42)');
+	t.is(holderName({pid: 9, comm: null, vmName: null, vmUuid: 'c0ffee00-0000-4000-8000-000000000001'}), 'pid 9 (VM uuid c0ffee00-0000-4000-8000-000000000001)');
 });
 
 // ---- real pidfd_getfd on this machine ------------------------------------------------------------
@@ -395,13 +395,13 @@ test('the plain and JSON outputs mark a borrowed result with its lender', (t) =>
 		...unaskedResult(uuid),
 		outcome: 'ok',
 		via: 'borrowed',
-		summary: 'no display, no migration, no DMA logging (borrowed from qemu-system-x86 pid 4242, VM vdi-42)',
+		summary: 'no display, no migration, no DMA logging; borrowed from qemu-system-x86 pid 4242 (VM vdi-42)',
 		holders: [lender],
 		borrowedFrom: {...lender, fd: 31, foundBy: 'only-device'},
 		borrowRefused: null,
 	};
 	const probed = withProbes(model, [r]);
-	t.regex(renderPlain(probed, {probed: true}), /probe: no display, no migration, no DMA logging \(borrowed from qemu-system-x86 pid 4242, VM vdi-42\)/);
+	t.regex(renderPlain(probed, {probed: true}), /probe: no display, no migration, no DMA logging; borrowed from qemu-system-x86 pid 4242 \(VM vdi-42\)/);
 	const json = JSON.parse(renderJson(probed)) as {instances: Array<{uuid: string; probe?: ProbeResult}>};
 	t.like(json.instances.find((i) => i.uuid === uuid)!.probe, {via: 'borrowed', borrowedFrom: {pid: 4242, vmName: 'vdi-42', fd: 31, foundBy: 'only-device'}});
 });
@@ -437,7 +437,7 @@ test.serial('B asks first, naming the VM from the probe that found it held; only
 	const probeFn = async (_m: HostModel, uuids: string[], opts: {onResult?: (r: ProbeResult) => void; probeHeld?: boolean} = {}) => {
 		calls.push({uuids, probeHeld: opts.probeHeld ?? false});
 		const r: ProbeResult = opts.probeHeld
-			? {...unaskedResult(uuids[0]!), outcome: 'ok', via: 'borrowed', summary: 'REGION display (no plane yet), no migration, no DMA logging (borrowed from qemu-system-x86 pid 4242, VM vdi-42)', borrowedFrom: {pid: 4242, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: null, fd: 31, foundBy: 'only-device'}}
+			? {...unaskedResult(uuids[0]!), outcome: 'ok', via: 'borrowed', summary: 'REGION display (no plane yet), no migration, no DMA logging; borrowed from qemu-system-x86 pid 4242 (VM vdi-42)', borrowedFrom: {pid: 4242, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: null, fd: 31, foundBy: 'only-device'}}
 			: {...unaskedResult(uuids[0]!), outcome: 'busy', summary: 'in use by qemu-system-x86 pid 4242 (VM vdi-42)', holders: [{pid: 4242, comm: 'qemu-system-x86', vmName: 'vdi-42', vmUuid: null}]};
 		probeResults.push(r);
 		opts.onResult?.(r);
@@ -466,7 +466,7 @@ test.serial('B asks first, naming the VM from the probe that found it held; only
 		t.deepEqual(calls[1]!.uuids, [mdpy.uuid]);
 		// The detail pane: the summary says whose fd answered (wrapped: compare without the borders).
 		await press('\r');
-		t.regex(lastFrame()!.replace(/\|/g, ' ').replace(/\s+/g, ' '), /ok: REGION display \(no plane yet\), no migration, no DMA logging \(borrowed from qemu-system-x86 pid 4242, VM vdi-42\)/);
+		t.regex(lastFrame()!.replace(/\|/g, ' ').replace(/\s+/g, ' '), /ok: REGION display \(no plane yet\), no migration, no DMA logging; borrowed from qemu-system-x86 pid 4242 \(VM vdi-42\)/);
 		const details = probeLines({result: probeResults.at(-1)!, running: false}, 200).map(lineText).join('\n');
 		t.regex(details, /probed .*via borrowed/);
 		t.regex(details, /borrowed +from qemu-system-x86 pid 4242 \(VM vdi-42\): a duplicate of its fd 31 \(found by only-device\), asked read-only questions, closed at once/);

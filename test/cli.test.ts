@@ -269,8 +269,8 @@ test('the empty host: exit 0, the helpful text, and JSON with empty lists', asyn
 	const plain = await cli('--root', root);
 	t.is(plain.code, 0, plain.stderr);
 	t.true(plain.stdout.includes(`No mediated devices (mdev) found under ${root}.`));
-	t.true(plain.stdout.includes('What mdevscope looked for:\n  /sys/class/mdev_bus      missing (the mdev module makes it)'));
-	t.true(plain.stdout.includes('What is missing, and the fix:'));
+	t.true(plain.stdout.includes('What is missing, and the fix (mdevscope doctor):\n  mdevscope doctor: 0 ok, 2 warn, 6 fail\n'));
+	t.true(plain.stdout.includes('\n  [FAIL] vfio module: /sys/module/vfio is missing: the VFIO core (/dev/vfio, groups, device fds) is not loaded.\n         fix: modprobe vfio\n'));
 	t.true(plain.stdout.includes("  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel's mdev sample drivers)\n"));
 	const json = await cli('--root', root, '--json');
 	t.is(json.code, 0, json.stderr);

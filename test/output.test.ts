@@ -5,7 +5,9 @@ import test from 'ava';
 import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../src/model/probe.js';
 import type {HostModel, Instance} from '../src/model/types.js';
 import {renderJson} from '../src/output/json.js';
-import {clean, renderPlain} from '../src/output/plain.js';
+import {renderPlain} from '../src/output/plain.js';
+import {doctorOf} from '../src/doctor/view.js';
+import {clean} from '../src/present/text.js';
 import {scanHost} from '../src/sysfs/scan.js';
 import {joinOwners} from '../src/owners/join.js';
 import {withOwners, withProbes} from '../src/model/instances.js';
@@ -81,9 +83,10 @@ test('plain: an unreadable mdevctl definition shows as invalid, not as manual', 
 	t.true(out.includes('  11111111-1111-1111-1111-111111111111  mtty-1  active      0  mtty    vfio0     invalid'));
 });
 
-test('plain: the empty host says what was looked for, what is missing and what to try', (t) => {
+test('plain: the empty host says where it looked, what the doctor found missing with the fixes, and what to try', (t) => {
 	const root = path.join(trees, 'empty');
-	t.deepEqual(lines(renderPlain(scan('empty'), {trySample: true})), [
+	const model = scan('empty');
+	t.deepEqual(lines(renderPlain(model, {trySample: true, doctor: doctorOf(model)})), [
 		'Host      plain-host, kernel 6.1.0-27-amd64',
 		'Source    tree empty',
 		'Modules   vfio no, vfio_iommu_type1 no, mdev no',
@@ -92,28 +95,34 @@ test('plain: the empty host says what was looked for, what is missing and what t
 		'',
 		`No mediated devices (mdev) found under ${root}.`,
 		'',
-		'What mdevscope looked for:',
-		'  /sys/class/mdev_bus      missing (the mdev module makes it)',
-		'  module vfio              not loaded',
-		'  module vfio_iommu_type1  not loaded',
-		'  module mdev              not loaded',
-		'  /dev/vfio/vfio           missing',
-		'  IOMMU groups             none: /sys/kernel/iommu_groups is missing',
-		'',
-		'What is missing, and the fix:',
-		'  - No mdev parent: load the driver of a device that can be split into mediated devices:',
-		"    NVIDIA's vGPU host driver (nvidia + nvidia_vgpu_vfio, not the plain driver), Intel GVT-g",
-		'    (i915.enable_gvt=1 on the kernel command line, then modprobe kvmgt), s390 vfio_ccw or vfio_ap,',
-		"    or the kernel's sample drivers (mtty, mdpy, mbochs from samples/vfio-mdev) to try things out.",
-		'  - Modules not loaded (no /sys/module/vfio, /sys/module/vfio_iommu_type1, /sys/module/mdev): modprobe vfio vfio_iommu_type1 mdev',
-		'  - No /dev/vfio/vfio: the vfio module creates it (the legacy container, CONFIG_VFIO_CONTAINER); load vfio.',
-		'  - No IOMMU groups: vfio gives each mdev instance a group when the instance is created and bound;',
-		'    for PCI passthrough as well, enable the IOMMU (intel_iommu=on or amd_iommu=on, and VT-d/AMD-Vi in firmware).',
+		'What is missing, and the fix (mdevscope doctor):',
+		'  mdevscope doctor: 0 ok, 2 warn, 6 fail',
+		'  [FAIL] IOMMU: /sys/kernel/iommu_groups is missing; /sys/class/iommu missing; kernel command line sets no IOMMU option. Without IOMMU groups VFIO has nothing to attach.',
+		'         fix: use a kernel with IOMMU support (CONFIG_IOMMU_API, VFIO); enable VT-d/AMD-Vi in the firmware; on Intel add intel_iommu=on iommu=pt to the kernel command line (AMD-Vi is on by default once the firmware enables it), then reboot',
+		'  [FAIL] vfio module: /sys/module/vfio is missing: the VFIO core (/dev/vfio, groups, device fds) is not loaded.',
+		'         fix: modprobe vfio',
+		'  [FAIL] vfio_iommu_type1 module: /sys/module/vfio_iommu_type1 is missing: the VFIO container IOMMU backend that maps guest memory (also for mdev) is not loaded.',
+		'         fix: modprobe vfio_iommu_type1',
+		'  [FAIL] mdev module: /sys/module/mdev is missing: the mediated device core (/sys/class/mdev_bus, /sys/bus/mdev) is not loaded.',
+		'         fix: modprobe mdev',
+		'  [FAIL] /dev/vfio/vfio: /dev/vfio/vfio is missing because vfio is not loaded.',
+		'         fix: modprobe vfio',
+		'  [WARN] /dev/kvm: /dev/kvm is missing although kvm_intel is loaded: VMs would run without KVM, and GVT-g/NVIDIA vGPUs only open in KVM guests.',
+		'         fix: enable VT-x/AMD-V in the firmware and modprobe kvm_intel (or kvm_amd)',
+		'  [WARN] root privileges: not known for a tree: who runs mdevscope is judged on the live host only (this tree is read as data; no probe runs on it).',
+		'         fix: run mdevscope doctor on the host itself, as the user that will probe (root)',
+		'  [FAIL] mdev parents: /sys/class/mdev_bus is missing: no driver has registered an mdev parent (the mdev core creates it with the first one).',
+		'         fix: load a driver with mdev support: the NVIDIA vGPU host driver, i915 with i915.enable_gvt=1 and kvmgt, vfio_ccw/vfio_ap on s390, or the mtty/mdpy/mbochs samples',
 		'',
 		'To see what mdevscope shows on a host that has mediated devices:',
-		"  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel's mdev sample drivers)",
+		'  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel\'s mdev sample drivers)',
 		'',
 	]);
+	// Without the doctor's answer it says where to get it, and judges nothing itself.
+	t.true(renderPlain(model).includes('\nmdevscope doctor says what is missing and the fix.\n'));
+	// A recording has nothing here to check: the doctor says so, and that is what is shown.
+	const recorded = {...model, source: {kind: 'snapshot' as const, label: 'host-a.json', recordedAt: null}};
+	t.regex(renderPlain(recorded, {doctor: doctorOf(recorded)}), /this is a recording \(host-a\.json\), so there is nothing here to check/);
 });
 
 // ---- probe results --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import {chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkS
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {describeHolder, findDeviceFd, holdersOfCdev, holdersOfGroup, qemuIdentity, scanVfioHolders} from '../src/owners/holders.js';
+import {findDeviceFd, holderRef, holdersOfCdev, holdersOfGroup, qemuIdentity, scanVfioHolders} from '../src/owners/holders.js';
+import {holderName} from '../src/model/probe.js';
 import {canMountProc, runWithProcAt} from './helpers/proc-mount.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,8 +71,8 @@ test('holders, with fds, QEMU identity and anonymous device fds, from a written 
 	t.deepEqual(holdersOfGroup(scan, 7).map((h) => h.pid), [4242]);
 	t.deepEqual(holdersOfGroup(scan, 8), []);
 	t.deepEqual(holdersOfCdev(scan, 'vfio0').map((h) => h.pid), [77]);
-	t.is(describeHolder(holdersOfGroup(scan, 7)[0]!), 'qemu-system-x86 pid 4242 (VM win,11, uuid c0ffee00-0000-4000-8000-000000000001)');
-	t.is(describeHolder(holdersOfCdev(scan, 'vfio0')[0]!), 'cloud-hypervisor pid 77');
+	t.is(holderName(holderRef(holdersOfGroup(scan, 7)[0]!)), 'qemu-system-x86 pid 4242 (VM win,11, uuid c0ffee00-0000-4000-8000-000000000001)');
+	t.is(holderName(holderRef(holdersOfCdev(scan, 'vfio0')[0]!)), 'cloud-hypervisor pid 77');
 });
 
 test('no /proc: an error value on the scan, not an exception', (t) => {
@@ -109,9 +110,10 @@ async function holdGroupFile(t: ExecutionContext, root: string, group: number): 
 	const root = join(base, 'real');
 	mkdirSync(join(root, 'proc'), {recursive: true});
 	const holder = await holdGroupFile(t, root, 5);
-	const script = `import {describeHolder, holdersOfGroup, scanVfioHolders} from ${JSON.stringify(join(here, '../src/owners/holders.ts'))};
+	const script = `import {holderRef, holdersOfGroup, scanVfioHolders} from ${JSON.stringify(join(here, '../src/owners/holders.ts'))};
+import {holderName} from ${JSON.stringify(join(here, '../src/model/probe.ts'))};
 const found = holdersOfGroup(scanVfioHolders({root: ${JSON.stringify(root)}}), 5);
-console.log(JSON.stringify({found: found.map((h) => ({pid: h.pid, comm: h.comm, files: h.files, qemu: h.qemu})), described: found.map(describeHolder)}));`;
+console.log(JSON.stringify({found: found.map((h) => ({pid: h.pid, comm: h.comm, files: h.files, qemu: h.qemu})), described: found.map((h) => holderName(holderRef(h)))}));`;
 	const r = runWithProcAt(root, script);
 	t.is(r.status, 0, r.stderr);
 	t.deepEqual(JSON.parse(r.stdout), {

@@ -7,29 +7,17 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
+import {expectedTree, scanTree, trees} from './helpers/trees.js';
+import {blankInstance, blankParent} from '../src/model/blank.js';
 import type {DriverModule, HostInfo, HostModel, Instance, ItemError, MdevType, Parent} from '../src/model/types.js';
 import {makeEnv} from '../src/sysfs/env.js';
 import {readInstance, readParent, scanHost} from '../src/sysfs/scan.js';
 import {runModuleAsNobody} from './helpers/nobody.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const trees = path.join(here, 'fixtures', 'trees');
 const project = path.join(here, '..');
-
-function scan(name: string): HostModel {
-	return scanHost(path.join(trees, name));
-}
-
-/** The model as expected: everything literal except the scan's own timestamp. */
-function expected(name: string, m: HostModel, rest: Pick<HostModel, 'host' | 'parents' | 'instances' | 'errors'>): HostModel {
-	return {
-		schemaVersion: 1,
-		root: path.join(trees, name),
-		source: {kind: 'tree', label: path.join(trees, name), recordedAt: null},
-		scannedAt: m.scannedAt,
-		...rest,
-	};
-}
+const scan = scanTree;
+const expected = expectedTree;
 
 const type = (
 	id: string,
@@ -41,32 +29,11 @@ const type = (
 	errors: ItemError[] = [],
 ): MdevType => ({id, name, description, deviceApi, availableInstances, instances, errors});
 
-const virtualParent = (name: string, types: MdevType[], errors: ItemError[] = [], driverModule: DriverModule | null = null): Parent => ({
-	name,
-	kind: 'mdev',
-	devicePath: `/sys/devices/virtual/${name}/${name}`,
-	bus: name,
-	driver: null,
-	driverModule,
-	pci: null,
-	numaNode: null,
-	sriov: null,
-	types,
-	errors,
-});
+const virtualParent = (name: string, types: MdevType[], errors: ItemError[] = [], driverModule: DriverModule | null = null): Parent =>
+	blankParent(name, {devicePath: `/sys/devices/virtual/${name}/${name}`, bus: name, driverModule, types, errors});
 
-const active = (uuid: string, parent: string, mdevType: string | null, iommuGroup: number | null, driver: string | null, vfioDev: string | null): Instance => ({
-	uuid,
-	kind: 'mdev',
-	parent,
-	mdevType,
-	active: true,
-	iommuGroup,
-	driver,
-	vfioDev,
-	definition: null,
-	errors: [],
-});
+const active = (uuid: string, parent: string, mdevType: string | null, iommuGroup: number | null, driver: string | null, vfioDev: string | null): Instance =>
+	blankInstance(uuid, {parent, mdevType, iommuGroup, driver, vfioDev});
 
 const err = (path: string, code: string, message: string): ItemError => ({path, code, message});
 
@@ -497,18 +464,14 @@ test('broken-links: dangling mdev_bus entry, a link loop, a dangling iommu_group
 	const m = scan('broken-links');
 	const dangling = (link: string, target: string) =>
 		err(link, 'ENOENT', `The link ${link} points to ${target}, which does not exist (a dangling link; the device may be going away).`);
-	const nothing = {kind: 'mdev' as const, devicePath: null, bus: null, driver: null, driverModule: null, pci: null, numaNode: null, sriov: null, types: []};
+
 	t.deepEqual(
 		m,
 		expected('broken-links', m, {
 			host: brokenHost(0),
 			parents: [
-				{name: 'ghost', ...nothing, gone: true, errors: [dangling('/sys/class/mdev_bus/ghost', '/sys/devices/virtual/ghost/ghost')]},
-				{
-					name: 'loop',
-					...nothing,
-					errors: [err('/sys/class/mdev_bus/loop', 'ELOOP', 'Resolving /sys/class/mdev_bus/loop: the links form a loop; the tree is broken here.')],
-				},
+				blankParent('ghost', {gone: true, errors: [dangling('/sys/class/mdev_bus/ghost', '/sys/devices/virtual/ghost/ghost')]}),
+				blankParent('loop', {errors: [err('/sys/class/mdev_bus/loop', 'ELOOP', 'Resolving /sys/class/mdev_bus/loop: the links form a loop; the tree is broken here.')]}),
 				virtualParent('mtty', [type('mtty-1', 'Single port serial', null, 'vfio-pci', 22, [U1])], [], moduleByName('mtty')),
 			],
 			instances: [
@@ -516,19 +479,7 @@ test('broken-links: dangling mdev_bus entry, a link loop, a dangling iommu_group
 					...active(U1, 'mtty', 'mtty-1', null, 'mtty', 'vfio0'),
 					errors: [dangling(`${MTTY}/${U1}/iommu_group`, '/sys/kernel/iommu_groups/7')],
 				},
-				{
-					uuid: U2,
-					kind: 'mdev',
-					parent: null,
-					mdevType: null,
-					active: true,
-					iommuGroup: null,
-					driver: null,
-					vfioDev: null,
-					definition: null,
-					gone: true,
-					errors: [dangling(`/sys/bus/mdev/devices/${U2}`, `${MTTY}/${U2}`)],
-				},
+				blankInstance(U2, {gone: true, errors: [dangling(`/sys/bus/mdev/devices/${U2}`, `${MTTY}/${U2}`)]}),
 			],
 			errors: [],
 		}),
@@ -610,36 +561,21 @@ console.log(JSON.stringify(m.parents[0].types.find((x) => x.id === 'mtty-2')));`
 test('an instance or parent listed and then gone is one "gone" error, not an error per file', (t) => {
 	const env = makeEnv(path.join(trees, 'debian-6.12'));
 	const uuid = '99999999-9999-4999-8999-999999999999';
-	t.deepEqual(readInstance(env, uuid), {
-		uuid,
-		kind: 'mdev',
-		parent: null,
-		mdevType: null,
-		active: true,
-		iommuGroup: null,
-		driver: null,
-		vfioDev: null,
-		definition: null,
-		gone: true,
-		errors: [
-			err(
-				`/sys/bus/mdev/devices/${uuid}`,
-				'ENOENT',
-				`The instance ${uuid} was listed but disappeared while it was being read (removed during the scan); scan again to see the current state.`,
-			),
-		],
-	});
+	t.deepEqual(
+		readInstance(env, uuid),
+		blankInstance(uuid, {
+			gone: true,
+			errors: [
+				err(
+					`/sys/bus/mdev/devices/${uuid}`,
+					'ENOENT',
+					`The instance ${uuid} was listed but disappeared while it was being read (removed during the scan); scan again to see the current state.`,
+				),
+			],
+		}),
+	);
 	t.deepEqual(readParent(env, 'vanished'), {
-		name: 'vanished',
-		kind: 'mdev',
-		devicePath: null,
-		bus: null,
-		driver: null,
-		driverModule: null,
-		pci: null,
-		numaNode: null,
-		sriov: null,
-		types: [],
+		...blankParent('vanished'),
 		gone: true,
 		errors: [
 			err(

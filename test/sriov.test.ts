@@ -5,8 +5,8 @@
 import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import test from 'ava';
+import {expectedTree, scanTree, trees} from './helpers/trees.js';
 import React from 'react';
 import {render} from 'ink-testing-library';
 import type {HostInfo, HostModel, Instance, ItemError, MdevType, Parent} from '../src/model/types.js';
@@ -17,19 +17,8 @@ import {scanHost} from '../src/sysfs/scan.js';
 import {parseCreatableVgpuTypes} from '../src/sysfs/sriov.js';
 import {App} from '../src/components/App.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const trees = path.join(here, 'fixtures', 'trees');
-const scan = (name: string) => scanHost(path.join(trees, name));
-
-function expected(name: string, m: HostModel, rest: Pick<HostModel, 'host' | 'parents' | 'instances' | 'errors'>): HostModel {
-	return {
-		schemaVersion: 1,
-		root: path.join(trees, name),
-		source: {kind: 'tree', label: path.join(trees, name), recordedAt: null},
-		scannedAt: m.scannedAt,
-		...rest,
-	};
-}
+const scan = scanTree;
+const expected = expectedTree;
 
 const err = (p: string, code: string, message: string): ItemError => ({path: p, code, message});
 

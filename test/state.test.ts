@@ -16,7 +16,8 @@ import {
 	staleProbes,
 } from '../src/state/reducer.js';
 import {computeLayout, paneCapacity, statusRoom} from '../src/state/layout.js';
-import {isEmptyHost, parentRows} from '../src/state/views.js';
+import {parentRows} from '../src/state/views.js';
+import {isEmptyHost} from '../src/model/columns.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
 const EMPTY = fileURLToPath(new URL('fixtures/trees/empty', import.meta.url));

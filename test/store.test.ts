@@ -7,7 +7,7 @@ import test from 'ava';
 import type {HostModel, InstanceOwners} from '../src/model/types.js';
 import {instanceKey} from '../src/model/instances.js';
 import {scanHost} from '../src/sysfs/scan.js';
-import {footerStatus, initialStore, update, type Effect, type Msg, type StoreState} from '../src/state/store.js';
+import {footerStatus, initialStore, startupEffects, update, type Effect, type Msg, type StoreState} from '../src/state/store.js';
 import {activeContexts, BINDINGS, footerHints, resolveKey} from '../src/keymap.js';
 import {detailSubject} from '../src/state/reducer.js';
 import {recordedAnswer} from './helpers/recorded.js';
@@ -160,7 +160,7 @@ test("B asks first, naming the holder; y borrows its fd, n or another key does n
 	const held = send(base, {type: 'owners-read', owners: new Map([[instanceKey(mdpy), holder]])}, {type: 'probe-result', result: recordedAnswer('6.12', MDPY, 'busy')}).state;
 	const asking = press(held, 'B');
 	t.deepEqual(asking.effects, []);
-	t.regex(footerStatus(asking.state)?.text ?? '', /^Borrow the fd of qemu-holder pid 228 \(VM holder-vm\)\? y: yes, other key: no\./);
+	t.regex(footerStatus(asking.state)?.text ?? '', /^Borrow the fd of qemu-holder pid 228 \(VM holder-vm, uuid 2{8}-2{4}-2{4}-2{4}-2{12}\)\? y: yes, other key: no\./);
 	const contexts = activeContexts({confirm: true, empty: false, help: false, filterEditing: false, focus: asking.state.focus});
 	t.deepEqual(footerHints(contexts), [
 		{keys: 'y', label: 'yes'},
@@ -219,4 +219,14 @@ test('x opens the advice, and says when the instance is not probed yet', (t) => 
 	const probed = press(send(onMdpy(start()), {type: 'probe-result', result: recordedAnswer('6.12', MDPY)}).state, 'x');
 	t.is(probed.state.status, null);
 	t.is(press(probed.state, 'x').state.panel, null);
+});
+
+test('a host without mdev: the doctor is asked at the start and again when a rescan still finds nothing; a host with mdev only reads owners', (t) => {
+	const EMPTY = fileURLToPath(new URL('fixtures/trees/empty', import.meta.url));
+	const empty = initialStore(scanHost(EMPTY), VIEWPORT);
+	t.deepEqual(startupEffects(empty), [{type: 'read-owners'}, {type: 'check-doctor'}]);
+	t.deepEqual(startupEffects(start()), [{type: 'read-owners'}]);
+	t.deepEqual(send(empty, {type: 'rescanned', model: scanHost(EMPTY), at: '12:00:00'}).effects, [{type: 'read-owners'}, {type: 'check-doctor'}]);
+	// A rescan that finds devices has no empty screen to fill.
+	t.deepEqual(send(empty, {type: 'rescanned', model: scanHost(TREE), at: '12:00:01'}).effects, [{type: 'read-owners'}]);
 });

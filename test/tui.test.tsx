@@ -322,11 +322,15 @@ test('the empty host gets a screen that says what is missing, and s opens the re
 	const {lastFrame, stdin, unmount} = renderSized(app(empty, {openSample}), 100, 30);
 	let frame = lastFrame();
 	t.true(frame.includes('No mediated devices found.'));
-	t.true(frame.includes('[-] /sys/class/mdev_bus'));
-	t.true(frame.includes('vfio- vfio_iommu_type1- mdev-'));
-	t.true(frame.includes('fix: modprobe vfio vfio_iommu_type1 mdev'));
-	t.true(frame.includes('[-] /dev/vfio/vfio'));
-	t.true(frame.includes('[-] /sys/kernel/iommu_groups'));
+	// The doctor's findings, in the first frame: each failure with its fix, d for what each check saw.
+	t.true(frame.includes('vfio- type1- mdev-'));
+	t.true(frame.includes('What the doctor found (d: what each check saw):'));
+	t.true(frame.includes('[FAIL] vfio module: modprobe vfio '));
+	t.true(frame.includes('[FAIL] mdev module: modprobe mdev '));
+	t.true(frame.includes('[FAIL] /dev/vfio/vfio: modprobe vfio '));
+	t.true(frame.includes('[FAIL] IOMMU: use a kernel with IOMMU support'));
+	t.true(frame.includes('[FAIL] mdev parents: load a driver with mdev support'));
+	t.false(frame.includes('checking the host'));
 	t.regex(frame.replace(/\|\n\|/g, ' ').replace(/ +/g, ' '), /Press s to open the sample host recorded on Debian 6\.12 with the kernel's mdev sample drivers/);
 	t.true(frame.split('\n').at(-1)!.includes('s sample host'));
 	assertFits(t, frame, 100, 30);
@@ -664,7 +668,7 @@ test('at 80x24 a long status gets lines of its own: the whole message and the ke
 	await waitFor(() => lastFrame().includes('qemu-system-x86 pid 4242'), 'the owner in the detail');
 	// B asks first, naming the VM: a question longer than a line.
 	await press(stdin, 'B');
-	const ask = 'Borrow the fd of qemu-system-x86 pid 4242 (VM vdi-42)? y: yes, other key: no. Read-only questions to 33333333-3333-3333-3333-333333333333; the VM keeps running';
+	const ask = 'Borrow the fd of qemu-system-x86 pid 4242 (VM vdi-42, uuid c0ffee00-0000-4000-8000-000000000042)? y: yes, other key: no. Read-only questions to 33333333-3333-3333-3333-333333333333; the VM keeps running';
 	await waitFor(() => lastFrame().includes('Borrow the fd'), 'the question');
 	assertFits(t, lastFrame(), 80, 24);
 	t.is(lastFrame().split('\n').length, 23);

@@ -5,7 +5,7 @@ import process from 'node:process';
 import {withProbes} from '../model/instances.js';
 import type {HostModel, Instance} from '../model/types.js';
 import {probeInstances} from '../probe/runner.js';
-import {clean} from '../output/plain.js';
+import {clean} from '../present/text.js';
 import {scanHost} from '../sysfs/scan.js';
 import {featureBits} from '../features/bits.js';
 import {exportable, type ExportReport, type InstanceExport, lockExportDir, planInstance, prepareExportDir, writeExport} from '../features/export.js';

@@ -8,7 +8,8 @@ import {activeContexts, footerHints, MAIN_CONTEXTS, resolveKey, sharedAction, ty
 import {detailSubject, layoutOf, viewOf} from '../state/reducer.js';
 import {footerStatus, initialStore, type KeyInput} from '../state/store.js';
 import {helpCapacity, innerWidth, MIN_COLUMNS, MIN_ROWS, paneBox, paneCapacity, statusRoom, type PaneBox} from '../state/layout.js';
-import {isEmptyHost, parentRows} from '../state/views.js';
+import {parentRows} from '../state/views.js';
+import {isEmptyHost} from '../model/columns.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useStore, type StoreOptions} from './hooks/use-store.js';
 import {useKeys} from './hooks/use-keys.js';
@@ -125,7 +126,7 @@ export function App(props: AppProps) {
 				: adviceTitle(subject.kind === 'instance' ? subject.instance.uuid : null, columns);
 		body = <TextOverlay title={title} lines={panel} scroll={state.panel.scroll} left={state.panel.left} width={columns} height={helpCapacity(layout) + 2} />;
 	} else if (empty) {
-		body = <EmptyHost model={state.model} width={columns} height={layout.bodyHeight} canOpenSample={state.sampleAvailable} />;
+		body = <EmptyHost model={state.model} doctor={state.doctor} width={columns} height={layout.bodyHeight} canOpenSample={state.sampleAvailable} />;
 	} else {
 		const pane = (box: PaneBox) => {
 			const focused = state.focus === box.id;

@@ -1,7 +1,12 @@
 // What the list columns mean, in one place: the counts the TUI's panes and `--plain` show, and the
 // one-line legend of each abbreviated column, which the `?` help reads (src/present/help-lines.ts).
 // Pure.
-import type {Instance} from './types.js';
+import type {HostModel, Instance} from './types.js';
+
+/** A host without mediated devices: no parent and no instance (active or defined); its screen is the doctor's findings. */
+export function isEmptyHost(model: Pick<HostModel, 'parents' | 'instances'>): boolean {
+	return model.parents.length === 0 && model.instances.length === 0;
+}
 
 /**
  * `inst`: the active instances (what the kernel has created, which is what counts against

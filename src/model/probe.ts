@@ -140,6 +140,18 @@ export interface HolderRef {
 	vmUuid: string | null;
 }
 
+/**
+ * A holder in words, everywhere one is named (a busy probe, a borrowed result, B's question, the
+ * detail pane): `qemu-system-x86 pid 1234 (VM vdi-42, uuid …)`, `sleep pid 99`, `pid 99` when
+ * comm is unreadable. Raw process text: callers clean it like any other string they print.
+ */
+export function holderName(h: HolderRef): string {
+	const who = h.comm ? `${h.comm} pid ${h.pid}` : `pid ${h.pid}`;
+	const uuid = h.vmUuid ? `uuid ${h.vmUuid}` : null;
+	const vm = h.vmName ? [`VM ${h.vmName}`, uuid].filter((x) => x !== null).join(', ') : uuid && `VM ${uuid}`;
+	return vm ? `${who} (${vm})` : who;
+}
+
 export interface BorrowedFrom extends HolderRef {
 	/** The fd number in the holder's process whose duplicate was queried (closed right after). */
 	fd: number;

@@ -1,7 +1,7 @@
 // The compare report as plain text (a header per side, then one row per instance with its reasons
 // under it) and as JSON (the Comparison as is, plus the exit code). Pure: comparison in, text out.
 import path from 'node:path';
-import {clean} from './plain.js';
+import {clean} from '../present/text.js';
 import {exitCode, type Comparison, type InstanceVerdict, type SideSummary, type Verdict} from '../compare/compare.js';
 import {jsonText} from './json.js';
 

@@ -2,7 +2,7 @@
 // What a check quotes from sysfs or a tree can hold anything: it goes through the one terminal
 // sanitizer (src/present/text.ts, by way of plain's clean), which drops escape sequences whole.
 import {summarize, type DoctorCheck, type Verdict} from '../doctor/index.js';
-import {clean} from './plain.js';
+import {clean} from '../present/text.js';
 
 const LABEL: Record<Verdict, string> = {ok: '[ OK ]', warn: '[WARN]', fail: '[FAIL]'};
 

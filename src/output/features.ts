@@ -1,6 +1,6 @@
 // `mdevscope features`: one line per instance, or a JSON document (src/features/SCHEMA.md). Pure.
 import type {HostModel, Instance} from '../model/types.js';
-import {clean} from './plain.js';
+import {clean} from '../present/text.js';
 import {FEATURES, type FeatureBits, type FeatureName, hexBits, setNames} from '../features/bits.js';
 import {jsonText} from './json.js';
 

@@ -5,7 +5,9 @@
 // The same outcome words as the interactive view (a pure module: no Ink behind it).
 import {outcomeWord} from '../present/probe-text.js';
 // The same cleaning as the interactive view: whole escape sequences go, not just their ESC byte.
-import {sanitize} from '../present/text.js';
+import {clean} from '../present/text.js';
+import {emptyHostText} from '../present/empty-lines.js';
+import type {DoctorView} from '../doctor/index.js';
 import type {FeatureAnswer, ProbeOutcome, ProbeResult} from '../model/probe.js';
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
 import {ownersCell, unknownReasons} from '../owners/text.js';
@@ -15,19 +17,12 @@ import {activeCount, ofType} from '../model/columns.js';
 export interface PlainOptions {
 	/** The model's instances carry the probe's answers (`--probe`, a snapshot's): adds REGION/DMABUF/MIGRATION columns and a summary. */
 	probed?: boolean;
-	/** For the empty-host text: a captured tree to try, and whether it is there. */
 	/** This copy of mdevscope has its sample host (--sample): name it where this host has no mdev. */
 	trySample?: boolean;
+	/** Where the host has no mdev: the doctor's answer, which says what is missing (src/doctor/view.ts doctorOf). */
+	doctor?: DoctorView;
 	/** Who holds each instance (its `owners`, src/owners/join.ts): adds an OWNER column and, where unknown, why. */
 	owners?: boolean;
-}
-
-/**
- * Text safe for a terminal: newlines become `; `, escape sequences (`ESC ] 0;title BEL`, `ESC [2J`)
- * and control characters go, anything not ASCII becomes `?`.
- */
-export function clean(text: string): string {
-	return sanitize(text.replace(/\r?\n/g, '; '));
 }
 
 const show = (value: string | number | null | undefined, none = '-'): string =>
@@ -222,61 +217,13 @@ function probeSummary(probes: readonly ProbeResult[]): string[] {
 	return out;
 }
 
-function emptyHost(model: HostModel, opts: PlainOptions): string[] {
-	const h = model.host;
-	const checks: Array<[string, boolean, string]> = [
-		['/sys/class/mdev_bus', h.mdevBus, h.mdevBus ? 'present, but no parent has registered' : 'missing (the mdev module makes it)'],
-		['module vfio', h.modules.vfio, h.modules.vfio ? 'loaded' : 'not loaded'],
-		['module vfio_iommu_type1', h.modules.vfio_iommu_type1, h.modules.vfio_iommu_type1 ? 'loaded' : 'not loaded'],
-		['module mdev', h.modules.mdev, h.modules.mdev ? 'loaded' : 'not loaded'],
-		['/dev/vfio/vfio', h.vfioContainer, h.vfioContainer ? 'present' : 'missing'],
-		[
-			'IOMMU groups',
-			(h.iommuGroups ?? 0) > 0,
-			h.iommuGroups === null ? 'none: /sys/kernel/iommu_groups is missing' : `${h.iommuGroups} in /sys/kernel/iommu_groups`,
-		],
-	];
-	const out = [`No mediated devices (mdev) found${model.root === '/' ? ' on this host' : ` under ${clean(model.root)}`}.`, ''];
-	out.push('What mdevscope looked for:');
-	out.push(...table('  ', ['CHECK', 'RESULT'], ['left', 'left'], checks.map(([what, , result]) => ({cells: [what, result], after: []}))).slice(1));
-	out.push('');
-	const fixes: string[] = [];
-	if (!h.mdevBus || model.parents.length === 0) {
-		fixes.push(
-			'- No mdev parent: load the driver of a device that can be split into mediated devices:',
-			"  NVIDIA's vGPU host driver (nvidia + nvidia_vgpu_vfio, not the plain driver), Intel GVT-g",
-			'  (i915.enable_gvt=1 on the kernel command line, then modprobe kvmgt), s390 vfio_ccw or vfio_ap,',
-			"  or the kernel's sample drivers (mtty, mdpy, mbochs from samples/vfio-mdev) to try things out.",
-		);
-	}
-	const modules = (['vfio', 'vfio_iommu_type1', 'mdev'] as const).filter((m) => !h.modules[m]);
-	if (modules.length > 0) {
-		fixes.push(`- Modules not loaded (no ${modules.map((m) => `/sys/module/${m}`).join(', ')}): modprobe ${modules.join(' ')}`);
-	}
-	if (!h.vfioContainer) {
-		fixes.push('- No /dev/vfio/vfio: the vfio module creates it (the legacy container, CONFIG_VFIO_CONTAINER); load vfio.');
-	}
-	if ((h.iommuGroups ?? 0) === 0) {
-		fixes.push(
-			'- No IOMMU groups: vfio gives each mdev instance a group when the instance is created and bound;',
-			'  for PCI passthrough as well, enable the IOMMU (intel_iommu=on or amd_iommu=on, and VT-d/AMD-Vi in firmware).',
-		);
-	}
-	if (fixes.length > 0) out.push('What is missing, and the fix:', ...fixes.map((f) => `  ${f}`), '');
-	if (opts.trySample) {
-		out.push('To see what mdevscope shows on a host that has mediated devices:');
-		out.push("  try: mdevscope --sample (a host recorded on Debian 6.12 with the kernel's mdev sample drivers)");
-	}
-	return out;
-}
-
 export function renderPlain(model: HostModel, opts: PlainOptions = {}): string {
 	const cols: Columns = {model, probed: opts.probed ?? false, owners: opts.owners ?? false};
 	const out = hostHeader(model);
 	if (model.errors.length > 0) out.push(...errorLines('', model.errors));
 	out.push('');
 	if (model.parents.length === 0 && model.instances.length === 0) {
-		out.push(...emptyHost(model, opts));
+		out.push(...emptyHostText(model, opts.doctor, opts.trySample ?? false));
 		return `${out.join('\n').trimEnd()}\n`;
 	}
 	const shown = new Set<Instance>();

@@ -6,6 +6,7 @@
 // inside the tree (a `proc -> /proc` link does not lead to this host's processes), a FIFO reads as
 // empty, and a huge file is refused. A fd link's text is data: it is read, never followed.
 import {basename, join} from 'node:path';
+import type {HolderRef} from '../model/probe.js';
 import type {ItemError} from '../model/types.js';
 import {listDir, makeEnv, readBytes, readLinkTarget, type Env} from '../sysfs/env.js';
 
@@ -180,11 +181,9 @@ export function holdersOfCdev(scan: HolderScan, name: string): VfioHolder[] {
 	return scan.holders.filter((h) => h.files.some((f) => f.path === path));
 }
 
-/** `qemu-system-x86 pid 1234 (VM vm1, uuid …)`, `sleep pid 99`, `pid 99` when comm is unreadable. */
-export function describeHolder(h: VfioHolder): string {
-	const who = h.comm ? `${h.comm} pid ${h.pid}` : `pid ${h.pid}`;
-	const vm = [h.qemu?.name ? `VM ${h.qemu.name}` : null, h.qemu?.uuid ? `uuid ${h.qemu.uuid}` : null].filter(Boolean);
-	return vm.length > 0 ? `${who} (${vm.join(', ')})` : who;
+/** The pid, comm and VM identity of a holder, as a probe result and B's question carry it. */
+export function holderRef(h: VfioHolder): HolderRef {
+	return {pid: h.pid, comm: h.comm, vmName: h.qemu?.name ?? null, vmUuid: h.qemu?.uuid ?? null};
 }
 
 // ---- one process's device fd, for borrowing it (src/probe/borrow.ts) ----------------------------

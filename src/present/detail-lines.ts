@@ -3,13 +3,12 @@
 // Values the host did not give read `n/a` with the reason, never a guess.
 
 import type {HostModel, Instance, ItemError, MdevType, Parent} from '../model/types.js';
-import type {ProbeResult} from '../model/probe.js';
+import {holderName, type ProbeResult} from '../model/probe.js';
 import type {InstanceOwners} from '../owners/join.js';
 import type {Subject} from '../state/reducer.js';
 import type {ParentRow} from '../state/views.js';
 import {seg, type Line, type Tone} from './line.js';
 import {answerText, displayCell, outcomeWord} from './probe-text.js';
-import {holderText} from '../state/borrow.js';
 import {planColumns, rowLine, headerLine, type Column} from './table.js';
 import {bytes, hex, wrap} from './text.js';
 import {sameUuid} from '../model/instances.js';
@@ -303,7 +302,7 @@ function borrowLines(result: ProbeResult, width: number): Line[] {
 	if (from) {
 		return field(
 			'borrowed',
-			`from ${holderText(from)}: a duplicate of its fd ${from.fd} (found by ${from.foundBy}), asked read-only questions, closed at once`,
+			`from ${holderName(from)}: a duplicate of its fd ${from.fd} (found by ${from.foundBy}), asked read-only questions, closed at once`,
 			width,
 			'warn',
 		);

@@ -26,6 +26,14 @@ export function sanitize(value: string): string {
 		.replace(/[^\x20-\x7e]/gu, '?');
 }
 
+/**
+ * sanitize for a line of plain text: newlines become `; ` first, so what was on several lines stays
+ * readable on one (`ESC ] 0;title BEL`, `ESC [2J` and control characters go, non-ASCII becomes `?`).
+ */
+export function clean(text: string): string {
+	return sanitize(text.replace(/\r?\n/g, '; '));
+}
+
 /** Cut to `width` columns, marking the cut with `~` (ASCII, unlike Ink's own truncation). */
 export function truncate(value: string, width: number): string {
 	if (width <= 0) return '';

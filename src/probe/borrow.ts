@@ -12,14 +12,13 @@
 import {readFileSync, readlinkSync} from 'node:fs';
 import {release} from 'node:os';
 import {basename} from 'node:path';
-import type {BorrowedFrom, BorrowRefusal, HolderRef, ProbeResult} from '../model/probe.js';
+import {holderName, type BorrowedFrom, type BorrowRefusal, type HolderRef, type ProbeResult} from '../model/probe.js';
 import {errno, errnoName, meaningOf} from '../errno.js';
 import {close, ioctlPointer, pidfdSyscalls, syscall, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
-import {describeHolder, fdinfoSyspath, findDeviceFd, vfioPathAsSeen, type DeviceFdLookup, type VfioHolder} from '../owners/holders.js';
+import {fdinfoSyspath, findDeviceFd, holderRef, vfioPathAsSeen, type DeviceFdLookup, type VfioHolder} from '../owners/holders.js';
 import {
 	heldBy,
-	holderRef,
 	lastFailure,
 	okSummary,
 	probeInstance,
@@ -293,12 +292,6 @@ export function lookupRefusal(lookup: DeviceFdLookup, req: ProbeRequest, holder:
 
 // ---- the held probe ------------------------------------------------------------------------------
 
-/** `qemu-system-x86 pid 1234, VM vdi-42`: the source mark of a borrowed result. */
-export function lenderText(h: HolderRef): string {
-	const vm = h.vmName ? `, VM ${h.vmName}` : h.vmUuid ? `, VM uuid ${h.vmUuid}` : '';
-	return `${h.comm ?? 'process'} pid ${h.pid}${vm}`;
-}
-
 /** Reads one of this process's own fd links (LIVE_PROC: pidfd_getfd put the fd here). */
 const ownLink = (fd: number): string | null => {
 	try {
@@ -364,7 +357,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 	}
 	if (!chosen) {
 		const {holder, lookup} = firstMiss!;
-		const name = describeHolder(holder);
+		const name = holderName(holderRef(holder));
 		const step = `find the device fd in /proc/${holder.pid}/fd`;
 		if (lookup.kind === 'unreadable') {
 			return refuse(holder.pid, lookup.code, refusalMessage('read-fds', errnoNumber(lookup.code), refusalContext(holder.pid, name)), step);
@@ -373,7 +366,7 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 		return refuse(holder.pid, miss.code, miss.message, step);
 	}
 	const {holder, lookup} = chosen;
-	const name = describeHolder(holder);
+	const name = holderName(holderRef(holder));
 	steps.push({step: `find the device fd in /proc/${holder.pid}/fd`, kind: 'borrow', ok: true, meaning: `fd ${lookup.fd} (${lookup.link}, by ${lookup.foundBy})`});
 
 	// ---- take it ----
@@ -420,15 +413,15 @@ export function borrowAndProbe(req: ProbeRequest, direct: ProbeResult, opts: Eng
 			// A request off the allow-list: a bug of ours, stopped before the kernel saw it.
 			const message = `the borrowed probe stopped before a refused ioctl: ${(thrown as Error)?.message ?? String(thrown)}`;
 			steps.push({step: 'mdevscope', kind: 'query', ok: false, meaning: message});
-			result.summary = `error: ${message} (borrowed from ${lenderText(lender)})`;
+			result.summary = `error: ${message}; borrowed from ${holderName(lender)}`;
 			return finish();
 		}
 		if (!answered) {
-			result.summary = `error: the borrowed fd did not answer VFIO_DEVICE_GET_INFO: ${lastFailure(steps)} (borrowed from ${lenderText(lender)})`;
+			result.summary = `error: the borrowed fd did not answer VFIO_DEVICE_GET_INFO: ${lastFailure(steps)}; borrowed from ${holderName(lender)}`;
 			return finish();
 		}
 		result.outcome = 'ok';
-		result.summary = `${okSummary(result)} (borrowed from ${lenderText(lender)})`;
+		result.summary = `${okSummary(result)}; borrowed from ${holderName(lender)}`;
 		return finish();
 	} finally {
 		call(`close borrowed fd ${fd}`, () => close(fd), undefined, {kind: 'close'});

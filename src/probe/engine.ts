@@ -8,11 +8,11 @@
 // set the IOMMU → device fd by name (the uuid) → device, region and irq info → display queries →
 // device features (migration, DMA logging) → close.
 import {join} from 'node:path';
-import {displayKind, displayOffered, unaskedResult, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo, type StepKind} from '../model/probe.js';
+import {displayKind, displayOffered, holderName, unaskedResult, type FeatureAnswer, type HolderRef, type IrqInfo, type PlaneInfo, type ProbeOutcome, type ProbeResult, type ProbeStep, type RegionInfo, type StepKind} from '../model/probe.js';
 import {errno, errnoName, meaningOf} from '../errno.js';
 import {close, ioctlPointer, ioctlString, ioctlUlong, O_CLOEXEC, O_RDWR, open, type CallResult} from '../ffi/libc.js';
 import * as v from '../ffi/vfio.js';
-import {describeHolder, holdersOfCdev, holdersOfGroup, scanVfioHolders, type VfioHolder} from '../owners/holders.js';
+import {holderRef, holdersOfCdev, holdersOfGroup, scanVfioHolders, type VfioHolder} from '../owners/holders.js';
 import {confine, makeEnv, type Env} from '../sysfs/env.js';
 
 export interface ProbeRequest {
@@ -296,11 +296,6 @@ export function lastFailure(steps: ProbeStep[]): string {
 	return s ? `${s.code ?? ''} ${s.meaning ?? ''}`.trim() : 'unknown';
 }
 
-/** The pid, comm and VM identity of a holder, as a result carries it. */
-export function holderRef(h: VfioHolder): HolderRef {
-	return {pid: h.pid, comm: h.comm, vmName: h.qemu?.name ?? null, vmUuid: h.qemu?.uuid ?? null};
-}
-
 /** The processes holding the instance's group or cdev in `<devRoot>/proc`, and the scan they come from. */
 export function heldBy(devRoot: string, req: ProbeRequest): {holders: VfioHolder[]; scan: ReturnType<typeof scanVfioHolders>} {
 	const scan = scanVfioHolders({root: devRoot});
@@ -319,7 +314,7 @@ function busyStop(devRoot: string, req: ProbeRequest, result: ProbeResult): Stop
 
 /** "in use by qemu-system-x86 pid 1234 (VM vm1)", or what is known when /proc does not say. */
 function busySummary(holders: VfioHolder[], scan: ReturnType<typeof scanVfioHolders>): string {
-	if (holders.length > 0) return `in use by ${holders.map(describeHolder).join(', ')}`;
+	if (holders.length > 0) return `in use by ${holders.map((h) => holderName(holderRef(h))).join(', ')}`;
 	const why = scan.error
 		? `${scan.error.path} could not be read (${scan.error.code})`
 		: scan.unknown.length > 0

@@ -1,15 +1,9 @@
 // What B (borrow: probe a held device through its VM's fd) asks before it does anything. Pure:
 // the holder comes from the owner scan (src/owners/join.ts) or from the last probe's answer.
 
-import type {HolderRef, ProbeResult} from '../model/probe.js';
+import {holderName, type HolderRef, type ProbeResult} from '../model/probe.js';
 import type {Instance} from '../model/types.js';
 import type {InstanceOwners} from '../model/types.js';
-
-/** `qemu-system-x86 pid 1234 (VM vdi-42)`, `holder pid 77 (VM uuid …)`, `pid 5`. */
-export function holderText(h: HolderRef): string {
-	const vm = h.vmName ? `VM ${h.vmName}` : h.vmUuid ? `VM uuid ${h.vmUuid}` : null;
-	return `${h.comm ? `${h.comm} pid ${h.pid}` : `pid ${h.pid}`}${vm ? ` (${vm})` : ''}`;
-}
 
 /**
  * The confirmation for B on `instance`, naming the process and VM whose fd would be borrowed; or,
@@ -26,7 +20,7 @@ export function borrowQuestion(
 		const why = owners?.owners === null ? `who holds it is unknown: ${owners.unknown ?? 'no reason given'}` : 'no process holds it (p probes it directly)';
 		return {ask: null, why: `B borrows a held device's fd: ${why}`};
 	}
-	const from = holders.map(holderText).join(' or ');
+	const from = holders.map(holderName).join(' or ');
 	return {
 		// The answer keys first: a narrow footer cuts the end.
 		ask: `Borrow the fd of ${from}? y: yes, other key: no. Read-only questions to ${instance.uuid}; the VM keeps running`,

@@ -10,6 +10,7 @@ import type {HostModel, InstanceOwners} from '../model/types.js';
 import {carryOver, instanceOwners, probeResults, withOwners, withProbes} from '../model/instances.js';
 import type {DoctorView} from '../doctor/index.js';
 import {borrowQuestion} from './borrow.js';
+import {isEmptyHost} from '../model/columns.js';
 import {detailSubject, initialState, reducer, shownInstances, staleProbes, viewOf, type TuiAction, type TuiState} from './reducer.js';
 import type {Viewport} from './layout.js';
 
@@ -100,8 +101,13 @@ export function initialStore(model: HostModel, viewport: Viewport, opts: {sample
 	};
 }
 
-/** What starts with the screen: who holds each instance. */
-export const STARTUP_EFFECTS: readonly Effect[] = [{type: 'read-owners'}];
+/** What starts with the screen: who holds each instance, and on a host without mdev the doctor (its screen is the doctor's findings). */
+export function startupEffects(state: StoreState): Effect[] {
+	return [{type: 'read-owners'}, ...doctorOfEmpty(state.model)];
+}
+
+/** The doctor's check when `model` has no mdev: the empty screen shows what it found. */
+const doctorOfEmpty = (model: HostModel): Effect[] => (isEmptyHost(model) ? [{type: 'check-doctor'}] : []);
 
 type Result = [StoreState, Effect[]];
 
@@ -257,7 +263,7 @@ export function update(state: StoreState, msg: Msg): Result {
 			const stale = staleProbes(before, fresh, [...probeResults(before).map((r) => r.uuid), ...state.probes.running]);
 			const kept = carryOver(before, fresh, stale);
 			const next = {...showModel(state, kept, stale), status: {text: `rescanned ${msg.at}`}};
-			return [next, [{type: 'read-owners'}, ...(state.panel?.kind === 'doctor' ? [{type: 'check-doctor'} as const] : [])]];
+			return [next, [{type: 'read-owners'}, ...(state.panel?.kind === 'doctor' ? [{type: 'check-doctor'} as const] : doctorOfEmpty(kept))]];
 		}
 		case 'rescan-failed':
 			return [{...state, status: {text: `rescan failed: ${msg.error}`, tone: 'error'}}, []];

@@ -49,10 +49,6 @@ export function parentRows(model: HostModel): ParentRow[] {
 	return rows;
 }
 
-export function isEmptyHost(model: HostModel): boolean {
-	return model.parents.length === 0 && model.instances.length === 0;
-}
-
 function instancesOfType(row: ParentRow, type: MdevType): Instance[] {
 	return row.instances.filter((i) => i.mdevType === type.id);
 }

@@ -6,6 +6,7 @@
 import {statSync} from 'node:fs';
 import path from 'node:path';
 import {SCHEMA_VERSION} from '../model/types.js';
+import {blankInstance, blankParent} from '../model/blank.js';
 import type {Definition, DriverModule, HostInfo, HostModel, Instance, ItemError, MdevType, Parent, PciIds} from '../model/types.js';
 import {
 	byCodeUnit,
@@ -257,7 +258,7 @@ function readParents(env: Env, errors: ItemError[], read: EntryReaders['parent']
 /** One entry of sys/class/mdev_bus (exported so tests can read an entry that vanished after listing). */
 export function readParent(env: Env, name: string): Parent {
 	const entry = path.join(env.sysClassMdevBus, name);
-	const parent: Parent = {name, kind: 'mdev', devicePath: null, bus: null, driver: null, driverModule: null, pci: null, numaNode: null, sriov: null, types: [], errors: []};
+	const parent = blankParent(name);
 	const named = nameErrors(env, entry, name, 'parent');
 	const resolved = resolveUnderRoot(env, entry);
 	if (!resolved.ok) {
@@ -504,18 +505,7 @@ function readInstances(env: Env, parents: Parent[], definitions: DefinitionEntry
 			here.errors.push(...def.errors);
 			continue;
 		}
-		const inst: Instance = {
-			uuid: def.uuid,
-			kind: 'mdev',
-			parent: def.parent,
-			mdevType: def.definition.mdevType,
-			active: false,
-			iommuGroup: null,
-			driver: null,
-			vfioDev: null,
-			definition: def.definition,
-			errors: def.errors,
-		};
+		const inst = blankInstance(def.uuid, {parent: def.parent, mdevType: def.definition.mdevType, active: false, definition: def.definition, errors: def.errors});
 		instances.push(inst);
 		definedOnly.set(`${def.parent}/${def.uuid}`, inst);
 	}
@@ -548,19 +538,7 @@ function listedByTypesOnly(env: Env, parents: Parent[], known: Map<string, Insta
 					);
 					continue;
 				}
-				out.push({
-					uuid,
-					kind: 'mdev',
-					parent: parent.name,
-					mdevType: type.id,
-					active: true,
-					iommuGroup: null,
-					driver: null,
-					vfioDev: null,
-					definition: null,
-					gone: true,
-					errors: [gone(env, link, `instance ${uuid}`)],
-				});
+				out.push(blankInstance(uuid, {parent: parent.name, mdevType: type.id, gone: true, errors: [gone(env, link, `instance ${uuid}`)]}));
 			}
 		}
 	}
@@ -582,18 +560,7 @@ export function readSettled(env: Env, name: string, parentByPath: Map<string, st
 /** One entry of sys/bus/mdev/devices (exported so tests can read an entry that vanished after listing). */
 export function readInstance(env: Env, name: string, parentByPath: Map<string, string> = new Map()): Instance {
 	const entry = path.join(env.sysBusMdevDevices, name);
-	const inst: Instance = {
-		uuid: name,
-		kind: 'mdev',
-		parent: null,
-		mdevType: null,
-		active: true,
-		iommuGroup: null,
-		driver: null,
-		vfioDev: null,
-		definition: null,
-		errors: [],
-	};
+	const inst = blankInstance(name);
 	const errors = inst.errors;
 	const nameError = UUID.test(name)
 		? []

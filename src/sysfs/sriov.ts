@@ -10,6 +10,7 @@
 // PCI's own files (sriov_totalvfs, sriov_numvfs, virtfnN, physfn): Documentation/ABI/testing/sysfs-bus-pci.
 // Reads only, like the rest of sysfs/: a broken tree gives errors on the items, never a throw.
 import path from 'node:path';
+import {blankInstance, blankParent} from '../model/blank.js';
 import type {Instance, ItemError, MdevType, Parent} from '../model/types.js';
 import {
 	byCodeUnit,
@@ -171,19 +172,7 @@ function missingFile(env: Env, file: string, what: string, why: string): ItemErr
 /** One PF: the parent, its types from its VFs, and an instance per VF that carries a vGPU. */
 function readPf(env: Env, name: string, dir: string, foundVfs: readonly Vf[]): {parent: Parent; instances: Instance[]} {
 	const errors: ItemError[] = [];
-	const parent: Parent = {
-		name,
-		kind: 'nvidia-sriov',
-		devicePath: env.shown(dir),
-		bus: null,
-		driver: null,
-		driverModule: null,
-		pci: null,
-		numaNode: null,
-		sriov: null,
-		types: [],
-		errors,
-	};
+	const parent = blankParent(name, {kind: 'nvidia-sriov', devicePath: env.shown(dir), errors});
 	const subsystem = readLinkName(env, path.join(dir, 'subsystem'), {mustExist: false});
 	if (subsystem.ok) parent.bus = subsystem.value;
 	else errors.push(subsystem.absent ? missingFile(env, path.join(dir, 'subsystem'), 'bus (subsystem link)', 'Every device has one: the tree is incomplete.') : subsystem.error);
@@ -336,18 +325,7 @@ function readPf(env: Env, name: string, dir: string, foundVfs: readonly Vf[]): {
 /** A VF that carries a vGPU, as an instance: its type, IOMMU group, driver and vfio device. */
 function readVfInstance(env: Env, vf: Vf, parent: string, typeId: string): Instance {
 	const errors: ItemError[] = [];
-	const inst: Instance = {
-		uuid: vf.bdf,
-		kind: 'nvidia-sriov',
-		parent,
-		mdevType: typeId,
-		active: true,
-		iommuGroup: null,
-		driver: null,
-		vfioDev: null,
-		definition: null,
-		errors,
-	};
+	const inst = blankInstance(vf.bdf, {kind: 'nvidia-sriov', parent, mdevType: typeId, errors});
 	const groupLink = path.join(vf.dir, 'iommu_group');
 	const group = readLinkName(env, groupLink);
 	if (group.ok) {

@@ -10,7 +10,7 @@ import type {HostModel} from '../../model/types.js';
 import type {ProbeResult} from '../../model/probe.js';
 import {ownersByInstance} from '../../owners/join.js';
 import {doctorOf} from '../../doctor/index.js';
-import {STARTUP_EFFECTS, update, type Effect, type Msg, type StoreState} from '../../state/store.js';
+import {startupEffects, update, type Effect, type Msg, type StoreState} from '../../state/store.js';
 
 export type ProbeFn = (
 	model: HostModel,
@@ -47,7 +47,13 @@ function clock(): string {
 
 export function useStore(initial: () => StoreState, options: StoreOptions): [StoreState, (msg: Msg) => void] {
 	const {exit} = useApp();
-	const [state, setState] = useState(initial);
+	const [state, setState] = useState(() => {
+		const first = initial();
+		// The doctor's answer where the first frame shows it (a host without mdev): it only reads
+		// files, so it is read before that frame, which is then true from the start.
+		const doctorFirst = startupEffects(first).some((effect) => effect.type === 'check-doctor');
+		return doctorFirst ? update(first, {type: 'doctor-checked', view: doctorOf(first.model)})[0] : first;
+	});
 	const current = useRef(state);
 	const optionsRef = useRef(options);
 	optionsRef.current = options;
@@ -121,7 +127,7 @@ export function useStore(initial: () => StoreState, options: StoreOptions): [Sto
 	};
 
 	useEffect(() => {
-		for (const effect of STARTUP_EFFECTS) run(effect);
+		for (const effect of startupEffects(current.current)) if (effect.type !== 'check-doctor') run(effect);
 	}, []);
 
 	return [state, send];
