@@ -155,7 +155,7 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 			t.is(p.via, 'borrowed');
 			t.deepEqual(p.borrowedFrom, {pid, comm: 'qemu-system-x86', vmName: VM_NAME[uuid], vmUuid: uuid, fd: deviceFd(HOLDER[uuid]!, uuid), foundBy: 'only-device'});
 			t.deepEqual(p.holders, [{pid, comm: 'qemu-system-x86', vmName: VM_NAME[uuid], vmUuid: uuid}]);
-			t.true(p.summary.endsWith(`; borrowed from qemu-system-x86 pid ${pid} (VM ${VM_NAME[uuid]})`), p.summary);
+			t.true(p.summary.endsWith(`; borrowed from qemu-system-x86 pid ${pid} (VM ${VM_NAME[uuid]}, uuid ${uuid})`), p.summary);
 			t.is(p.device?.flags, 0x2);
 			t.is(p.device?.numRegions, uuid === MBOCHS ? 10 : 9);
 			t.is(p.device?.numIrqs, 5);
@@ -172,7 +172,7 @@ for (const series of ['6.1', '6.12'] as VmSeries[]) {
 		t.deepEqual(mdpy.display.dmabuf, {supported: false, code: 'EINVAL'});
 		t.regex(mdpy.display.planeNote ?? '', /^not asked: the primary plane is never queried through a borrowed fd/);
 		t.is(mdpy.display.planeNotAsked, 'borrowed-fd');
-		t.is(mdpy.summary, `REGION display (plane not asked), no migration, no DMA logging; borrowed from qemu-system-x86 pid ${pids.hmdpy} (VM vdi-mdpy)`);
+		t.is(mdpy.summary, `REGION display (plane not asked), no migration, no DMA logging; borrowed from qemu-system-x86 pid ${pids.hmdpy} (VM vdi-mdpy, uuid ${MDPY})`);
 		const mbochs = held.get(MBOCHS)!;
 		t.deepEqual(mbochs.display.dmabuf, {supported: true});
 		t.deepEqual(mbochs.display.region, {supported: false, code: 'EINVAL'});

@@ -195,7 +195,7 @@ test.serial('6.12, a clean Debian 12 root with only the executable: the same ans
 		t.true(got.holderPid > 1);
 		t.like(held, {outcome: 'ok', via: 'borrowed'}, held.summary);
 		t.like(held.borrowedFrom, {pid: got.holderPid, comm: 'qemu-system-x86', vmName: 'vdi-mdpy', vmUuid: MDPY, foundBy: 'only-device'});
-		t.is(held.summary, `REGION display (plane not asked), no migration, no DMA logging; borrowed from qemu-system-x86 pid ${got.holderPid} (VM vdi-mdpy)`);
+		t.is(held.summary, `REGION display (plane not asked), no migration, no DMA logging; borrowed from qemu-system-x86 pid ${got.holderPid} (VM vdi-mdpy, uuid ${MDPY})`);
 		t.like(got.held.get(MTTY), {outcome: 'ok', via: 'direct'});
 		t.like(got.held.get(MBOCHS), {outcome: 'ok', via: 'direct'});
 		t.regex(got.get('holder').text, /^held calls=\d+ flags=0x2 regions=9 irqs=5$/m);
