@@ -210,6 +210,17 @@ function nvidiaGrid() {
 	definition(t, '0000:3b:00.0', '8d4b2a6e-3f1c-4c52-9a0e-7b6d5c4e3f21', {type: 'nvidia-231', start: 'auto'});
 	definition(t, '0000:3b:00.0', 'f0e1d2c3-b4a5-4968-8776-655443322110', {type: 'nvidia-231', start: 'auto'});
 	t.dir('etc/mdevctl.d/scripts.d/callouts');
+	// The VM that holds 8d4b…'s group, as libvirt starts QEMU (a long name: the list shortens it in
+	// the middle, the detail has it whole); c2f6… is free.
+	t.attr('proc/1/comm', 'systemd');
+	t.file('proc/1/cmdline', '/sbin/init\0');
+	t.attr('proc/4242/comm', 'qemu-system-x86');
+	t.file(
+		'proc/4242/cmdline',
+		['/usr/bin/qemu-system-x86_64', '-name', 'guest=win10-vdi-finance-042,debug-threads=on', '-uuid', 'c0ffee00-0000-4000-8000-000000000042', '-device', 'vfio-pci,sysfsdev=/sys/bus/mdev/devices/8d4b2a6e-3f1c-4c52-9a0e-7b6d5c4e3f21'].join('\0') + '\0',
+	);
+	t.rawLink('proc/4242/fd/21', '/dev/vfio/vfio');
+	t.rawLink('proc/4242/fd/22', '/dev/vfio/118');
 	// A few lines of pci.ids, in its format, so names resolve in this tree (and only in this one).
 	t.file(
 		'usr/share/misc/pci.ids',

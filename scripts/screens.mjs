@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The TUI's screens, captured (issue 16: the redesign must not change what the user sees). Replays one
-// key sequence in a real terminal (tmux) at 80x24 and at 120x40 on every bundled tree
+// key sequence in a real terminal (tmux) at 80x24, 120x40, 200x50 and 300x80 on every bundled tree
 // (test/fixtures/trees), with the built CLI (dist/cli.js), and writes what tmux shows after each key:
 //
 //   node scripts/screens.mjs --out DIR      write DIR/<tree>-<cols>x<rows>.txt
@@ -20,6 +20,8 @@ const trees = path.join('test', 'fixtures', 'trees');
 export const SIZES = [
 	[80, 24],
 	[120, 40],
+	[200, 50],
+	[300, 80],
 ];
 /** [label, tmux key] in order: every pane, its detail, help, doctor, a filter, advice, quit. */
 export const STEPS = [
@@ -60,15 +62,18 @@ function tmux(socket, ...args) {
 
 /** The screen once it has settled: the same capture STABLE polls in a row, 50 ms apart. */
 const STABLE = 6;
+/** An instance's row (a uuid or a VF's address first) with a cell still `..`. */
+const LOOKING = /^\|[> ][ !](?:[0-9a-f]{8}-|[0-9a-f]{4}:).* \.\. /m;
 async function settled(socket, what, first) {
 	const end = Date.now() + 60_000;
 	let last = null;
 	let same = 0;
 	for (;;) {
 		const now = tmux(socket, 'capture-pane', '-p', '-t', 's');
-		// The first frame is whole once the owner scan has said its word (`..` while it looks).
-		// The first frame: once the footer is drawn (every screen ends in `q quit`).
-		const ready = !/ \.\. /.test(now) && (!first || now.includes('q quit'));
+		// The first frame is whole once the owner scan has said its word (`..` in an instance's row
+		// while it looks; the help's legend has a `..` of its own), and the footer is drawn (every
+		// screen ends in `q quit`).
+		const ready = !LOOKING.test(now) && (!first || now.includes('q quit'));
 		same = now === last && ready ? same + 1 : 0;
 		if (same >= STABLE) return now;
 		if (Date.now() > end) throw new Error(`the screen did not settle after ${what}:\n${now}`);

@@ -34,13 +34,13 @@ test('--plain INSTANCES and the TUI inst column say the same for nvidia-231; def
 	await waitFor(() => lastFrame().includes('Types of'), 'the first frame');
 	const frame = lastFrame();
 	t.regex(frame, /avail inst def/, 'the types pane has both columns');
-	t.regex(frame, /nvidia-231 GRID T4-2Q +vfio-pci +6 +2 +1\|/);
+	t.regex(frame, /nvidia-231 GRID T4-2Q +vfio-pci +6 +2 +1 *\|/);
 	t.regex(frame, /0000:3b:00\.0 +2 +1 +nvidia/, 'the parents pane: 2 active, 1 defined');
 });
 
 test('COLUMN_LEGEND: one line for each column the help explains', (t) => {
 	const columns = COLUMN_LEGEND.map((c) => c.column);
-	for (const c of ['inst', 'def', 'avail', 'grp', 'start', 'api', 'owner', 'display', 'mig']) t.true(columns.includes(c), c);
+	for (const c of ['inst', 'def', 'avail', 'grp', 'start', 'api', 'type', 'VM', 'driver', 'display', 'mig']) t.true(columns.includes(c), c);
 	t.is(new Set(columns).size, columns.length, 'no column twice');
 	t.regex(COLUMN_LEGEND.find((c) => c.column === 'inst')!.means, /active/);
 	for (const c of COLUMN_LEGEND) t.true(c.means.length > 0 && !c.means.includes('\n'), `${c.column}: one line`);

@@ -16,7 +16,7 @@ const golden = path.join(project, 'test', 'fixtures', 'screens');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) missingTool('the TUI screens replayed in tmux', 'tmux', 'tmux');
 
-(hasTmux ? test : test.skip)('every bundled tree at 80x24 and 120x40, key by key: the same screens as before the redesign', async (t) => {
+(hasTmux ? test : test.skip)('every bundled tree at 80x24, 120x40, 200x50 and 300x80, key by key: the screens kept in test/fixtures/screens', async (t) => {
 	t.timeout(15 * 60_000);
 	assertFreshDist();
 	const {treeNames, SIZES, captureAll, firstDifference, screenFile} = await import('../scripts/screens.mjs');
@@ -28,4 +28,65 @@ if (!hasTmux) missingTool('the TUI screens replayed in tmux', 'tmux', 'tmux');
 		const want = readFileSync(path.join(golden, file), 'utf8');
 		t.is(got, want, `${file}, ${firstDifference(got, want) ?? 'the same'}`);
 	}
+});
+
+// Issue 17: what an admin copies from the screen is whole. Every screen kept above (which the test
+// above proves tmux shows) is read against the tree's --json: each UUID and PCI address on it is
+// one of the tree's, whole; no UUID, address or number is cut with `~` (only names are, in the
+// middle); and the VM holding an instance is named in the instance's list row.
+const UUID_LIKE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1,12}/g;
+const PCI_LIKE = /\b[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]\b/g;
+const CUT_VALUE = /(?:^|[\s|(])((?:[0-9a-f]{8}-[0-9a-f-]*|[0-9a-f]{4}:[0-9a-f:.]*|\d+)~)/g;
+
+/** A name as the list may shorten it: whole, or cut in the middle to `width` (src/present/text.ts truncateMiddle). */
+function shortenedForms(name: string): string[] {
+	const forms = [name];
+	for (let width = 5; width < name.length; width++) {
+		const head = Math.ceil((width - 1) / 2);
+		forms.push(name.slice(0, head) + '~' + name.slice(name.length - (width - 1 - head)));
+	}
+	return forms;
+}
+
+interface Facts {
+	uuids: Set<string>;
+	pci: Set<string>;
+	held: Array<{uuid: string; vm: string}>;
+}
+
+function factsOf(tree: string): Facts {
+	const r = spawnSync(process.execPath, [path.join(project, 'dist', 'cli.js'), '--json', '--root', path.join(project, 'test', 'fixtures', 'trees', tree)], {encoding: 'utf8', maxBuffer: 64 << 20});
+	if (r.status !== 0 && r.status !== 1) throw new Error(`--json on ${tree}: exit ${r.status}: ${r.stderr}`);
+	const text = r.stdout;
+	const model = JSON.parse(text) as {instances: Array<{uuid: string; owners?: Array<{vmName: string | null; libvirtDomain: string | null}> | null}>};
+	const held = model.instances.flatMap((i) => (i.owners ?? []).flatMap((o) => (o.vmName ?? o.libvirtDomain ? [{uuid: i.uuid, vm: (o.vmName ?? o.libvirtDomain)!}] : [])));
+	return {uuids: new Set(text.match(UUID_LIKE) ?? []), pci: new Set(text.match(PCI_LIKE) ?? []), held};
+}
+
+test('every screen kept: UUIDs and PCI addresses whole and the tree\'s own, nothing but names cut, the VM in a held instance\'s row', async (t) => {
+	assertFreshDist();
+	const {treeNames, SIZES, screenFile} = await import('../scripts/screens.mjs');
+	let rowsWithVm = 0;
+	for (const tree of treeNames()) {
+		const facts = factsOf(tree);
+		for (const size of SIZES) {
+			const file = screenFile(tree, size);
+			const kept = readFileSync(path.join(golden, file), 'utf8');
+			for (const uuid of kept.match(UUID_LIKE) ?? []) t.true(facts.uuids.has(uuid), `${file}: ${uuid} is not a whole uuid of ${tree}`);
+			for (const pci of kept.match(PCI_LIKE) ?? []) t.true(facts.pci.has(pci), `${file}: ${pci} is not a PCI address of ${tree}`);
+			const cut = [...kept.matchAll(CUT_VALUE)].map((m) => m[1]);
+			t.deepEqual(cut, [], `${file}: values cut short`);
+			// A list row of a held instance: `|> uuid ...` or `|  uuid ...` (the marks, then the cells).
+			for (const {uuid, vm} of facts.held) {
+				const rows = kept.split('\n').filter((line) => new RegExp(`\\|[> ][ !]${uuid} `).test(line));
+				t.true(rows.length > 0, `${file}: ${uuid} is listed`);
+				for (const row of rows) {
+					t.true(shortenedForms(vm).some((form) => row.includes(` ${form} `)), `${file}: the VM ${vm} is in the row\n${row}`);
+					rowsWithVm++;
+				}
+			}
+		}
+	}
+	// The check saw held instances (nvidia-grid's tree has QEMU holding one).
+	t.true(rowsWithVm > 0);
 });

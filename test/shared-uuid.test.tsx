@@ -101,13 +101,13 @@ test('TUI: both definitions shown under their parents; the second has no probe a
 	const {lastFrame, stdin, unmount} = renderSized(<App model={withProbes(m, probes)} rescan={() => scanHost(TREE)} color={false} />, 140, 40);
 	t.teardown(unmount);
 	await waitFor(() => lastFrame().includes('Parents (2)'), 'the first frame');
-	// The list cuts uuids to fit: their first 15 characters are shown.
-	const rowOf = (uuid: string) => lastFrame().split('\n').find((l) => l.includes(uuid.slice(0, 15))) ?? '';
-	t.regex(rowOf(SHARED), /active +120 +REGION +no/);
+	// The list shows uuids whole (issue 17).
+	const rowOf = (uuid: string) => lastFrame().split('\n').find((l) => l.includes(uuid)) ?? '';
+	t.regex(rowOf(SHARED), /REGION +no +active +120 /);
 	// The second GPU, then its instances.
 	await press(stdin, KEY.down);
 	await waitFor(() => lastFrame().includes('Instances of 0000:5e:00.0'), 'the second GPU');
-	t.regex(rowOf(SHARED), /defined +- +- +- +- /, 'no REGION, no migration answer, no owner: those are the active one\'s');
+	t.regex(rowOf(SHARED), /GRID T4-2Q +- +- +- +defined +- /, 'no REGION, no migration answer, no owner: those are the active one\'s');
 	t.notRegex(rowOf(SHARED), /REGION/);
 	await press(stdin, KEY.right, KEY.right, KEY.down);
 	await waitFor(() => /also under +0000:3b:00\.0 \(active there\)/.test(lastFrame()), 'the detail of the definition');

@@ -235,6 +235,7 @@ test('layout: panes fill the terminal exactly, narrow and wide, and small termin
 		[100, 30],
 		[119, 40],
 		[120, 24],
+		[160, 24],
 		[200, 60],
 		[40, 16],
 	] as const) {
@@ -252,8 +253,8 @@ test('layout: panes fill the terminal exactly, narrow and wide, and small termin
 			}
 		}
 	}
-	t.true(computeLayout({columns: 120, rows: 24}, 'parents', false).wide);
-	t.false(computeLayout({columns: 119, rows: 24}, 'parents', false).wide);
+	t.true(computeLayout({columns: 160, rows: 24}, 'parents', false).wide);
+	t.false(computeLayout({columns: 159, rows: 24}, 'parents', false).wide);
 	t.true(computeLayout({columns: 39, rows: 24}, 'parents', false).tooSmall);
 	t.true(computeLayout({columns: 80, rows: 15}, 'parents', false).tooSmall);
 	// A status takes up to 3 lines at 80x24, none where the panes have no line to spare.

@@ -39,10 +39,10 @@ export interface CompareViewProps {
 }
 
 const COLUMNS: Column<InstanceVerdict>[] = [
-	{key: 'uuid', title: 'instance', priority: 1, min: 13, max: 36, value: (v) => v.uuid},
+	{key: 'uuid', title: 'instance', priority: 1, min: 36, value: (v) => v.uuid},
 	// Active or defined-only is in the reasons pane: the room goes to where the instance would go.
-	{key: 'type', title: 'type', priority: 3, min: 10, max: 32, value: where},
-	{key: 'dest', title: 'on DEST', priority: 4, min: 12, max: 40, grow: true, value: onDest},
+	{key: 'type', title: 'type', priority: 3, min: 10, max: 32, shorten: 'middle', value: where},
+	{key: 'dest', title: 'on DEST', priority: 4, min: 12, max: 40, shorten: 'end', value: onDest},
 	{key: 'verdict', title: 'verdict', priority: 2, min: 7, value: (v) => v.verdict, tone: (v) => verdictTone(v.verdict)},
 ];
 

@@ -4,7 +4,7 @@ import type {Column} from '../present/table.js';
 import type {HostModel, Instance, MdevType} from '../model/types.js';
 import type {ParentRow} from '../state/views.js';
 import {migrationCell, probeCell} from '../present/probe-text.js';
-import {ownersCell} from '../owners/text.js';
+import {vmCell} from '../owners/text.js';
 import {instanceOwners} from '../model/instances.js';
 
 export interface InstancesPaneProps extends ListWindow {
@@ -18,66 +18,39 @@ export interface InstancesPaneProps extends ListWindow {
 	running: ReadonlySet<string>;
 }
 
+/**
+ * The instances list's columns, most important first (issue 17): the uuid (never cut), the type by
+ * its name, the VM, display and migration; then state, IOMMU group (never cut), start, driver and
+ * device API where there is room. Names are shortened in the middle; the detail has them whole.
+ */
 function columnsFor(
 	instances: Instance[],
+	parent: ParentRow | null,
 	showType: boolean,
 	model: Pick<HostModel, 'source'>,
 	running: ReadonlySet<string>,
 ): Column<Instance>[] {
 	// `..` until /proc has been read for it.
-	const owner = (i: Instance) => {
+	const vm = (i: Instance) => {
 		const entry = instanceOwners(model, i);
-		return entry === undefined ? '..' : ownersCell(entry);
+		return entry === undefined ? '..' : vmCell(entry);
 	};
+	const typeOf = (i: Instance): MdevType | undefined => parent?.parent?.types.find((t) => t.id === i.mdevType);
 	const probe = (i: Instance) => probeCell(i.probe, i.active && running.has(i.uuid));
 	// NVIDIA's SR-IOV vGPUs are named by their VF's PCI address, not a UUID.
 	const idTitle = instances.some((i) => i.kind === 'nvidia-sriov') ? 'uuid / VF' : 'uuid';
 	const columns: Column<Instance>[] = [
-		{key: 'uuid', title: idTitle, priority: 1, min: 13, max: 36, value: (i) => i.uuid},
-		{
-			key: 'state',
-			title: 'state',
-			priority: 2,
-			min: 7,
-			value: (i) => (i.active ? 'active' : 'defined'),
-			tone: (i) => (i.active ? undefined : 'warn'),
-		},
-		{
-			key: 'start',
-			title: 'start',
-			priority: 7,
-			min: 5,
-			value: (i) => (i.definition ? (i.definition.autostart ? 'auto' : 'manual') : '-'),
-		},
-		{key: 'type', title: 'type', priority: 6, min: 6, max: 20, value: (i) => i.mdevType ?? 'n/a'},
-		{key: 'group', title: 'grp', priority: 5, min: 3, align: 'right', value: (i) => (i.iommuGroup === null ? '-' : String(i.iommuGroup))},
-		{
-			key: 'probe',
-			title: 'display',
-			priority: 3,
-			min: 7,
-			max: 13,
-			value: (i) => probe(i).text,
-			tone: (i) => probe(i).tone,
-		},
-		{
-			key: 'migration',
-			title: 'mig',
-			priority: 4,
-			min: 3,
-			value: (i) => migrationCell(i.probe).text,
-			tone: (i) => migrationCell(i.probe).tone,
-		},
-		{
-			// `qemu pid 4242 vm=vdi-42`; `-` nobody, `?` unknown (the detail says why).
-			key: 'owner',
-			title: 'owner',
-			priority: 3.5,
-			min: 5,
-			max: 40,
-			value: owner,
-			tone: (i) => (owner(i).length <= 2 ? 'dim' : undefined),
-		},
+		{key: 'uuid', title: idTitle, priority: 1, min: 36, value: (i) => i.uuid},
+		// What admins call a type: its name (GRID T4-2Q, mdpy-hd), the id where it has none.
+		{key: 'type', title: 'type', priority: 2, min: 8, want: 16, shorten: 'middle', value: (i) => typeOf(i)?.name ?? i.mdevType ?? 'n/a'},
+		{key: 'vm', title: 'VM', priority: 3, min: 6, want: 16, shorten: 'middle', value: vm, tone: (i) => (vm(i).length <= 2 ? 'dim' : undefined)},
+		{key: 'probe', title: 'display', priority: 4, min: 7, value: (i) => probe(i).text, tone: (i) => probe(i).tone},
+		{key: 'migration', title: 'mig', priority: 5, min: 3, value: (i) => migrationCell(i.probe).text, tone: (i) => migrationCell(i.probe).tone},
+		{key: 'state', title: 'state', priority: 6, min: 7, value: (i) => (i.active ? 'active' : 'defined'), tone: (i) => (i.active ? undefined : 'warn')},
+		{key: 'group', title: 'grp', priority: 7, min: 3, align: 'right', value: (i) => (i.iommuGroup === null ? '-' : String(i.iommuGroup))},
+		{key: 'start', title: 'start', priority: 8, min: 5, value: (i) => (i.definition ? (i.definition.autostart ? 'auto' : 'manual') : '-')},
+		{key: 'driver', title: 'driver', priority: 9, min: 6, value: (i) => i.driver ?? '-'},
+		{key: 'api', title: 'api', priority: 10, min: 3, value: (i) => typeOf(i)?.deviceApi ?? '-'},
 	];
 	return showType ? columns : columns.filter((c) => c.key !== 'type');
 }
@@ -89,7 +62,7 @@ export function InstancesPane({parent, type, instances, model, running, ...windo
 		<ListPane
 			{...window}
 			title={title}
-			columns={columnsFor(instances, type === null, model, running)}
+			columns={columnsFor(instances, parent, type === null, model, running)}
 			rows={instances}
 			hasErrors={(i) => i.errors.length > 0}
 			emptyText={parent ? 'no instances' : 'no parent selected'}

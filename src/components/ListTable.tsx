@@ -6,7 +6,7 @@ import React from 'react';
 import {LineView} from './LineView.js';
 import {Pane} from './Pane.js';
 import {seg, type Line} from '../present/line.js';
-import {headerLine, planColumns, rowLine, type Column} from '../present/table.js';
+import {headerLine, hiddenNote, planTable, rowLine, type Column} from '../present/table.js';
 
 /** Where a list pane is and which part of its list it shows (from the reducer and the layout). */
 export interface ListWindow {
@@ -32,11 +32,13 @@ const MARKS = 2;
 export function ListPane<T>(props: ListPaneProps<T>) {
 	const {title, columns, rows, selected, scroll, capacity, focused, width, height, hasErrors, emptyText} = props;
 	const inner = width - 2;
-	const plan = planColumns(columns, rows, Math.max(1, inner - MARKS));
+	const {plan, hidden} = planTable(columns, rows, Math.max(1, inner - MARKS));
+	// The columns that did not fit are counted in the bottom border: Enter shows them all in the detail.
+	const note = hiddenNote(hidden);
 	const header: Line = [seg(' '.repeat(MARKS)), ...headerLine(plan)];
 	const visible = rows.slice(scroll, scroll + capacity);
 	return (
-		<Pane title={title} focused={focused} width={width} height={height}>
+		<Pane title={title} footer={note === '' ? undefined : fitNote(note, hidden.length, width)} focused={focused} width={width} height={height}>
 			<LineView line={header} width={inner} />
 			{rows.length === 0 ? <LineView line={[seg('  ' + emptyText, 'dim')]} width={inner} /> : null}
 			{visible.map((row, offset) => {
@@ -59,6 +61,12 @@ export function ListPane<T>(props: ListPaneProps<T>) {
 			})}
 		</Pane>
 	);
+}
+
+/** The hidden columns' note as the bottom border has room for it: whole, `+3 columns`, or `+3`. */
+function fitNote(note: string, count: number, width: number): string {
+	const room = width - 7;
+	return [note, `+${count} column${count === 1 ? '' : 's'}`, `+${count}`].find((text) => text.length <= room) ?? '';
 }
 
 /** `(3)`, or `(3-6/40)` when the list does not fit, for pane titles. */

@@ -14,17 +14,15 @@ const columns: Column<ParentRow>[] = [
 		key: 'name',
 		title: 'parent',
 		priority: 1,
+		// A PCI address (0000:3b:00.0) is never cut: the column is as wide as the longest name.
 		min: 6,
-		// A PCI address (0000:3b:00.0) whole, before the other columns.
-		want: 14,
-		grow: true,
 		value: (r) => r.name,
 		tone: (r) => (r.parent ? undefined : 'warn'),
 	},
 	// inst and def as src/model/columns.ts defines them: defined-only instances are never in inst.
 	{key: 'inst', title: 'inst', priority: 2, min: 4, align: 'right', value: (r) => String(activeCount(r.instances))},
 	{key: 'def', title: 'def', priority: 4, min: 3, align: 'right', value: (r) => String(definedCount(r.instances)), tone: (r) => (definedCount(r.instances) > 0 ? 'warn' : 'dim')},
-	{key: 'driver', title: 'driver', priority: 3, min: 6, max: 16, value: (r) => r.parent?.driver ?? '-'},
+	{key: 'driver', title: 'driver', priority: 3, min: 6, value: (r) => r.parent?.driver ?? '-'},
 ];
 
 // Memoized: its props are derived values that keys in the other panes leave equal.

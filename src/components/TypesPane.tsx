@@ -14,9 +14,9 @@ function columnsFor(parent: ParentRow | null): Column<MdevType>[] {
 	// inst and def as src/model/columns.ts defines them: defined-only instances are never in inst.
 	const of = (t: MdevType) => ofType(parent?.instances ?? [], t.id);
 	return [
-		{key: 'id', title: 'type', priority: 1, min: 8, want: 14, max: 24, value: (t) => t.id},
-		{key: 'name', title: 'name', priority: 3, min: 6, grow: true, value: (t) => t.name ?? 'n/a'},
-		{key: 'api', title: 'api', priority: 4, min: 5, max: 10, value: (t) => t.deviceApi ?? 'n/a'},
+		{key: 'id', title: 'type', priority: 1, min: 8, value: (t) => t.id},
+		{key: 'name', title: 'name', priority: 3, min: 6, shorten: 'middle', value: (t) => t.name ?? 'n/a'},
+		{key: 'api', title: 'api', priority: 4, min: 5, value: (t) => t.deviceApi ?? 'n/a'},
 		{
 			// available_instances 0 is a real answer ("no room for another"), shown as 0, never hidden.
 			key: 'avail',

@@ -51,10 +51,12 @@ export const COLUMN_LEGEND: ReadonlyArray<ColumnMeaning> = [
 	{column: 'grp', means: "the instance's IOMMU group, /dev/vfio/<grp> (- when it has none: defined, not active)"},
 	{column: 'start', means: "mdevctl's start policy for the instance: auto (at boot) or manual (- when mdevctl has no definition of it)"},
 	{column: 'api', means: "the type's device_api: the VFIO device interface its instances offer (vfio-pci, vfio-ccw, vfio-ap)"},
+	{column: 'type', means: "the instance's type by its name (GRID T4-2Q, mdpy-hd), its id where it has no name; the detail has both"},
 	{
-		column: 'owner',
-		means: "the process (and VM) that holds the instance's VFIO group or device open: - nobody, ? unknown (the detail says why), .. not looked yet",
+		column: 'VM',
+		means: "the VM that holds the instance's VFIO group or device open (QEMU's -name guest=, else libvirt's domain), else the process as qemu pid N: - nobody, ? unknown (the detail says why), .. not looked yet",
 	},
+	{column: 'driver', means: "the driver the instance is bound to (vfio_mdev, or the vendor's); - none"},
 	{
 		column: 'display',
 		means: "the probe's display answer (VFIO_DEVICE_QUERY_GFX_PLANE): REGION, DMABUF or none; - not probed, .. probing, or what stopped the probe",

@@ -19,6 +19,16 @@ export function ownersCell(entry: InstanceOwners | undefined): string {
 	return entry.owners.map(ownerWords).join(', ');
 }
 
+/**
+ * The VM column: the VM's name (QEMU's `-name guest=`, else libvirt's domain), else the holder as
+ * `qemu pid 4242`; `-` when nobody holds it, `?` when that could not be told (the detail says why).
+ */
+export function vmCell(entry: InstanceOwners | undefined): string {
+	if (!entry || entry.owners === null) return '?';
+	if (entry.owners.length === 0) return '-';
+	return entry.owners.map((o) => o.vmName ?? o.libvirtDomain ?? ownerWords(o)).join(', ');
+}
+
 /** The distinct reasons why owners are unknown, in instance order. */
 export function unknownReasons(owners: Iterable<InstanceOwners | undefined>): string[] {
 	return [...new Set([...owners].flatMap((o) => (o && o.owners === null && o.unknown !== null ? [o.unknown] : [])))];

@@ -271,12 +271,13 @@ const regionColumns: Column<ProbeResult['regions'][number]>[] = [
 	{key: 'name', title: 'name', priority: 2, min: 4, value: (r) => r.name ?? '-'},
 	{key: 'size', title: 'size', priority: 3, min: 4, align: 'right', value: (r) => bytes(r.size)},
 	{key: 'offset', title: 'offset', priority: 6, min: 6, value: (r) => hex(r.offset)},
-	{key: 'flags', title: 'flags', priority: 4, min: 5, grow: true, value: (r) => r.flagNames.join(',') || hex(r.flags)},
+	{key: 'flags', title: 'flags', priority: 4, min: 5, shorten: 'end', value: (r) => r.flagNames.join(',') || hex(r.flags)},
 	{
 		key: 'caps',
 		title: 'caps',
 		priority: 5,
 		min: 4,
+		shorten: 'end',
 		value: (r) =>
 			r.caps
 				.map((c) => c.name + (c.type !== undefined ? `(${c.type}/${c.subtype ?? '-'})` : ''))
@@ -288,7 +289,7 @@ const irqColumns: Column<ProbeResult['irqs'][number]>[] = [
 	{key: 'index', title: 'idx', priority: 1, min: 3, align: 'right', value: (r) => String(r.index)},
 	{key: 'name', title: 'name', priority: 2, min: 4, value: (r) => r.name ?? '-'},
 	{key: 'count', title: 'count', priority: 3, min: 5, align: 'right', value: (r) => String(r.count)},
-	{key: 'flags', title: 'flags', priority: 4, min: 5, grow: true, value: (r) => r.flagNames.join(',') || hex(r.flags)},
+	{key: 'flags', title: 'flags', priority: 4, min: 5, shorten: 'end', value: (r) => r.flagNames.join(',') || hex(r.flags)},
 ];
 
 function table<T>(columns: Column<T>[], rows: T[], width: number): Line[] {

@@ -1,21 +1,25 @@
 // Column planning for the list panes: each column has a priority; when the pane is too narrow the
-// least important columns go first, then the rest shrink towards their minimum (cut with `~`).
+// least important columns are dropped whole (the pane says how many). A column's values are never
+// cut, except a name's (`shorten: 'middle'`, the whole value is in the detail) or free text's
+// (`shorten: 'end'`): a UUID, an IOMMU group or a PCI address on screen is always the whole value.
 // Pure functions, no Ink.
 
 import {seg, type Line, type Tone} from './line.js';
-import {sanitize, truncate} from './text.js';
+import {sanitize, truncate, truncateMiddle} from './text.js';
 
 export interface Column<T> {
 	key: string;
 	title: string;
 	/** 1 = most important; dropped last. */
 	priority: number;
+	/** The narrowest a shortened column gets before it is dropped (a whole column is as wide as its longest value). */
 	min: number;
-	/** Keeps its natural width up to this many columns before less important columns are dropped. */
+	/** A shortened column keeps up to this much of its natural width before less important columns are dropped. */
 	want?: number;
+	/** A shortened column is never wider than this. */
 	max?: number;
-	/** Takes the width left over once every column has its natural width. */
-	grow?: boolean;
+	/** How a value may be cut: a name in the middle, free text at the end; absent: never (the column is dropped whole). */
+	shorten?: 'middle' | 'end';
 	align?: 'left' | 'right';
 	value: (row: T) => string;
 	tone?: (row: T) => Tone | undefined;
@@ -26,17 +30,23 @@ export interface PlannedColumn<T> {
 	width: number;
 }
 
+export interface Table<T> {
+	plan: PlannedColumn<T>[];
+	/** The columns that did not fit, most important first. */
+	hidden: Column<T>[];
+}
+
 const GAP = 1;
 
-export function planColumns<T>(columns: Column<T>[], rows: readonly T[], width: number): PlannedColumn<T>[] {
+export function planTable<T>(columns: Column<T>[], rows: readonly T[], width: number): Table<T> {
 	const natural = new Map<Column<T>, number>();
 	for (const column of columns) {
 		let longest = column.title.length;
 		for (const row of rows) longest = Math.max(longest, sanitize(column.value(row)).length);
-		natural.set(column, Math.max(column.min, Math.min(longest, column.max ?? longest)));
+		natural.set(column, column.shorten ? Math.max(column.min, Math.min(longest, column.max ?? longest)) : longest);
 	}
-	// The width a column holds on to before others are dropped: its minimum, or up to `want` of its natural width.
-	const floor = (c: Column<T>) => Math.max(c.min, Math.min(natural.get(c)!, c.want ?? c.min));
+	// The width a column holds on to before others are dropped: a whole column all of it; a shortened one its minimum, or up to `want`.
+	const floor = (c: Column<T>) => (c.shorten ? Math.max(c.min, Math.min(natural.get(c)!, c.want ?? c.min)) : natural.get(c)!);
 	let kept = [...columns];
 	const needed = (list: Column<T>[]) => list.reduce((n, c) => n + floor(c), 0) + GAP * Math.max(0, list.length - 1);
 	while (kept.length > 1 && needed(kept) > width) {
@@ -45,33 +55,43 @@ export function planColumns<T>(columns: Column<T>[], rows: readonly T[], width: 
 	}
 	const widths = new Map<Column<T>, number>(kept.map((c) => [c, Math.min(floor(c), width)]));
 	let spare = width - needed(kept);
-	// Natural widths, most important column first.
+	// What is left goes to the shortened columns, most important first, up to their natural width; not to padding.
 	for (const column of [...kept].sort((a, b) => a.priority - b.priority)) {
 		const add = Math.max(0, Math.min(spare, natural.get(column)! - widths.get(column)!));
 		widths.set(column, widths.get(column)! + add);
 		spare -= add;
 	}
-	const grower = kept.find((c) => c.grow) ?? kept[kept.length - 1];
-	if (grower && spare > 0) widths.set(grower, widths.get(grower)! + spare);
-	if (kept.length === 1) widths.set(kept[0]!, Math.max(0, width));
-	return kept.map((column) => ({column, width: widths.get(column)!}));
+	if (kept.length === 1) widths.set(kept[0]!, Math.max(0, Math.min(width, natural.get(kept[0]!)!)));
+	const hidden = columns.filter((c) => !kept.includes(c)).sort((a, b) => a.priority - b.priority);
+	return {plan: kept.map((column) => ({column, width: widths.get(column)!})), hidden};
 }
 
-function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-	const cut = truncate(sanitize(text), width);
+export function planColumns<T>(columns: Column<T>[], rows: readonly T[], width: number): PlannedColumn<T>[] {
+	return planTable(columns, rows, width).plan;
+}
+
+/** `+3 columns: wider terminal or Enter`, for a list pane whose columns did not all fit; '' when they did. */
+export function hiddenNote(hidden: readonly unknown[]): string {
+	if (hidden.length === 0) return '';
+	return `+${hidden.length} column${hidden.length === 1 ? '' : 's'}: wider terminal or Enter`;
+}
+
+function cell(text: string, width: number, align: 'left' | 'right' = 'left', shorten?: 'middle' | 'end'): string {
+	const clean = sanitize(text);
+	const cut = shorten === 'middle' ? truncateMiddle(clean, width) : truncate(clean, width);
 	const pad = ' '.repeat(Math.max(0, width - cut.length));
 	return align === 'right' ? pad + cut : cut + pad;
 }
 
 export function headerLine<T>(plan: PlannedColumn<T>[]): Line {
-	return [seg(plan.map((p) => cell(p.column.title, p.width, p.column.align)).join(' '.repeat(GAP)), 'title')];
+	return [seg(plan.map((p) => cell(p.column.title, p.width, p.column.align, 'end')).join(' '.repeat(GAP)), 'title')];
 }
 
 export function rowLine<T>(plan: PlannedColumn<T>[], row: T): Line {
 	const line: Line = [];
 	plan.forEach((p, index) => {
 		if (index > 0) line.push(seg(' '.repeat(GAP)));
-		line.push(seg(cell(p.column.value(row), p.width, p.column.align), p.column.tone?.(row)));
+		line.push(seg(cell(p.column.value(row), p.width, p.column.align, p.column.shorten), p.column.tone?.(row)));
 	});
 	return line;
 }

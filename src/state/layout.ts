@@ -9,7 +9,7 @@ import type {PaneId} from './panes.js';
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 16;
 /** From this width on, parents, types and instances sit side by side above the detail pane. */
-export const WIDE_COLUMNS = 120;
+export const WIDE_COLUMNS = 160;
 
 export interface PaneBox {
 	id: PaneId;
@@ -72,7 +72,8 @@ export function computeLayout(viewport: Viewport, focus: PaneId, filterShown: bo
 	if (wide) {
 		const top = clamp(Math.round(bodyHeight * (focus === 'detail' ? 0.3 : 0.45)), MIN_PANE + 2, bodyHeight - MIN_PANE);
 		const parentsWidth = clamp(Math.round(columns * 0.2), 18, 32);
-		const instancesWidth = clamp(Math.round(columns * 0.36), 44, 72);
+		// Room for a whole uuid with the type, VM, display and migration beside it (issue 17).
+		const instancesWidth = clamp(Math.round(columns * 0.45), 68, 140);
 		return {
 			...base,
 			bands: [

@@ -9,7 +9,7 @@
 import type {HostModel, Instance, MdevType} from '../model/types.js';
 import {PANES, type PaneId, type Panel} from './panes.js';
 import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
-import {clampIndex, deriveView, FilterMatcher, visibleInstances, type ListPane, type ParentRow, type View} from './views.js';
+import {clampIndex, deriveView, FilterMatcher, nextSort, SCAN_ORDER, visibleInstances, visibleTypes, type ListPane, type ParentRow, type Sort, type View} from './views.js';
 import {instanceKey} from '../model/instances.js';
 
 export interface TuiState {
@@ -22,6 +22,8 @@ export interface TuiState {
 	/** First visible row of each pane (detail: first visible line). */
 	scroll: Record<PaneId, number>;
 	filter: {text: string; editing: boolean};
+	/** The instances list's order (`o`, `O`). */
+	sort: Sort;
 	help: {open: boolean; scroll: number};
 	/** The doctor or advice view over the panes (like help), with its scroll (`left`: sideways); null when closed. */
 	panel: {kind: Panel; scroll: number; left: number} | null;
@@ -39,6 +41,8 @@ export type TuiAction =
 	| {type: 'filter-erase'}
 	| {type: 'filter-keep'}
 	| {type: 'filter-clear'}
+	/** `o`: the next sort key; `O`: the other direction. */
+	| {type: 'sort'; change: 'next' | 'reverse'}
 	| {type: 'help'; open?: boolean}
 	/** Opens the doctor or advice view, or closes it when it is open (or `open` says so). */
 	| {type: 'panel'; kind: Panel; open?: boolean}
@@ -75,6 +79,7 @@ export function initialState(model: HostModel, viewport: Viewport): TuiState {
 		selected: {parents: 0, types: 0, instances: 0},
 		scroll: {parents: 0, types: 0, instances: 0, detail: 0},
 		filter: {text: '', editing: false},
+		sort: SCAN_ORDER,
 		help: {open: false, scroll: 0},
 		panel: null,
 		statusLines: 0,
@@ -85,8 +90,8 @@ export function layoutOf(state: TuiState): Layout {
 	return computeLayout(state.viewport, state.focus, state.filter.editing || state.filter.text !== '', state.statusLines);
 }
 
-export function viewOf(state: TuiState): View {
-	return deriveView(state.model, state.filter.text, state.selected, state.focus === 'detail' ? 'detail' : state.focus);
+export function viewOf(state: TuiState, selected: TuiState['selected'] = state.selected): View {
+	return deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus, state.sort);
 }
 
 export type Subject =
@@ -111,7 +116,47 @@ export function detailSubject(state: TuiState, view: View = viewOf(state)): Subj
 export function shownInstances(state: TuiState, view: View = viewOf(state)): Instance[] {
 	if (state.focus !== 'parents') return view.instances;
 	const f = new FilterMatcher(state.filter.text);
-	return view.parents.flatMap((row) => visibleInstances(row, null, f));
+	return view.parents.flatMap((row) => visibleInstances(row, null, f, state.sort));
+}
+
+/** Where `n`/`N` went: the state with the instance selected, which of the instances found it is, of how many; wrapped past an end. */
+export interface SearchStep {
+	state: TuiState;
+	at: number;
+	total: number;
+	wrapped: boolean;
+}
+
+/**
+ * `n` (dir 1) and `N` (-1), as in less and vim: the next or previous instance the filter's text
+ * finds itself (not one listed because its parent or type matches), in screen order across every
+ * parent listed, from the selection on, wrapping at the ends; null when none does.
+ */
+export function searchStep(state: TuiState, dir: 1 | -1): SearchStep | null {
+	const f = new FilterMatcher(state.filter.text);
+	if (!f.active) return null;
+	const view = viewOf(state);
+	const hits = view.parents.flatMap((row, p) => visibleInstances(row, null, f, state.sort).filter((i) => f.instanceSelf(i)).map((instance) => ({p, row, instance})));
+	if (hits.length === 0) return null;
+	const subject = detailSubject(state, view);
+	const here = subject.kind === 'instance' ? hits.findIndex((h) => h.p === state.selected.parents && instanceKey(h.instance) === instanceKey(subject.instance)) : -1;
+	let next: number;
+	if (here >= 0) next = here + dir;
+	else if (dir > 0) {
+		// From a parent or a type: its own instances first.
+		next = hits.findIndex((h) => h.p >= state.selected.parents);
+		if (next < 0) next = hits.length;
+	} else next = hits.filter((h) => h.p < state.selected.parents).length - 1;
+	const wrapped = next < 0 || next >= hits.length;
+	next = (next + hits.length) % hits.length;
+	const {p, row, instance} = hits[next]!;
+	// The instance in its type's list (the instances pane, focused), or, for one of no listed type, in its parent's.
+	const typeIndex = visibleTypes(row, f).findIndex((t) => t.id === instance.mdevType);
+	const focus: ListPane = typeIndex >= 0 ? 'instances' : 'parents';
+	const placed = {...state, focus, lastList: focus, selected: {parents: p, types: Math.max(0, typeIndex), instances: 0}};
+	const index = viewOf(placed).instances.findIndex((i) => instanceKey(i) === instanceKey(instance));
+	const moved = normalize({...placed, selected: {...placed.selected, instances: Math.max(0, index)}, scroll: {...state.scroll, detail: 0}});
+	return {state: moved, at: next + 1, total: hits.length, wrapped};
 }
 
 function subjectKey(subject: Subject): string {
@@ -145,14 +190,14 @@ function selectionKeys(state: TuiState): SelectionKeys {
 /** Point the selections at the same items as before (by identity) in the lists of `state`, else clamp. */
 function reselect(state: TuiState, keys: SelectionKeys): TuiState {
 	const selected = {...state.selected};
-	let view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
+	let view = viewOf(state, selected);
 	const p = view.parents.findIndex((row) => row.key === keys.parent);
 	selected.parents = p >= 0 ? p : clampIndex(selected.parents, view.parents.length);
-	view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
+	view = viewOf(state, selected);
 	const sameParent = view.parent?.key === keys.parent;
 	const t = sameParent ? view.types.findIndex((type) => type.id === keys.type) : -1;
 	selected.types = t >= 0 ? t : sameParent ? clampIndex(selected.types, view.types.length) : 0;
-	view = deriveView(state.model, state.filter.text, selected, state.focus === 'detail' ? 'detail' : state.focus);
+	view = viewOf(state, selected);
 	const i = view.instances.findIndex((instance) => instanceKey(instance) === keys.instance);
 	selected.instances = i >= 0 ? i : sameParent ? clampIndex(selected.instances, view.instances.length) : 0;
 	return {...state, selected};
@@ -290,6 +335,8 @@ function navigate(state: TuiState, action: TuiAction): TuiState {
 			return normalize({...state, filter: {...state.filter, editing: false}});
 		case 'filter-clear':
 			return keepSelection(state, (s) => ({...s, filter: {text: '', editing: false}}));
+		case 'sort':
+			return keepSelection(state, (s) => ({...s, sort: action.change === 'next' ? nextSort(s.sort) : {...s.sort, reverse: !s.sort.reverse}}));
 		case 'help': {
 			const open = action.open ?? !state.help.open;
 			return {...state, help: {open, scroll: 0}};

@@ -1,6 +1,7 @@
 // What the lists show, derived from the model and the filter. Pure functions, no React or Ink.
 
 import type {HostModel, Instance, MdevType, Parent} from '../model/types.js';
+import {displayKind} from '../model/probe.js';
 
 /**
  * A row of the parents pane. Usually a Parent from `sys/class/mdev_bus/`; an instance (active or only
@@ -53,7 +54,13 @@ function instancesOfType(row: ParentRow, type: MdevType): Instance[] {
 	return row.instances.filter((i) => i.mdevType === type.id);
 }
 
-/** Case-insensitive substring matching over ids, names and uuids. */
+/**
+ * What `/` finds (issue 17: what admins search for): a case-insensitive substring of a parent's
+ * name (its PCI address), driver or PCI names, a type's id, name or device_api, an instance's uuid or
+ * the name of the VM holding it (QEMU's -name, libvirt's domain); and, whole, an instance's IOMMU
+ * group (`118`, `/dev/vfio/118`) or the pid of a process holding it (a substring of a number would
+ * match half the host).
+ */
 export class FilterMatcher {
 	private readonly needle: string;
 	constructor(text: string) {
@@ -69,16 +76,88 @@ export class FilterMatcher {
 	private has(value: string | null | undefined): boolean {
 		return value != null && value.toLowerCase().includes(this.needle);
 	}
+	private whole(value: number | null | undefined): boolean {
+		return value != null && (this.needle === String(value) || this.needle === `/dev/vfio/${value}`);
+	}
 	parentSelf(row: ParentRow): boolean {
 		const p = row.parent;
 		return this.has(row.name) || this.has(p?.driver) || this.has(p?.pci?.vendorName) || this.has(p?.pci?.deviceName);
 	}
 	typeSelf(type: MdevType): boolean {
-		return this.has(type.id) || this.has(type.name);
+		return this.has(type.id) || this.has(type.name) || this.has(type.deviceApi);
 	}
 	instanceSelf(instance: Instance): boolean {
-		return this.has(instance.uuid);
+		if (this.has(instance.uuid) || this.whole(instance.iommuGroup)) return true;
+		return (instance.owners ?? []).some((o) => this.has(o.vmName) || this.has(o.libvirtDomain) || this.whole(o.pid));
 	}
+}
+
+/**
+ * Where `needle` (case-insensitive) occurs in `text`, as [start, end) spans, for marking the matched
+ * part of a cell; none for an empty needle.
+ */
+export function matchSpans(text: string, needle: string): Array<[number, number]> {
+	const want = needle.trim().toLowerCase();
+	if (want === '') return [];
+	const lower = text.toLowerCase();
+	const spans: Array<[number, number]> = [];
+	for (let at = lower.indexOf(want); at >= 0; at = lower.indexOf(want, at + want.length)) spans.push([at, at + want.length]);
+	return spans;
+}
+
+/** The instances list's orders (`o` cycles them, `O` reverses): null is the scan's order. */
+export const SORT_KEYS = ['uuid', 'type', 'vm', 'group', 'state', 'display'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export interface Sort {
+	by: SortKey | null;
+	reverse: boolean;
+}
+export const SCAN_ORDER: Sort = {by: null, reverse: false};
+/** How the pane title says the order: `by VM`, `by group, reversed`. */
+export const SORT_WORDS: Record<SortKey, string> = {uuid: 'uuid', type: 'type', vm: 'VM', group: 'group', state: 'state', display: 'display'};
+
+/** The next order `o` gives: the scan's, then each key in SORT_KEYS, then the scan's again. */
+export function nextSort(sort: Sort): Sort {
+	const at = sort.by === null ? -1 : SORT_KEYS.indexOf(sort.by);
+	return {by: SORT_KEYS[at + 1] ?? null, reverse: sort.reverse};
+}
+
+/** A value to sort by, and whether it is missing (missing values go last, whichever the direction). */
+function sortValue(instance: Instance, by: SortKey, types: readonly MdevType[]): string | number | null {
+	switch (by) {
+		case 'uuid':
+			return instance.uuid;
+		case 'type': {
+			const type = types.find((t) => t.id === instance.mdevType);
+			return type?.name ?? instance.mdevType;
+		}
+		case 'vm': {
+			const owners = instance.owners;
+			if (!owners || owners.length === 0) return null;
+			return owners.map((o) => o.vmName ?? o.libvirtDomain ?? `${o.comm ?? ''} ${o.pid}`).join(', ');
+		}
+		case 'group':
+			return instance.iommuGroup;
+		case 'state':
+			return instance.active ? 0 : 1;
+		case 'display':
+			return instance.probe ? displayKind(instance.probe.display) : null;
+	}
+}
+
+const byText = new Intl.Collator('en', {numeric: true});
+
+/** `instances` in the order `sort` asks for (stable: equal values keep the scan's order). */
+export function sortInstances(instances: readonly Instance[], sort: Sort, types: readonly MdevType[]): Instance[] {
+	const by = sort.by;
+	if (by === null) return sort.reverse ? [...instances].reverse() : [...instances];
+	const keyed = instances.map((instance, index) => ({instance, index, value: sortValue(instance, by, types)}));
+	keyed.sort((a, b) => {
+		if (a.value === null || b.value === null) return a.value === b.value ? a.index - b.index : a.value === null ? 1 : -1;
+		const order = typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : byText.compare(String(a.value), String(b.value));
+		return (sort.reverse ? -order : order) || a.index - b.index;
+	});
+	return keyed.map((k) => k.instance);
 }
 
 export function visibleParents(model: HostModel, f: FilterMatcher): ParentRow[] {
@@ -103,13 +182,14 @@ export function visibleTypes(row: ParentRow | null, f: FilterMatcher): MdevType[
 	return types.filter((t) => f.typeSelf(t) || instancesOfType(row, t).some((i) => f.instanceSelf(i)));
 }
 
-export function visibleInstances(row: ParentRow | null, type: MdevType | null, f: FilterMatcher): Instance[] {
+export function visibleInstances(row: ParentRow | null, type: MdevType | null, f: FilterMatcher, sort: Sort = SCAN_ORDER): Instance[] {
 	if (!row) return [];
-	const base = type ? instancesOfType(row, type) : row.instances;
-	if (!f.active || f.parentSelf(row) || (type && f.typeSelf(type))) return base;
 	const types = row.parent?.types ?? [];
+	const shown = (list: Instance[]) => (sort.by === null && !sort.reverse ? list : sortInstances(list, sort, types));
+	const base = type ? instancesOfType(row, type) : row.instances;
+	if (!f.active || f.parentSelf(row) || (type && f.typeSelf(type))) return shown(base);
 	const matchingTypes = new Set(types.filter((t) => f.typeSelf(t)).map((t) => t.id));
-	return base.filter((i) => f.instanceSelf(i) || (i.mdevType !== null && matchingTypes.has(i.mdevType)));
+	return shown(base.filter((i) => f.instanceSelf(i) || (i.mdevType !== null && matchingTypes.has(i.mdevType))));
 }
 
 export type ListPane = 'parents' | 'types' | 'instances';
@@ -136,6 +216,7 @@ export function deriveView(
 	filterText: string,
 	selected: Record<ListPane, number>,
 	focus: ListPane | 'detail',
+	sort: Sort = SCAN_ORDER,
 ): View {
 	const f = new FilterMatcher(filterText);
 	const parents = visibleParents(model, f);
@@ -144,7 +225,7 @@ export function deriveView(
 	const typeSelected = types[clampIndex(selected.types, types.length)] ?? null;
 	const instanceScope = focus === 'parents' || typeSelected === null ? 'parent' : 'type';
 	const type = instanceScope === 'type' ? typeSelected : null;
-	const instances = visibleInstances(parent, type, f);
+	const instances = visibleInstances(parent, type, f, sort);
 	const instance = instances[clampIndex(selected.instances, instances.length)] ?? null;
 	return {parents, parent, types, type: typeSelected, instanceScope, instances, instance};
 }
