@@ -319,7 +319,8 @@ function tui(why, bins) {
 	const quit = [{do: 'send', keys: 'q'}, {do: 'exit', timeout: 30}];
 	// Keys on huge: moving in the parents pane (256 rows) and the types pane (20 rows, after Tab),
 	// back (Shift-Tab), opening the filter, typing three characters of a uuid (each one filters all
-	// 8,192 instances again), keeping it, moving in the filtered parents, and a rescan (r) of the
+	// 8,192 instances again), keeping it, moving in the filtered parents, going to the instances found
+	// (n, N), ordering the instances list (o, O), and a rescan (r) of the
 	// unchanged tree. Every key changes the screen, so every key gets a frame.
 	const fragment = firstUuid(huge).slice(0, 3);
 	const key = (label, keys, times, extra = {}) => ({do: 'key', label, keys, times, ...extra});
@@ -335,6 +336,13 @@ function tui(why, bins) {
 		key('Enter (keep filter)', '\r', 1),
 		key('j (filtered)', 'j', Math.min(n, 5)),
 		key('k (filtered)', 'k', Math.min(n, 5)),
+		// Issue 17: n/N go from one instance found to the next across parents (the status line says
+		// which of how many); o orders the instances list by the next column, O reverses it (the
+		// pane's title says the order).
+		key('n (next instance found)', 'n', Math.min(n, 5)),
+		key('N (previous instance found)', 'N', Math.min(n, 5)),
+		key('o (order by the next column)', 'o', 6),
+		key('O (reverse the order)', 'O', 2),
 	];
 	const hugePlan = {
 		cols: 160,

@@ -214,6 +214,9 @@ function nvidiaGrid() {
 	// the middle, the detail has it whole); c2f6… is free.
 	t.attr('proc/1/comm', 'systemd');
 	t.file('proc/1/cmdline', '/sbin/init\0');
+	// The vGPU manager that runs wherever an NVIDIA vGPU VM does (the doctor looks for it).
+	t.attr('proc/2121/comm', 'nvidia-vgpu-mgr');
+	t.file('proc/2121/cmdline', '/usr/bin/nvidia-vgpu-mgr\0');
 	t.attr('proc/4242/comm', 'qemu-system-x86');
 	t.file(
 		'proc/4242/cmdline',

@@ -62,10 +62,23 @@ function tmux(socket, ...args) {
 
 /** The screen once it has settled: the same capture STABLE polls in a row, 50 ms apart. */
 const STABLE = 6;
-/** An instance's row (a uuid or a VF's address first) with a cell still `..`. */
-const LOOKING = /^\|[> ][ !](?:[0-9a-f]{8}-|[0-9a-f]{4}:).* \.\. /m;
-async function settled(socket, what, first) {
-	const end = Date.now() + 60_000;
+/**
+ * A list row whose first cell is an id (a uuid, a VF's address, 8 characters or more), with a cell
+ * still `..` after it, in any pane of the line (side by side from 160 columns on).
+ */
+const LOOKING = /\|[> ][ !]\S{8,} [^\n]* \.\. /;
+/**
+ * A key's screen may be slow to come on a loaded machine: a still screen is taken for the key's only
+ * once it differs from the step before (`before`), or once it has not changed for GRACE_MS (a key
+ * that changes nothing, `j` on the last row). Checking against a kept capture (`expected`), the
+ * screen that equals it is taken at once: the wait is for that frame itself, and the grace only
+ * ends the wait for one that does not come.
+ */
+const GRACE_MS = 15_000;
+async function settled(socket, what, first, {before = null, expected, normal = (s) => s} = {}) {
+	// Only turns a hang into a failure that shows the screen; a loaded machine settles later.
+	const start = Date.now();
+	const end = start + 180_000;
 	let last = null;
 	let same = 0;
 	for (;;) {
@@ -74,29 +87,56 @@ async function settled(socket, what, first) {
 		// while it looks; the help's legend has a `..` of its own), and the footer is drawn (every
 		// screen ends in `q quit`).
 		const ready = !LOOKING.test(now) && (!first || now.includes('q quit'));
+		if (ready && expected !== undefined && normal(now).replace(/\n+$/, '') === expected) return now;
 		same = now === last && ready ? same + 1 : 0;
-		if (same >= STABLE) return now;
+		const moved = before === null || now !== before || Date.now() - start > GRACE_MS;
+		if (same >= STABLE && moved && (expected === undefined || Date.now() - start > GRACE_MS)) return now;
 		if (Date.now() > end) throw new Error(`the screen did not settle after ${what}:\n${now}`);
 		last = now;
 		await sleep(50);
 	}
 }
 
-/** The captures of one tree at one size: "=== <label>" then the screen, for each step. */
-export async function capture(tree, [cols, rows]) {
+/**
+ * The header's time of day of the scan (`scanned 14:02:33`) as HH:MM:SS, so captures repeat. Its
+ * `, N min ago` shows from a minute on: a capture's steps take seconds.
+ */
+export function sameClock(screen) {
+	const [header, ...rest] = screen.split('\n');
+	return [header.replace(/\b\d\d:\d\d:\d\d\b/g, 'HH:MM:SS'), ...rest].join('\n');
+}
+
+/** A capture's screens by step, in order (what capture() wrote: "=== <label>" then the screen). */
+function stepsOf(text) {
+	return text
+		.split(/^=== .*\n/m)
+		.slice(1)
+		.map((screen) => screen.replace(/\n+$/, ''));
+}
+
+/**
+ * The captures of one tree at one size: "=== <label>" then the screen, for each step. `expected`:
+ * a kept capture to check against (each step's screen is waited for as kept).
+ */
+export async function capture(tree, [cols, rows], root = path.join(project, trees, tree), expected) {
+	const want = expected === undefined ? [] : stepsOf(expected);
 	const socket = `mdevscope-screens-${process.pid}-${tree}-${cols}`;
 	const cli = path.join(project, 'dist', 'cli.js');
 	const env = ['env', '-i', `PATH=${process.env.PATH}`, 'HOME=/nonexistent', 'LANG=C.UTF-8', 'TZ=UTC', 'TERM=tmux-256color'];
 	// The screens show the root's absolute path, so the tree is run from a copy whose path is the same
 	// wherever the checkout is, once its random part is written as PLACEHOLDER.
 	const place = mkdtempSync(PLACE_PREFIX);
-	cpSync(path.join(project, trees, tree), path.join(place, trees, tree), {recursive: true, verbatimSymlinks: true});
+	cpSync(root, path.join(place, trees, tree), {recursive: true, verbatimSymlinks: true});
 	const out = [];
 	try {
 		tmux(socket, 'new-session', '-d', '-s', 's', '-x', String(cols), '-y', String(rows), '-c', place, ...env, 'sh', '-c', `${process.execPath} ${cli} --root ${path.join(trees, tree)}; echo "exit=$?"; sleep 600`);
-		for (const [label, key] of STEPS) {
+		const normal = (raw) => sameClock(raw.replaceAll(place, PLACEHOLDER));
+		let before = null;
+		for (const [index, [label, key]] of STEPS.entries()) {
 			if (key !== null) tmux(socket, 'send-keys', '-t', 's', key);
-			const screen = (await settled(socket, label, key === null)).replaceAll(place, PLACEHOLDER);
+			const raw = await settled(socket, label, key === null, {before, expected: want[index], normal});
+			before = raw;
+			const screen = normal(raw);
 			// A path cut short (`~`) inside the random part would make the capture differ run to run.
 			if (screen.includes(PLACE_PREFIX) || screen.includes(place.slice(-6))) throw new Error(`${tree} ${cols}x${rows} after ${label}: the copy's path is cut short on screen, so the capture would not repeat:\n${screen}`);
 			out.push(`=== ${label}\n${screen.replace(/\n+$/, '')}\n`);
@@ -119,14 +159,15 @@ export const screenFile = (tree, [cols, rows]) => `${tree}-${cols}x${rows}.txt`;
  * Every tree in `names` at every size, a few terminals at once (each mostly waits on its screen):
  * file name -> capture, in the order of the trees and sizes.
  */
-export async function captureAll(names, jobs = Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3)) {
+export async function captureAll(names, jobs = Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3), keptDir) {
 	const todo = names.flatMap((tree) => SIZES.map((size) => ({tree, size, file: screenFile(tree, size)})));
 	const got = new Map();
 	let next = 0;
 	const worker = async () => {
 		while (next < todo.length) {
 			const job = todo[next++];
-			got.set(job.file, await capture(job.tree, job.size));
+			const kept = keptDir && existsSync(path.join(keptDir, job.file)) ? readFileSync(path.join(keptDir, job.file), 'utf8') : undefined;
+			got.set(job.file, await capture(job.tree, job.size, undefined, kept));
 		}
 	};
 	await Promise.all(Array.from({length: jobs}, worker));
@@ -157,7 +198,7 @@ async function main() {
 		process.exit(64);
 	}
 	const only = args.flatMap((a, i) => (a === '--tree' ? [args[i + 1]] : []));
-	const captures = await captureAll(only.length ? only : treeNames());
+	const captures = await captureAll(only.length ? only : treeNames(), undefined, checkDir);
 	if (outDir) {
 		mkdirSync(outDir, {recursive: true});
 		for (const [file, got] of captures) {

@@ -51,7 +51,12 @@ export type Action =
 	| 'redraw'
 	| 'quit'
 	| 'confirmYes'
-	| 'confirmNo';
+	| 'confirmNo'
+	| 'searchNext'
+	| 'searchPrev'
+	| 'sortNext'
+	| 'sortReverse'
+	| 'copy';
 
 export type SpecialKey =
 	| 'up'
@@ -150,7 +155,12 @@ export const BINDINGS: readonly Binding[] = [
 	bind('doctor', [char('d')], ['lists', 'empty', 'doctor'], {label: 'doctor'}, 'the host doctor: every check with its verdict, what was seen and the fix (d or Esc closes it)', {message: {type: 'doctor'}}),
 	bind('advice', [char('x')], ['instances', 'detail', 'advice'], {label: 'advice'}, 'advice for the selected instance from its probe: libvirt domain XML and QEMU arguments (x or Esc closes it)', {message: {type: 'advice'}, disabledReason: adviceDisabled}),
 	bind('borrow', [char('B')], ['instances', 'detail'], {label: 'borrow'}, "borrow: probe a held device through its VM's fd (read-only; asks first, naming the VM)", {message: {type: 'borrow'}, disabledReason: borrowDisabled}),
-	bind('filter', [char('/')], ['lists', 'compare'], {label: 'filter'}, 'filter the lists by a substring of parent names, type ids and names, instance uuids', {compareHelp: "filter the instances by a substring of the uuid, SOURCE's parent, type id or name, DEST's parent or the verdict"}),
+	bind('filter', [char('/')], ['lists', 'compare'], {label: 'filter'}, 'filter the lists: parents, type ids, names and APIs, uuids, VM names, a whole IOMMU group or pid (n/N: the next instance found)', {compareHelp: "filter the instances by a substring of the uuid, SOURCE's parent, type id or name, DEST's parent or the verdict"}),
+	bind('searchNext', [char('n')], ['lists'], null, "the next instance the filter finds (uuid, VM, group, pid), across every parent, as less and vim's n do", {message: {type: 'search', dir: 1}}),
+	bind('searchPrev', [char('N')], ['lists'], null, "the previous instance the filter finds", {message: {type: 'search', dir: -1}}),
+	bind('sortNext', [char('o')], ['lists'], null, "order the instances list by uuid, type, VM, group, state, display, then as scanned (the title says the order)", {message: {type: 'sort', change: 'next'}}),
+	bind('sortReverse', [char('O')], ['lists'], null, 'reverse the order of the instances list', {message: {type: 'sort', change: 'reverse'}}),
+	bind('copy', [char('y')], ['lists', 'advice'], null, "copy the selection's uuid (type id, parent; advice view: the libvirt XML) to your terminal's clipboard with OSC 52, over SSH too", {message: {type: 'copy'}}),
 	bind('refresh', [char('r')], ['lists', 'empty', 'doctor'], {label: 'refresh'}, 'read the host again (only what changed), and who holds each instance (probe results are kept for the same devices); in the doctor view, check again', {message: {type: 'refresh'}}),
 	bind('sample', [char('s')], ['sample'], {label: 'sample host'}, "open the sample host: recorded on Debian 6.12 with the kernel's mdev sample drivers, with its probe answers", {message: {type: 'sample'}, disabledReason: sampleDisabled}),
 	bind('back', [special('escape')], VIEWS, null, 'close this help or the doctor or advice view; clear the filter', {compareHelp: 'close this help; clear the filter'}),

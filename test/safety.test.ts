@@ -483,6 +483,8 @@ const ALLOWED: Record<string, string> = {
 	'src/probe/child.ts fs.writeSync': "the probe child's JSON lines to its own stdout (fd 1), the pipe the runner reads",
 	'src/probe/borrow.ts libc.syscall':
 		'pidfd_open + pidfd_getfd (Linux 5.6): a duplicate of a running VM\'s VFIO device fd, only for --probe-held / B, asked read-only questions and closed at once; the VM keeps its own fd',
+	'src/components/hooks/clipboard.ts child_process.spawnSync':
+		"`tmux show-options -gv set-clipboard`, only when y is pressed under tmux: reads tmux's option to say whether tmux takes the OSC 52; changes nothing",
 	'src/probe/runner.ts child_process.spawn': 'starts the probe child (src/probe/child.ts, or dist/probe-child.js); nothing else is ever run',
 	'src/features/export.ts fs.mkdirSync': '`mdevscope features export DIR` (issue 11): makes the directory the user named',
 	'src/features/export.ts fs.writeFileSync': '`mdevscope features export DIR`: writes its files there (to a temporary name first)',

@@ -7,10 +7,11 @@ import test from 'ava';
 import type {HostModel, InstanceOwners} from '../src/model/types.js';
 import {instanceKey} from '../src/model/instances.js';
 import {scanHost} from '../src/sysfs/scan.js';
-import {footerStatus, initialStore, startupEffects, update, type Effect, type Msg, type StoreState} from '../src/state/store.js';
+import {footerStatus, initialStore, startupEffects, type Effect, type Msg, type StoreState} from '../src/state/store.js';
 import {activeContexts, BINDINGS, footerHints, resolveKey} from '../src/keymap.js';
 import {detailSubject} from '../src/state/reducer.js';
 import {recordedAnswer} from './helpers/recorded.js';
+import {send} from './helpers/store.js';
 
 const TREE = fileURLToPath(new URL('fixtures/trees/debian-6.12', import.meta.url));
 const MTTY = '11111111-1111-1111-1111-111111111111';
@@ -18,16 +19,6 @@ const MDPY = '22222222-2222-2222-2222-222222222222';
 const MBOCHS = '33333333-3333-3333-3333-333333333333';
 const VIEWPORT = {columns: 120, rows: 40};
 
-/** Sends each message in turn; the effects asked for on the way, in order. */
-function send(state: StoreState, ...msgs: Msg[]): {state: StoreState; effects: Effect[]} {
-	const effects: Effect[] = [];
-	for (const msg of msgs) {
-		const [next, asked] = update(state, msg);
-		state = next;
-		effects.push(...asked);
-	}
-	return {state, effects};
-}
 
 /** A key as the screen sends it: the binding's message for the keys it resolves to here, or its disabled reason. */
 function key(state: StoreState, input: string): Msg {

@@ -182,6 +182,33 @@ test('Ctrl-L draws the whole screen again over output that is not the TUI\'s (a 
 	await gone(pid);
 });
 
+test('y copies the selected uuid with OSC 52: the bytes on the pty, and tmux with set-clipboard on takes it into its buffer', async (t) => {
+	t.timeout(120_000);
+	const session = 'copy';
+	const MDPY = '22222222-2222-2222-2222-222222222222';
+	const pid = await startTui(t, session);
+	// What the TUI writes to its terminal, byte for byte, as tmux reads it from the pty.
+	const bytes = path.join(work, 'copy.bytes');
+	writeFileSync(bytes, '');
+	tmux('pipe-pane', '-t', session, `cat >> ${bytes}`);
+	tmux('set-option', '-g', 'set-clipboard', 'on');
+	// mdpy's instance: the second parent, then its instances pane.
+	tmux('send-keys', '-t', session, 'j', 'Tab', 'Tab');
+	await waitFor('the mdpy instance selected', () => new RegExp(`^\\|> ${MDPY} `, 'm').test(screen(session)));
+	tmux('send-keys', '-t', session, 'y');
+	await waitFor('the status line', () => screen(session).includes(`copied ${MDPY} (OSC 52: tmux, set-clipboard on)`));
+	const osc = `\x1b]52;c;${Buffer.from(MDPY).toString('base64')}\x07`;
+	await waitFor('the OSC 52 bytes', () => readFileSync(bytes, 'latin1').includes(osc));
+	t.is(tmux('show-buffer').toString(), MDPY, "tmux's newest buffer is the uuid");
+	// tmux's default ignores OSC 52 from programs: the status line says so, and how to change it.
+	tmux('set-option', '-g', 'set-clipboard', 'external');
+	tmux('send-keys', '-t', session, 'y');
+	await waitFor('the warning', () => screen(session).replace(/\s+/g, ' ').includes('tmux has set-clipboard external'));
+	t.regex(screen(session).replace(/\s+/g, ' '), /sent 2222\S* as OSC 52, but tmux has set-clipboard external: it ignores OSC 52 from programs \(set -g set-clipboard on\)/);
+	process.kill(pid, 'SIGTERM');
+	await gone(pid);
+});
+
 test('Esc and the next key sent in one go (a paste, a slow link) are Esc, then that key; an arrow is still an arrow', async (t) => {
 	t.timeout(120_000);
 	const session = 'escape';

@@ -55,7 +55,7 @@ export function App(props: AppProps) {
 	// One object while the colour choice stands: a new one each render would re-render every line.
 	const theme = useMemo(() => ({color}), [color]);
 
-	const view = useMemo(() => viewOf(state), [state.model, state.filter.text, state.selected, state.focus]);
+	const view = useMemo(() => viewOf(state), [state.model, state.filter.text, state.selected, state.focus, state.sort]);
 	const layout = useMemo(() => layoutOf(state), [state.viewport, state.focus, state.filter, state.statusLines]);
 	const empty = isEmptyHost(state.model);
 	const subject = useMemo(() => detailSubject(state, view), [state.lastList, view]);
@@ -130,7 +130,7 @@ export function App(props: AppProps) {
 	} else {
 		const pane = (box: PaneBox) => {
 			const focused = state.focus === box.id;
-			const common = {focused, width: box.width, height: box.height, capacity: paneCapacity(layout, box.id)};
+			const common = {focused, width: box.width, height: box.height, capacity: paneCapacity(layout, box.id), mark: state.filter.text};
 			switch (box.id) {
 				case 'parents':
 					return (
@@ -166,6 +166,7 @@ export function App(props: AppProps) {
 							scroll={state.scroll.instances}
 							model={state.model}
 							running={running}
+							sort={state.sort}
 						/>
 					);
 				case 'detail':

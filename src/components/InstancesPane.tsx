@@ -2,7 +2,7 @@ import React from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from '../present/table.js';
 import type {HostModel, Instance, MdevType} from '../model/types.js';
-import type {ParentRow} from '../state/views.js';
+import {SORT_WORDS, type ParentRow, type Sort} from '../state/views.js';
 import {migrationCell, probeCell} from '../present/probe-text.js';
 import {vmCell} from '../owners/text.js';
 import {instanceOwners} from '../model/instances.js';
@@ -16,6 +16,8 @@ export interface InstancesPaneProps extends ListWindow {
 	model: Pick<HostModel, 'source'>;
 	/** Uuids being probed now. */
 	running: ReadonlySet<string>;
+	/** The list's order, said in the title unless it is the scan's. */
+	sort?: Sort;
 }
 
 /**
@@ -55,9 +57,16 @@ function columnsFor(
 	return showType ? columns : columns.filter((c) => c.key !== 'type');
 }
 
-export function InstancesPane({parent, type, instances, model, running, ...window}: InstancesPaneProps) {
+/** ` by VM`, ` by group, reversed`, ` reversed`; '' in the scan's order. */
+export function sortLabel(sort: Sort | undefined): string {
+	if (!sort) return '';
+	const by = sort.by === null ? '' : ` by ${SORT_WORDS[sort.by]}`;
+	return by + (sort.reverse ? (by ? ', reversed' : ' reversed') : '');
+}
+
+export function InstancesPane({parent, type, instances, model, running, sort, ...window}: InstancesPaneProps) {
 	const of = type ? type.id : parent ? `${parent.name}, all types` : '';
-	const title = `Instances${of ? ' of ' + of : ''} ${windowLabel(window.scroll, window.capacity, instances.length)}`;
+	const title = `Instances${of ? ' of ' + of : ''} ${windowLabel(window.scroll, window.capacity, instances.length)}${sortLabel(sort)}`;
 	return (
 		<ListPane
 			{...window}

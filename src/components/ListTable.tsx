@@ -16,6 +16,8 @@ export interface ListWindow {
 	focused: boolean;
 	width: number;
 	height: number;
+	/** The filter's text: where it occurs in a cell, that part is marked. */
+	mark?: string;
 }
 
 export interface ListPaneProps<T> extends ListWindow {
@@ -30,7 +32,7 @@ export interface ListPaneProps<T> extends ListWindow {
 const MARKS = 2;
 
 export function ListPane<T>(props: ListPaneProps<T>) {
-	const {title, columns, rows, selected, scroll, capacity, focused, width, height, hasErrors, emptyText} = props;
+	const {title, columns, rows, selected, scroll, capacity, focused, width, height, hasErrors, emptyText, mark} = props;
 	const inner = width - 2;
 	const {plan, hidden} = planTable(columns, rows, Math.max(1, inner - MARKS));
 	// The columns that did not fit are counted in the bottom border: Enter shows them all in the detail.
@@ -48,7 +50,7 @@ export function ListPane<T>(props: ListPaneProps<T>) {
 				const line: Line = [
 					seg(isSelected ? '>' : ' '),
 					seg(errors ? '!' : ' ', errors ? 'error' : undefined),
-					...rowLine(plan, row),
+					...rowLine(plan, row, mark),
 				];
 				return (
 					<LineView

@@ -36,6 +36,7 @@ const STYLES: Record<Tone, TextProps> = {
 	dim: {dimColor: true},
 	key: {color: 'cyan'},
 	source: {inverse: true},
+	match: {underline: true, bold: true},
 };
 
 export function toneProps(theme: Theme, tone: Tone | undefined): TextProps {

@@ -236,6 +236,8 @@ function instanceLines(row: ParentRow, instance: Instance, all: readonly Instanc
 			width,
 		),
 	);
+	// The type's device_api: the list's api column, which is the first to go when room is short.
+	if (type) lines.push(...field('device API', type.deviceApi ?? 'n/a (no device_api)', width));
 	lines.push(
 		...field(
 			'IOMMU group',

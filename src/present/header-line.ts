@@ -32,8 +32,26 @@ function origin(model: HostModel): string {
 	return source.recordedAt ? `${what} (${source.recordedAt})` : what;
 }
 
-export function headerLine(model: HostModel, width: number): Line {
+/**
+ * When what is shown was read (issue 17: stale data must not pass for live): `scanned 14:02:33`, the
+ * time of day of the scan, and from a minute on how long ago (`scanned 14:02:33, 5 min ago`); [] for
+ * a recording, whose origin says when it was recorded.
+ */
+export function scanAge(model: HostModel, now?: number): {long: string; short: string} | null {
+	if (model.source.kind === 'snapshot') return null;
+	const at = Date.parse(model.scannedAt);
+	if (Number.isNaN(at)) return null;
+	const clock = new Date(at).toTimeString().slice(0, 8);
+	const minutes = now === undefined ? 0 : Math.floor((now - at) / 60_000);
+	if (minutes < 1) return {long: `scanned ${clock}`, short: clock};
+	const ago = minutes < 120 ? `${minutes} min` : `${Math.floor(minutes / 60)} h`;
+	return {long: `scanned ${clock}, ${ago} ago`, short: `${clock}, ${ago} ago`};
+}
+
+/** `now`: the time the age of the scan is told against (the screen's clock); without it only the scan's time of day. */
+export function headerLine(model: HostModel, width: number, now?: number): Line {
 	const host = model.host;
+	const age = scanAge(model, now);
 	const modules = (names: [string, boolean][]): Segment[] =>
 		names.flatMap(([name, present], index) => [
 			seg((index ? ' ' : '') + name),
@@ -73,6 +91,7 @@ export function headerLine(model: HostModel, width: number): Line {
 			short: [seg('grp ' + (host.iommuGroups ?? 'n/a'))],
 			drop: 4,
 		},
+		...(age ? [{long: [seg(age.long, 'dim')], short: [seg(age.short, 'dim')], drop: 2.5}] : []),
 	];
 	const marker: Segment[] = [seg(' ' + sourceMarker(model) + ' ', 'source')];
 	const where = sanitize(origin(model));

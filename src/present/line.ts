@@ -16,7 +16,9 @@ export type Tone =
 	| 'ok'
 	| 'dim'
 	| 'key'
-	| 'source';
+	| 'source'
+	/** The part of a cell the filter's text matched. */
+	| 'match';
 
 export interface Segment {
 	text: string;

@@ -87,11 +87,33 @@ export function headerLine<T>(plan: PlannedColumn<T>[]): Line {
 	return [seg(plan.map((p) => cell(p.column.title, p.width, p.column.align, 'end')).join(' '.repeat(GAP)), 'title')];
 }
 
-export function rowLine<T>(plan: PlannedColumn<T>[], row: T): Line {
+/** A row's cells; where `mark` (the filter's text) occurs in a cell as shown, that part has the `match` tone. */
+export function rowLine<T>(plan: PlannedColumn<T>[], row: T, mark = ''): Line {
 	const line: Line = [];
 	plan.forEach((p, index) => {
 		if (index > 0) line.push(seg(' '.repeat(GAP)));
-		line.push(seg(cell(p.column.value(row), p.width, p.column.align, p.column.shorten), p.column.tone?.(row)));
+		const text = cell(p.column.value(row), p.width, p.column.align, p.column.shorten);
+		const tone = p.column.tone?.(row);
+		let at = 0;
+		for (const [start, end] of matchSpans(text, mark)) {
+			if (start > at) line.push(seg(text.slice(at, start), tone));
+			line.push(seg(text.slice(start, end), 'match'));
+			at = end;
+		}
+		if (at < text.length || at === 0) line.push(seg(text.slice(at), tone));
 	});
 	return line;
+}
+
+/**
+ * Where `needle` (case-insensitive, trimmed) occurs in `text`, as [start, end) spans that do not
+ * overlap; none for an empty needle.
+ */
+export function matchSpans(text: string, needle: string): Array<[number, number]> {
+	const want = needle.trim().toLowerCase();
+	if (want === '') return [];
+	const lower = text.toLowerCase();
+	const spans: Array<[number, number]> = [];
+	for (let at = lower.indexOf(want); at >= 0; at = lower.indexOf(want, at + want.length)) spans.push([at, at + want.length]);
+	return spans;
 }

@@ -10,8 +10,9 @@ import type {HostModel, InstanceOwners} from '../model/types.js';
 import {carryOver, instanceOwners, probeResults, withOwners, withProbes} from '../model/instances.js';
 import type {DoctorView} from '../doctor/index.js';
 import {borrowQuestion} from './borrow.js';
+import {adviceOf} from '../advice/index.js';
 import {isEmptyHost} from '../model/columns.js';
-import {detailSubject, initialState, reducer, shownInstances, staleProbes, viewOf, type TuiAction, type TuiState} from './reducer.js';
+import {detailSubject, initialState, reducer, searchStep, shownInstances, staleProbes, viewOf, type TuiAction, type TuiState} from './reducer.js';
 import type {Viewport} from './layout.js';
 
 export interface Status {
@@ -44,7 +45,10 @@ export interface StoreState extends TuiState {
 	showing: 'given' | 'sample';
 	/** A sample host can be opened from the empty screen. */
 	sampleAvailable: boolean;
+	/** `y` said once that the terminal may not take OSC 52 (said once, not on every copy). */
+	clipboardWarned: boolean;
 }
+
 
 /** What the store asks the outside to do; each one's result comes back as a message. */
 export type Effect =
@@ -53,6 +57,8 @@ export type Effect =
 	| {type: 'check-doctor'}
 	| {type: 'rescan'}
 	| {type: 'open-sample'}
+	/** Put `source` in the terminal's clipboard (OSC 52); `what` names it on the status line. */
+	| {type: 'copy'; text: string; what: string}
 	| {type: 'quit'};
 
 /** The key table's messages for what is not navigation (src/keymap.ts BINDINGS name them). */
@@ -65,6 +71,9 @@ export type KeyMsg =
 	| {type: 'refresh'}
 	| {type: 'sample'}
 	| {type: 'quit'}
+	/** `n` (1) and `N` (-1): the next or previous instance the filter's text finds. */
+	| {type: 'search'; dir: 1 | -1}
+	| {type: 'copy'}
 	| {type: 'confirm-yes'}
 	| {type: 'confirm-no'};
 
@@ -87,7 +96,9 @@ export type Msg =
 	| {type: 'rescan-failed'; error: string}
 	| {type: 'sample-opened'; model: HostModel}
 	| {type: 'sample-failed'; error: string}
-	| {type: 'doctor-checked'; view: DoctorView};
+	| {type: 'doctor-checked'; view: DoctorView}
+	/** The copy was sent; whether the terminal takes it: `yes` (words: which says so), `no` (words: why, and the fix), `unknown` (words: why not known). */
+	| {type: 'copied'; what: string; verdict: 'yes' | 'no' | 'unknown'; words: string};
 
 export function initialStore(model: HostModel, viewport: Viewport, opts: {sampleAvailable?: boolean} = {}): StoreState {
 	return {
@@ -98,6 +109,7 @@ export function initialStore(model: HostModel, viewport: Viewport, opts: {sample
 		doctor: null,
 		showing: 'given',
 		sampleAvailable: opts.sampleAvailable ?? false,
+		clipboardWarned: false,
 	};
 }
 
@@ -193,6 +205,35 @@ function showModel(state: StoreState, model: HostModel, outdatedUuids: readonly 
 	return {...reducer(state, {type: 'set-model', model}), probes: {...state.probes, outdated}};
 }
 
+/** What `y` copies here: the advice view's XML, else the selection's uuid, type id or parent name. */
+function copyWhat(state: StoreState): Extract<Effect, {type: 'copy'}> | string {
+	const subject = detailSubject(state);
+	if (state.panel?.kind === 'advice') {
+		if (subject.kind !== 'instance') return 'no advice to copy';
+		return {type: 'copy', text: adviceOf(state.model, subject.instance).libvirtXml, what: `the libvirt XML for ${subject.instance.uuid}`};
+	}
+	switch (subject.kind) {
+		case 'instance':
+			return {type: 'copy', text: subject.instance.uuid, what: subject.instance.uuid};
+		case 'type':
+			return {type: 'copy', text: subject.type.id, what: subject.type.id};
+		case 'parent':
+			return {type: 'copy', text: subject.row.name, what: subject.row.name};
+		case 'none':
+			return 'nothing selected to copy';
+	}
+}
+
+/** n/N: the next instance found, said with where it is among them. */
+function search(state: StoreState, dir: 1 | -1): Result {
+	const text = state.filter.text.trim();
+	if (text === '') return warn(state, 'n and N go to the next and previous instance that / finds: type / and a uuid, VM, group or pid first');
+	const step = searchStep(state, dir);
+	if (step === null) return warn(state, `/${text}: no instance matches (n and N go to instances; the lists show the parents and types that match)`);
+	const wrapped = step.wrapped ? (dir > 0 ? ', from the top again' : ', from the bottom again') : '';
+	return [{...state, ...step.state, status: {text: `/${text}: instance ${step.at} of ${step.total}${wrapped}`}}, []];
+}
+
 export function update(state: StoreState, msg: Msg): Result {
 	switch (msg.type) {
 		case 'key':
@@ -239,6 +280,19 @@ export function update(state: StoreState, msg: Msg): Result {
 		}
 		case 'quit':
 			return [state, [{type: 'quit'}]];
+		case 'search':
+			return search(state, msg.dir);
+		case 'copy': {
+			const effect = copyWhat(state);
+			return typeof effect === 'string' ? warn(state, effect) : [state, [effect]];
+		}
+		case 'copied': {
+			if (msg.verdict === 'yes') return [{...state, status: {text: `copied ${msg.what} (OSC 52: ${msg.words})`}}, []];
+			if (msg.verdict === 'no') return [{...state, status: {text: `sent ${msg.what} as OSC 52, but ${msg.words}`, tone: 'warn'}}, []];
+			// Unknown: said once; after that the copy is only reported.
+			if (state.clipboardWarned) return [{...state, status: {text: `sent ${msg.what} as OSC 52`}}, []];
+			return [{...state, clipboardWarned: true, status: {text: `sent ${msg.what} as OSC 52: ${msg.words}`, tone: 'warn'}}, []];
+		}
 		case 'probe-result': {
 			const {result} = msg;
 			const dropped = state.probes.outdated.includes(result.uuid);

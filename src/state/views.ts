@@ -92,19 +92,6 @@ export class FilterMatcher {
 	}
 }
 
-/**
- * Where `needle` (case-insensitive) occurs in `text`, as [start, end) spans, for marking the matched
- * part of a cell; none for an empty needle.
- */
-export function matchSpans(text: string, needle: string): Array<[number, number]> {
-	const want = needle.trim().toLowerCase();
-	if (want === '') return [];
-	const lower = text.toLowerCase();
-	const spans: Array<[number, number]> = [];
-	for (let at = lower.indexOf(want); at >= 0; at = lower.indexOf(want, at + want.length)) spans.push([at, at + want.length]);
-	return spans;
-}
-
 /** The instances list's orders (`o` cycles them, `O` reverses): null is the scan's order. */
 export const SORT_KEYS = ['uuid', 'type', 'vm', 'group', 'state', 'display'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];

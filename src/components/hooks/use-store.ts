@@ -10,6 +10,7 @@ import type {HostModel} from '../../model/types.js';
 import type {ProbeResult} from '../../model/probe.js';
 import {ownersByInstance} from '../../owners/join.js';
 import {doctorOf} from '../../doctor/index.js';
+import {clipboardSupport, osc52} from './clipboard.js';
 import {startupEffects, update, type Effect, type Msg, type StoreState} from '../../state/store.js';
 
 export type ProbeFn = (
@@ -30,6 +31,10 @@ export interface StoreOptions {
 	probeFn?: ProbeFn;
 	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
 	procRoot?: string;
+	/** Where `y`'s OSC 52 goes: by default straight to the terminal (process.stdout), beside Ink's frames. */
+	writeTerminal?: (bytes: string) => void;
+	/** The environment that tells which terminal this is (TMUX, TERM, ...); by default process.env. */
+	env?: NodeJS.ProcessEnv;
 }
 
 async function defaultProbeFn(): Promise<ProbeFn> {
@@ -121,6 +126,13 @@ export function useStore(initial: () => StoreState, options: StoreOptions): [Sto
 				} catch (error) {
 					return send({type: 'sample-failed', error: message(error)});
 				}
+			case 'copy': {
+				const {text, what} = effect;
+				const write = optionsRef.current.writeTerminal ?? ((bytes: string) => void process.stdout.write(bytes));
+				write(osc52(text));
+				const support = clipboardSupport(optionsRef.current.env ?? process.env);
+				return send({type: 'copied', what, verdict: support.verdict, words: support.verdict === 'yes' ? support.how : support.why});
+			}
 			case 'quit':
 				return exit();
 		}
