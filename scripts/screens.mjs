@@ -106,6 +106,18 @@ export function sameClock(screen) {
 	return [header.replace(/\b\d\d:\d\d:\d\d\b/g, 'HH:MM:SS'), ...rest].join('\n');
 }
 
+/** Waits until the pane's terminal is in raw mode (no echo, no line editing), as the TUI sets it. */
+async function rawMode(socket, what) {
+	const tty = tmux(socket, 'display-message', '-p', '-t', 's', '#{pane_tty}').trim();
+	const end = Date.now() + 180_000;
+	for (;;) {
+		const r = spawnSync('stty', ['-F', tty, '-a'], {encoding: 'utf8'});
+		if (r.status === 0 && /(^|\s)-icanon(\s|$)/.test(r.stdout) && /(^|\s)-echo(\s|$)/.test(r.stdout)) return;
+		if (Date.now() > end) throw new Error(`the terminal never went into raw mode before ${what}: ${r.stdout}${r.stderr}`);
+		await sleep(50);
+	}
+}
+
 /** A capture's screens by step, in order (what capture() wrote: "=== <label>" then the screen). */
 function stepsOf(text) {
 	return text
@@ -133,7 +145,12 @@ export async function capture(tree, [cols, rows], root = path.join(project, tree
 		const normal = (raw) => sameClock(raw.replaceAll(place, PLACEHOLDER));
 		let before = null;
 		for (const [index, [label, key]] of STEPS.entries()) {
-			if (key !== null) tmux(socket, 'send-keys', '-t', 's', key);
+			if (key !== null) {
+				// Ink draws its first frame before it puts the terminal in raw mode: a key sent in between
+				// is echoed by the tty and held for a newline. Keys go once the TUI reads them one by one.
+				if (index === 1) await rawMode(socket, label);
+				tmux(socket, 'send-keys', '-t', 's', key);
+			}
 			const raw = await settled(socket, label, key === null, {before, expected: want[index], normal});
 			before = raw;
 			const screen = normal(raw);

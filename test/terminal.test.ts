@@ -74,6 +74,12 @@ async function startTui(t: ExecutionContext, session: string, node = 'node'): Pr
 	await waitFor('the TUI on the alternate screen', () => flags(session).startsWith('1') && screen(session).includes('Parents')).catch((err: Error) => {
 		throw new Error(`${err.message}; the terminal shows:\n${screen(session)}`);
 	});
+	// Ink draws before it turns echo off: a key sent in between would be echoed and held for a newline.
+	const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim();
+	await waitFor('the terminal in raw mode', () => {
+		const modes = spawnSync('stty', ['-F', tty, '-a'], {encoding: 'utf8'}).stdout ?? '';
+		return /(^|\s)-icanon(\s|$)/.test(modes) && /(^|\s)-echo(\s|$)/.test(modes);
+	});
 	const pid = commandPid(session);
 	t.truthy(pid, 'the TUI process');
 	return pid!;
