@@ -12,7 +12,7 @@ export function ownerWords(owner: Owner): string {
 	return `${program === null ? '' : `${program} `}pid ${owner.pid}${owner.vmName === null ? '' : ` vm=${owner.vmName}`}`;
 }
 
-/** The owner column: its owners, `-` when nobody holds it, `?` when that could not be told. */
+/** --plain's owner column: its owners (the TUI's VM column is vmCell below), `-` when nobody holds it, `?` when that could not be told. */
 export function ownersCell(entry: InstanceOwners | undefined): string {
 	if (!entry || entry.owners === null) return '?';
 	if (entry.owners.length === 0) return '-';
