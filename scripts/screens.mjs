@@ -106,14 +106,18 @@ export function sameClock(screen) {
 	return [header.replace(/\b\d\d:\d\d:\d\d\b/g, 'HH:MM:SS'), ...rest].join('\n');
 }
 
-/** Waits until the pane's terminal is in raw mode (no echo, no line editing), as the TUI sets it. */
+/** Whether a terminal (its device, `/dev/pts/3`) is in raw mode as the TUI sets it: no echo, no line editing. */
+export function inRawMode(tty) {
+	const r = spawnSync('stty', ['-F', tty, '-a'], {encoding: 'utf8'});
+	return r.status === 0 && /(^|\s)-icanon(\s|$)/.test(r.stdout) && /(^|\s)-echo(\s|$)/.test(r.stdout);
+}
+
+/** Waits until the pane's terminal is in raw mode. */
 async function rawMode(socket, what) {
 	const tty = tmux(socket, 'display-message', '-p', '-t', 's', '#{pane_tty}').trim();
 	const end = Date.now() + 180_000;
-	for (;;) {
-		const r = spawnSync('stty', ['-F', tty, '-a'], {encoding: 'utf8'});
-		if (r.status === 0 && /(^|\s)-icanon(\s|$)/.test(r.stdout) && /(^|\s)-echo(\s|$)/.test(r.stdout)) return;
-		if (Date.now() > end) throw new Error(`the terminal never went into raw mode before ${what}: ${r.stdout}${r.stderr}`);
+	while (!inRawMode(tty)) {
+		if (Date.now() > end) throw new Error(`the terminal never went into raw mode before ${what}`);
 		await sleep(50);
 	}
 }

@@ -5,7 +5,8 @@ import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {scanHost} from '../src/sysfs/scan.js';
 import {readOwners} from '../src/owners/join.js';
-import {footerStatus, initialStore, update, type Msg, type StoreState} from '../src/state/store.js';
+import {footerStatus, initialStore, type KeyInput, type Msg, type StoreState} from '../src/state/store.js';
+import {send as sendAll} from './helpers/store.js';
 import {detailSubject, viewOf} from '../src/state/reducer.js';
 import {FilterMatcher} from '../src/state/views.js';
 import {rowLine, matchSpans, planColumns, type Column} from '../src/present/table.js';
@@ -19,10 +20,8 @@ const MTTY = '11111111-1111-1111-1111-111111111111';
 const MDPY = '22222222-2222-2222-2222-222222222222';
 const MBOCHS = '33333333-3333-3333-3333-333333333333';
 
-function send(state: StoreState, ...msgs: Msg[]): StoreState {
-	for (const msg of msgs) state = update(state, {type: 'key', msg: msg as never})[0];
-	return state;
-}
+/** The messages as keys send them (each clears the last status first); the state they leave. */
+const send = (state: StoreState, ...msgs: KeyInput[]): StoreState => sendAll(state, ...msgs.map((msg): Msg => ({type: 'key', msg}))).state;
 const filtered = (state: StoreState, text: string) => send(state, {type: 'filter-start'}, {type: 'filter-input', text}, {type: 'filter-keep'});
 const selectedUuid = (state: StoreState) => {
 	const subject = detailSubject(state);

@@ -11,6 +11,7 @@ import anyTest, {type ExecutionContext} from 'ava';
 import {missingTool} from './helpers/missing.js';
 import {stopTmuxServer, tmuxOn} from './helpers/tmux.js';
 import {bundle} from './safety/bundle.js';
+import {inRawMode} from '../scripts/screens.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.join(here, '..');
@@ -76,10 +77,7 @@ async function startTui(t: ExecutionContext, session: string, node = 'node'): Pr
 	});
 	// Ink draws before it turns echo off: a key sent in between would be echoed and held for a newline.
 	const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim();
-	await waitFor('the terminal in raw mode', () => {
-		const modes = spawnSync('stty', ['-F', tty, '-a'], {encoding: 'utf8'}).stdout ?? '';
-		return /(^|\s)-icanon(\s|$)/.test(modes) && /(^|\s)-echo(\s|$)/.test(modes);
-	});
+	await waitFor('the terminal in raw mode', () => inRawMode(tty));
 	const pid = commandPid(session);
 	t.truthy(pid, 'the TUI process');
 	return pid!;

@@ -2,7 +2,7 @@ import React from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from '../present/table.js';
 import type {HostModel, Instance, MdevType} from '../model/types.js';
-import {SORT_WORDS, type ParentRow, type Sort} from '../state/views.js';
+import {SORT_WORDS, typeName, type ParentRow, type Sort} from '../state/views.js';
 import {migrationCell, probeCell} from '../present/probe-text.js';
 import {vmCell} from '../owners/text.js';
 import {instanceOwners} from '../model/instances.js';
@@ -37,14 +37,14 @@ function columnsFor(
 		const entry = instanceOwners(model, i);
 		return entry === undefined ? '..' : vmCell(entry);
 	};
-	const typeOf = (i: Instance): MdevType | undefined => parent?.parent?.types.find((t) => t.id === i.mdevType);
+	const types = parent?.parent?.types ?? [];
 	const probe = (i: Instance) => probeCell(i.probe, i.active && running.has(i.uuid));
 	// NVIDIA's SR-IOV vGPUs are named by their VF's PCI address, not a UUID.
 	const idTitle = instances.some((i) => i.kind === 'nvidia-sriov') ? 'uuid / VF' : 'uuid';
 	const columns: Column<Instance>[] = [
 		{key: 'uuid', title: idTitle, priority: 1, min: 36, value: (i) => i.uuid},
 		// What admins call a type: its name (GRID T4-2Q, mdpy-hd), the id where it has none.
-		{key: 'type', title: 'type', priority: 2, min: 8, want: 16, shorten: 'middle', value: (i) => typeOf(i)?.name ?? i.mdevType ?? 'n/a'},
+		{key: 'type', title: 'type', priority: 2, min: 8, want: 16, shorten: 'middle', value: (i) => typeName(i, types) ?? 'n/a'},
 		{key: 'vm', title: 'VM', priority: 3, min: 6, want: 16, shorten: 'middle', value: vm, tone: (i) => (vm(i).length <= 2 ? 'dim' : undefined)},
 		{key: 'probe', title: 'display', priority: 4, min: 7, value: (i) => probe(i).text, tone: (i) => probe(i).tone},
 		{key: 'migration', title: 'mig', priority: 5, min: 3, value: (i) => migrationCell(i.probe).text, tone: (i) => migrationCell(i.probe).tone},
@@ -52,7 +52,7 @@ function columnsFor(
 		{key: 'group', title: 'grp', priority: 7, min: 3, align: 'right', value: (i) => (i.iommuGroup === null ? '-' : String(i.iommuGroup))},
 		{key: 'start', title: 'start', priority: 8, min: 5, value: (i) => (i.definition ? (i.definition.autostart ? 'auto' : 'manual') : '-')},
 		{key: 'driver', title: 'driver', priority: 9, min: 6, value: (i) => i.driver ?? '-'},
-		{key: 'api', title: 'api', priority: 10, min: 3, value: (i) => typeOf(i)?.deviceApi ?? '-'},
+		{key: 'api', title: 'api', priority: 10, min: 3, value: (i) => types.find((t) => t.id === i.mdevType)?.deviceApi ?? '-'},
 	];
 	return showType ? columns : columns.filter((c) => c.key !== 'type');
 }

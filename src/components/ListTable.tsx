@@ -35,12 +35,12 @@ export function ListPane<T>(props: ListPaneProps<T>) {
 	const {title, columns, rows, selected, scroll, capacity, focused, width, height, hasErrors, emptyText, mark} = props;
 	const inner = width - 2;
 	const {plan, hidden} = planTable(columns, rows, Math.max(1, inner - MARKS));
-	// The columns that did not fit are counted in the bottom border: Enter shows them all in the detail.
-	const note = hiddenNote(hidden);
+	// The columns that did not fit are counted in the bottom border (past its corner and dashes): Enter shows them all in the detail.
+	const note = hiddenNote(hidden.length, width - 7);
 	const header: Line = [seg(' '.repeat(MARKS)), ...headerLine(plan)];
 	const visible = rows.slice(scroll, scroll + capacity);
 	return (
-		<Pane title={title} footer={note === '' ? undefined : fitNote(note, hidden.length, width)} focused={focused} width={width} height={height}>
+		<Pane title={title} footer={note === '' ? undefined : note} focused={focused} width={width} height={height}>
 			<LineView line={header} width={inner} />
 			{rows.length === 0 ? <LineView line={[seg('  ' + emptyText, 'dim')]} width={inner} /> : null}
 			{visible.map((row, offset) => {
@@ -63,12 +63,6 @@ export function ListPane<T>(props: ListPaneProps<T>) {
 			})}
 		</Pane>
 	);
-}
-
-/** The hidden columns' note as the bottom border has room for it: whole, `+3 columns`, or `+3`. */
-function fitNote(note: string, count: number, width: number): string {
-	const room = width - 7;
-	return [note, `+${count} column${count === 1 ? '' : 's'}`, `+${count}`].find((text) => text.length <= room) ?? '';
 }
 
 /** `(3)`, or `(3-6/40)` when the list does not fit, for pane titles. */

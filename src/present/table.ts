@@ -70,10 +70,14 @@ export function planColumns<T>(columns: Column<T>[], rows: readonly T[], width: 
 	return planTable(columns, rows, width).plan;
 }
 
-/** `+3 columns: wider terminal or Enter`, for a list pane whose columns did not all fit; '' when they did. */
-export function hiddenNote(hidden: readonly unknown[]): string {
-	if (hidden.length === 0) return '';
-	return `+${hidden.length} column${hidden.length === 1 ? '' : 's'}: wider terminal or Enter`;
+/**
+ * The note of a list pane whose columns did not all fit, as `room` allows: `+3 columns: wider
+ * terminal or Enter`, `+3 columns`, or `+3`; '' when they all fit (or not even `+3` does).
+ */
+export function hiddenNote(count: number, room: number): string {
+	if (count === 0) return '';
+	const columns = `+${count} column${count === 1 ? '' : 's'}`;
+	return [`${columns}: wider terminal or Enter`, columns, `+${count}`].find((text) => text.length <= room) ?? '';
 }
 
 function cell(text: string, width: number, align: 'left' | 'right' = 'left', shorten?: 'middle' | 'end'): string {

@@ -49,7 +49,6 @@ export interface StoreState extends TuiState {
 	clipboardWarned: boolean;
 }
 
-
 /** What the store asks the outside to do; each one's result comes back as a message. */
 export type Effect =
 	| {type: 'probe'; uuids: string[]; probeHeld: boolean}
@@ -57,7 +56,7 @@ export type Effect =
 	| {type: 'check-doctor'}
 	| {type: 'rescan'}
 	| {type: 'open-sample'}
-	/** Put `source` in the terminal's clipboard (OSC 52); `what` names it on the status line. */
+	/** Put `text` in the terminal's clipboard (OSC 52); `what` names it on the status line. */
 	| {type: 'copy'; text: string; what: string}
 	| {type: 'quit'};
 

@@ -2,6 +2,7 @@
 
 import type {HostModel, Instance, MdevType, Parent} from '../model/types.js';
 import {displayKind} from '../model/probe.js';
+import {vmCell} from '../owners/text.js';
 
 /**
  * A row of the parents pane. Usually a Parent from `sys/class/mdev_bus/`; an instance (active or only
@@ -92,6 +93,11 @@ export class FilterMatcher {
 	}
 }
 
+/** What admins call an instance's type: its name (GRID T4-2Q, mdpy-hd), the id where it has none; null without a type. */
+export function typeName(instance: Instance, types: readonly MdevType[]): string | null {
+	return types.find((t) => t.id === instance.mdevType)?.name ?? instance.mdevType;
+}
+
 /** The instances list's orders (`o` cycles them, `O` reverses): null is the scan's order. */
 export const SORT_KEYS = ['uuid', 'type', 'vm', 'group', 'state', 'display'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -114,14 +120,12 @@ function sortValue(instance: Instance, by: SortKey, types: readonly MdevType[]):
 	switch (by) {
 		case 'uuid':
 			return instance.uuid;
-		case 'type': {
-			const type = types.find((t) => t.id === instance.mdevType);
-			return type?.name ?? instance.mdevType;
-		}
+		case 'type':
+			return typeName(instance, types);
 		case 'vm': {
+			// As the VM column says it; nobody, or not known: last.
 			const owners = instance.owners;
-			if (!owners || owners.length === 0) return null;
-			return owners.map((o) => o.vmName ?? o.libvirtDomain ?? `${o.comm ?? ''} ${o.pid}`).join(', ');
+			return owners && owners.length > 0 ? vmCell({owners, unknown: null}) : null;
 		}
 		case 'group':
 			return instance.iommuGroup;
@@ -137,7 +141,7 @@ const byText = new Intl.Collator('en', {numeric: true});
 /** `instances` in the order `sort` asks for (stable: equal values keep the scan's order). */
 export function sortInstances(instances: readonly Instance[], sort: Sort, types: readonly MdevType[]): Instance[] {
 	const by = sort.by;
-	if (by === null) return sort.reverse ? [...instances].reverse() : [...instances];
+	if (by === null) return sort.reverse ? [...instances].reverse() : (instances as Instance[]);
 	const keyed = instances.map((instance, index) => ({instance, index, value: sortValue(instance, by, types)}));
 	keyed.sort((a, b) => {
 		if (a.value === null || b.value === null) return a.value === b.value ? a.index - b.index : a.value === null ? 1 : -1;
@@ -172,7 +176,7 @@ export function visibleTypes(row: ParentRow | null, f: FilterMatcher): MdevType[
 export function visibleInstances(row: ParentRow | null, type: MdevType | null, f: FilterMatcher, sort: Sort = SCAN_ORDER): Instance[] {
 	if (!row) return [];
 	const types = row.parent?.types ?? [];
-	const shown = (list: Instance[]) => (sort.by === null && !sort.reverse ? list : sortInstances(list, sort, types));
+	const shown = (list: Instance[]) => sortInstances(list, sort, types);
 	const base = type ? instancesOfType(row, type) : row.instances;
 	if (!f.active || f.parentSelf(row) || (type && f.typeSelf(type))) return shown(base);
 	const matchingTypes = new Set(types.filter((t) => f.typeSelf(t)).map((t) => t.id));

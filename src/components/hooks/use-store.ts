@@ -31,10 +31,6 @@ export interface StoreOptions {
 	probeFn?: ProbeFn;
 	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
 	procRoot?: string;
-	/** Where `y`'s OSC 52 goes: by default straight to the terminal (process.stdout), beside Ink's frames. */
-	writeTerminal?: (bytes: string) => void;
-	/** The environment that tells which terminal this is (TMUX, TERM, ...); by default process.env. */
-	env?: NodeJS.ProcessEnv;
 }
 
 async function defaultProbeFn(): Promise<ProbeFn> {
@@ -128,9 +124,9 @@ export function useStore(initial: () => StoreState, options: StoreOptions): [Sto
 				}
 			case 'copy': {
 				const {text, what} = effect;
-				const write = optionsRef.current.writeTerminal ?? ((bytes: string) => void process.stdout.write(bytes));
-				write(osc52(text));
-				const support = clipboardSupport(optionsRef.current.env ?? process.env);
+				// Straight to the terminal, beside Ink's frames: an OSC moves no cursor.
+				process.stdout.write(osc52(text));
+				const support = clipboardSupport(process.env);
 				return send({type: 'copied', what, verdict: support.verdict, words: support.verdict === 'yes' ? support.how : support.why});
 			}
 			case 'quit':
