@@ -72,10 +72,12 @@ const LOOKING = /\|[> ][ !]\S{8,} [^\n]* \.\. /;
  * once it differs from the step before (`before`), or once it has not changed for GRACE_MS (a key
  * that changes nothing, `j` on the last row). Checking against a kept capture (`expected`), the
  * screen that equals it is taken at once: the wait is for that frame itself, and the grace only
- * ends the wait for one that does not come.
+ * ends the wait for one that does not come. Taking captures again (`hint`), the kept screen only
+ * ends the wait early: one that changed on purpose is taken as without it. (Waiting out the grace
+ * there made a session last over a minute, and the header then says `, 1 min ago`.)
  */
 const GRACE_MS = 15_000;
-async function settled(socket, what, first, {before = null, expected, normal = (s) => s} = {}) {
+async function settled(socket, what, first, {before = null, expected, hint = false, normal = (s) => s} = {}) {
 	// Only turns a hang into a failure that shows the screen; a loaded machine settles later.
 	const start = Date.now();
 	const end = start + 180_000;
@@ -90,7 +92,7 @@ async function settled(socket, what, first, {before = null, expected, normal = (
 		if (ready && expected !== undefined && normal(now).replace(/\n+$/, '') === expected) return now;
 		same = now === last && ready ? same + 1 : 0;
 		const moved = before === null || now !== before || Date.now() - start > GRACE_MS;
-		if (same >= STABLE && moved && (expected === undefined || Date.now() - start > GRACE_MS)) return now;
+		if (same >= STABLE && moved && (expected === undefined || hint || Date.now() - start > GRACE_MS)) return now;
 		if (Date.now() > end) throw new Error(`the screen did not settle after ${what}:\n${now}`);
 		last = now;
 		await sleep(50);
@@ -132,9 +134,10 @@ function stepsOf(text) {
 
 /**
  * The captures of one tree at one size: "=== <label>" then the screen, for each step. `expected`:
- * a kept capture to check against (each step's screen is waited for as kept).
+ * a kept capture to check against (each step's screen is waited for as kept); with `hint`, one
+ * being taken again (a kept screen ends the wait, another is taken once it has settled).
  */
-export async function capture(tree, [cols, rows], root = path.join(project, trees, tree), expected) {
+export async function capture(tree, [cols, rows], root = path.join(project, trees, tree), expected, hint = false) {
 	const want = expected === undefined ? [] : stepsOf(expected);
 	const socket = `mdevscope-screens-${process.pid}-${tree}-${cols}`;
 	const cli = path.join(project, 'dist', 'cli.js');
@@ -155,7 +158,7 @@ export async function capture(tree, [cols, rows], root = path.join(project, tree
 				if (index === 1) await rawMode(socket, label);
 				tmux(socket, 'send-keys', '-t', 's', key);
 			}
-			const raw = await settled(socket, label, key === null, {before, expected: want[index], normal});
+			const raw = await settled(socket, label, key === null, {before, expected: want[index], hint, normal});
 			before = raw;
 			const screen = normal(raw);
 			// A path cut short (`~`) inside the random part would make the capture differ run to run.
@@ -180,7 +183,7 @@ export const screenFile = (tree, [cols, rows]) => `${tree}-${cols}x${rows}.txt`;
  * Every tree in `names` at every size, a few terminals at once (each mostly waits on its screen):
  * file name -> capture, in the order of the trees and sizes.
  */
-export async function captureAll(names, jobs = Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3), keptDir) {
+export async function captureAll(names, jobs = Number(process.env.MDEVSCOPE_SCREENS_JOBS ?? 3), keptDir, hint = false) {
 	const todo = names.flatMap((tree) => SIZES.map((size) => ({tree, size, file: screenFile(tree, size)})));
 	const got = new Map();
 	let next = 0;
@@ -188,7 +191,7 @@ export async function captureAll(names, jobs = Number(process.env.MDEVSCOPE_SCRE
 		while (next < todo.length) {
 			const job = todo[next++];
 			const kept = keptDir && existsSync(path.join(keptDir, job.file)) ? readFileSync(path.join(keptDir, job.file), 'utf8') : undefined;
-			got.set(job.file, await capture(job.tree, job.size, undefined, kept));
+			got.set(job.file, await capture(job.tree, job.size, undefined, kept, hint));
 		}
 	};
 	await Promise.all(Array.from({length: jobs}, worker));
@@ -219,7 +222,8 @@ async function main() {
 		process.exit(64);
 	}
 	const only = args.flatMap((a, i) => (a === '--tree' ? [args[i + 1]] : []));
-	const captures = await captureAll(only.length ? only : treeNames(), undefined, checkDir);
+	// Taken again, the kept captures in --out only say which screens to expect.
+	const captures = await captureAll(only.length ? only : treeNames(), undefined, checkDir ?? outDir, outDir !== undefined);
 	if (outDir) {
 		mkdirSync(outDir, {recursive: true});
 		for (const [file, got] of captures) {

@@ -82,6 +82,8 @@ const help = `
 	  --advice           With --probe: what to put in libvirt XML and on the QEMU command line
 	                     for each instance, from what its probe said
 	  --no-color         No colours (NO_COLOR in the environment does the same)
+	  --mouse            In the interactive view: the wheel moves the list under the pointer,
+	                     a click selects (off by default; M turns it on and off there)
 	  -h, --help         Show this help (after a command: that command's help)
 	  -V, --version      Show the version
 
@@ -220,6 +222,7 @@ const flagSpec = {
 	timeout: {type: 'number', default: DEFAULT_TIMEOUT_MS},
 	concurrency: {type: 'number', default: DEFAULT_CONCURRENCY},
 	color: {type: 'boolean', default: true},
+	mouse: {type: 'boolean', default: false},
 	from: {type: 'string'},
 	sample: {type: 'boolean', default: false},
 	uuid: {type: 'string', isMultiple: true},
@@ -549,7 +552,7 @@ async function main(): Promise<void> {
 	}
 	const {runTui} = await loadInteractive(() => import('./terminal/tui.js'));
 	// A snapshot cannot be read again: `r` shows it as it was.
-	await runTui({root: model.root, model: withAnswers, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource});
+	await runTui({root: model.root, model: withAnswers, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource, mouse: cli.flags.mouse});
 }
 
 main().catch((err: unknown) => {

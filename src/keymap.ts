@@ -56,7 +56,8 @@ export type Action =
 	| 'searchPrev'
 	| 'sortNext'
 	| 'sortReverse'
-	| 'copy';
+	| 'copy'
+	| 'mouse';
 
 export type SpecialKey =
 	| 'up'
@@ -161,6 +162,7 @@ export const BINDINGS: readonly Binding[] = [
 	bind('sortNext', [char('o')], ['lists'], null, "order the instances list by uuid, type, VM, group, state, display, then as scanned (the title says the order)", {message: {type: 'sort', change: 'next'}}),
 	bind('sortReverse', [char('O')], ['lists'], null, 'reverse the order of the instances list', {message: {type: 'sort', change: 'reverse'}}),
 	bind('copy', [char('y')], ['lists', 'advice'], null, "copy the selection's uuid (type id, parent; advice view: the libvirt XML) to your terminal's clipboard with OSC 52, over SSH too", {message: {type: 'copy'}}),
+	bind('mouse', [char('M')], ['lists', 'doctor', 'advice'], null, 'mouse on/off (--mouse: on at start): the wheel moves the list under it, a click selects; Shift+drag selects text', {message: {type: 'mouse'}}),
 	bind('refresh', [char('r')], ['lists', 'empty', 'doctor'], {label: 'refresh'}, 'read the host again (only what changed), and who holds each instance (probe results are kept for the same devices); in the doctor view, check again', {message: {type: 'refresh'}}),
 	bind('sample', [char('s')], ['sample'], {label: 'sample host'}, "open the sample host: recorded on Debian 6.12 with the kernel's mdev sample drivers, with its probe answers", {message: {type: 'sample'}, disabledReason: sampleDisabled}),
 	bind('back', [special('escape')], VIEWS, null, 'close this help or the doctor or advice view; clear the filter', {compareHelp: 'close this help; clear the filter'}),

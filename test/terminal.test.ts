@@ -68,10 +68,10 @@ function commandPid(session: string): number | null {
 	return children.length === 1 ? Number(children[0]) : null;
 }
 
-async function startTui(t: ExecutionContext, session: string, node = 'node'): Promise<number> {
+async function startTui(t: ExecutionContext, session: string, node = 'node', args = ''): Promise<number> {
 	const {cli} = await bundle();
 	await terminal(session);
-	tmux('send-keys', '-t', session, `${node} ${cli} --root ${TREE}`, 'Enter');
+	tmux('send-keys', '-t', session, `${node} ${cli} --root ${TREE}${args}`, 'Enter');
 	await waitFor('the TUI on the alternate screen', () => flags(session).startsWith('1') && screen(session).includes('Parents')).catch((err: Error) => {
 		throw new Error(`${err.message}; the terminal shows:\n${screen(session)}`);
 	});
@@ -211,6 +211,53 @@ test('y copies the selected uuid with OSC 52: the bytes on the pty, and tmux wit
 	t.regex(screen(session).replace(/\s+/g, ' '), /sent 2222\S* as OSC 52, but tmux has set-clipboard external: it ignores OSC 52 from programs \(set -g set-clipboard on\)/);
 	process.kill(pid, 'SIGTERM');
 	await gone(pid);
+});
+
+/** tmux's view of the pane's mouse modes: press/release reports (1000) and their SGR form (1006). */
+const mouseFlags = (session: string) => tmux('display-message', '-p', '-t', session, '#{mouse_standard_flag} #{mouse_sgr_flag}').trim();
+/** A report as a terminal sends it (SGR, from 1), written to the pane as bytes. */
+const mouse = (session: string, code: number, x: number, y: number) =>
+	tmux('send-keys', '-t', session, '-H', ...[...Buffer.from(`\x1b[<${code};${x + 1};${y + 1}M`)].map((b) => b.toString(16)));
+/** The screen line (from 0) that matches. */
+const lineOf = (session: string, pattern: RegExp) => screen(session).split('\n').findIndex((line) => pattern.test(line));
+
+test('--mouse: the terminal reports the mouse; a click selects a row, the wheel moves the list under it, M turns it off and on; q restores it', async (t) => {
+	t.timeout(120_000);
+	const session = 'mouse';
+	await startTui(t, session, 'node', ' --mouse');
+	await waitFor('the mouse modes on', () => mouseFlags(session) === '1 1');
+	// Click on mtty's row of the parents pane (mbochs, the first, is selected).
+	const mtty = lineOf(session, /^\|  mtty /);
+	t.true(mtty > 0, screen(session));
+	mouse(session, 0, 4, mtty);
+	await waitFor('mtty selected', () => /^\|> mtty/m.test(screen(session)), 10_000).catch(() => {});
+	t.regex(screen(session), /^\|> mtty/m, screen(session));
+	// The wheel up over the parents pane: three rows up, so back to the first.
+	mouse(session, 64, 4, mtty);
+	await waitFor('mbochs selected', () => /^\|> mbochs/m.test(screen(session)), 10_000).catch(() => {});
+	t.regex(screen(session), /^\|> mbochs/m, screen(session));
+	t.false(/\[<|\d+;\d+M/.test(screen(session)), 'no report shows as text');
+	tmux('send-keys', '-t', session, 'M');
+	await waitFor('the mouse modes off', () => mouseFlags(session) === '0 0');
+	// (the modes are written before the frame that says so is drawn)
+	await waitFor('the status line', () => screen(session).replace(/\s+/g, ' ').includes("mouse off: the terminal's own selection works again"), 10_000).catch(() => {});
+	t.true(screen(session).replace(/\s+/g, ' ').includes("mouse off: the terminal's own selection works again"), screen(session));
+	tmux('send-keys', '-t', session, 'M');
+	await waitFor('the mouse modes on again', () => mouseFlags(session) === '1 1');
+	tmux('send-keys', '-t', session, 'q');
+	await assertRestored(t, session);
+	t.is(mouseFlags(session), '0 0', 'the shell gets no mouse reports');
+});
+
+test('SIGTERM with the mouse on: the terminal is restored, mouse modes off', async (t) => {
+	t.timeout(120_000);
+	const session = 'mouse-term';
+	const pid = await startTui(t, session, 'node', ' --mouse');
+	await waitFor('the mouse modes on', () => mouseFlags(session) === '1 1');
+	process.kill(pid, 'SIGTERM');
+	await gone(pid);
+	await assertRestored(t, session);
+	t.is(mouseFlags(session), '0 0');
 });
 
 test('Esc and the next key sent in one go (a paste, a slow link) are Esc, then that key; an arrow is still an arrow', async (t) => {

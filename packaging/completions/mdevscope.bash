@@ -44,7 +44,7 @@ _mdevscope() {
 
 	local options
 	case $command in
-	'') options="--root --from --sample --json --with-cmdline --plain --probe --probe-held --timeout --concurrency --advice $common" ;;
+	'') options="--root --from --sample --json --with-cmdline --plain --probe --probe-held --timeout --concurrency --advice --mouse $common" ;;
 	doctor) options="--root --sample --json $common" ;;
 	compare) options="--uuid --json --plain --root --timeout --concurrency $common" ;;
 	features) options="--json --root --timeout --concurrency --probe-held $common" ;;

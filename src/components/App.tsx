@@ -13,6 +13,7 @@ import {isEmptyHost} from '../model/columns.js';
 import {sizeOf, useResize} from './hooks/use-terminal-size.js';
 import {useStore, type StoreOptions} from './hooks/use-store.js';
 import {useKeys} from './hooks/use-keys.js';
+import {useMouse} from './hooks/terminal.js';
 import {adviceOf} from '../advice/index.js';
 import {ThemeProvider, colorFromEnv} from './theme.js';
 import {Header} from './Header.js';
@@ -39,6 +40,8 @@ export interface AppProps extends StoreOptions {
 	model: HostModel;
 	/** Colour on/off; by default off when NO_COLOR is set. */
 	color?: boolean;
+	/** Mouse reports on from the start (--mouse); M turns them on and off. */
+	mouse?: boolean;
 }
 
 /** The advice view's title, without the uuid where that would not fit (the first line names it too): never cut. */
@@ -49,7 +52,7 @@ function adviceTitle(uuid: string | null, columns: number): string {
 
 export function App(props: AppProps) {
 	const {stdout} = useStdout();
-	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample}), props);
+	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample, mouse: props.mouse}), props);
 	useResize((size) => send({type: 'resize', ...size}));
 	const color = props.color ?? colorFromEnv(process.env);
 	// One object while the colour choice stands: a new one each render would re-render every line.
@@ -102,6 +105,9 @@ export function App(props: AppProps) {
 		const msg = binding ? messageOf(binding, input) : null;
 		if (msg) send({type: 'key', msg});
 	});
+
+	// The wheel scrolls what a move would: the help, the doctor or advice view, or the detail's text.
+	useMouse((report) => send({type: 'key', msg: {type: 'pointer', report, contentLength: state.help.open ? help.length : state.panel ? panel.length : detail.length}}));
 
 	const status = footerStatus(state);
 	const {columns, rows} = layout;

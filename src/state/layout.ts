@@ -136,3 +136,36 @@ export function helpCapacity(layout: Layout): number {
 export function innerWidth(box: {width: number}): number {
 	return Math.max(0, box.width - 2);
 }
+
+/** Where a point of the screen (x, y from 0) falls: a pane, and the line inside it (0: its title line). */
+export interface PanePoint {
+	id: PaneId;
+	line: number;
+}
+
+/** The pane under a point of the screen; null for the header, the footer and what is outside every pane. */
+export function paneAt(layout: Layout, x: number, y: number): PanePoint | null {
+	// The header is the first line; the bands follow it, top to bottom.
+	let top = 1;
+	for (const band of layout.bands) {
+		const height = band[0]?.height ?? 0;
+		if (y >= top && y < top + height) {
+			let left = 0;
+			for (const pane of band) {
+				if (x >= left && x < left + pane.width) return {id: pane.id, line: y - top};
+				left += pane.width;
+			}
+			return null;
+		}
+		top += height;
+	}
+	return null;
+}
+
+/** The row of a list a pane's line shows, counted from its first visible row; null for its title, header and bottom border. */
+export function listRowAt(layout: Layout, point: PanePoint): number | null {
+	const box = paneBox(layout, point.id);
+	// Title line, then the column header; the last line is the bottom border.
+	const row = point.line - 2;
+	return box && row >= 0 && row < paneCapacity(layout, point.id) ? row : null;
+}

@@ -8,7 +8,8 @@
 
 import type {HostModel, Instance, MdevType} from '../model/types.js';
 import {PANES, type PaneId, type Panel} from './panes.js';
-import {computeLayout, helpCapacity, paneCapacity, type Layout, type Viewport} from './layout.js';
+import {computeLayout, helpCapacity, listRowAt, paneAt, paneCapacity, type Layout, type Viewport} from './layout.js';
+import type {MouseReport} from './mouse.js';
 import {clampIndex, deriveView, FilterMatcher, nextSort, SCAN_ORDER, visibleInstances, visibleTypes, type ListPane, type ParentRow, type Sort, type View} from './views.js';
 import {instanceKey} from '../model/instances.js';
 
@@ -51,7 +52,9 @@ export type TuiAction =
 	| {type: 'back'}
 	| {type: 'set-model'; model: HostModel}
 	| {type: 'resize'; columns: number; rows: number}
-	| {type: 'status-lines'; lines: number};
+	| {type: 'status-lines'; lines: number}
+	/** A mouse report (when the mouse is on): the wheel moves the list under the pointer, a click focuses and selects. `contentLength`: as for move. */
+	| {type: 'pointer'; report: MouseReport; contentLength?: number};
 
 /** What a probe result describes: the device behind a uuid, in its parent, of its type, in its group. */
 function probedIdentity(instance: Instance): string {
@@ -127,6 +130,25 @@ export interface SearchStep {
 	wrapped: boolean;
 }
 
+interface SearchHit {
+	p: number;
+	row: ParentRow;
+	instance: Instance;
+}
+
+/** The last search's hits: n pressed again on the same model, filter and order does not look through every instance again. */
+let lastSearch: {model: HostModel; text: string; sort: Sort; hits: SearchHit[]} | null = null;
+
+/** Every instance the filter finds itself, in screen order across the parents listed. */
+function searchHits(state: TuiState, view: View, f: FilterMatcher): SearchHit[] {
+	const {model, sort} = state;
+	const text = state.filter.text;
+	if (lastSearch && lastSearch.model === model && lastSearch.text === text && lastSearch.sort.by === sort.by && lastSearch.sort.reverse === sort.reverse) return lastSearch.hits;
+	const hits = view.parents.flatMap((row, p) => visibleInstances(row, null, f, sort).filter((i) => f.instanceSelf(i)).map((instance) => ({p, row, instance})));
+	lastSearch = {model, text, sort, hits};
+	return hits;
+}
+
 /**
  * `n` (dir 1) and `N` (-1), as in less and vim: the next or previous instance the filter's text
  * finds itself (not one listed because its parent or type matches), in screen order across every
@@ -136,7 +158,7 @@ export function searchStep(state: TuiState, dir: 1 | -1): SearchStep | null {
 	const f = new FilterMatcher(state.filter.text);
 	if (!f.active) return null;
 	const view = viewOf(state);
-	const hits = view.parents.flatMap((row, p) => visibleInstances(row, null, f, state.sort).filter((i) => f.instanceSelf(i)).map((instance) => ({p, row, instance})));
+	const hits = searchHits(state, view, f);
 	if (hits.length === 0) return null;
 	const subject = detailSubject(state, view);
 	const here = subject.kind === 'instance' ? hits.findIndex((h) => h.p === state.selected.parents && instanceKey(h.instance) === instanceKey(subject.instance)) : -1;
@@ -235,13 +257,13 @@ function keepSelection(state: TuiState, change: (s: TuiState) => TuiState): TuiS
 	return next;
 }
 
-function moveList(state: TuiState, pane: ListPane, action: Extract<TuiAction, {type: 'move'}>): TuiState {
+function moveList(state: TuiState, pane: ListPane, action: Extract<TuiAction, {type: 'move'}> & {to?: number}): TuiState {
 	const view = viewOf(state);
 	const length = listLength(view, pane);
 	const capacity = paneCapacity(layoutOf(state), pane);
 	const current = state.selected[pane];
 	const target =
-		action.by === 'edge' ? (action.dir < 0 ? 0 : length - 1) : current + action.dir * (action.by === 'page' ? capacity : 1);
+		action.to !== undefined ? action.to : action.by === 'edge' ? (action.dir < 0 ? 0 : length - 1) : current + action.dir * (action.by === 'page' ? capacity : 1);
 	const index = clampIndex(target, length);
 	if (index === current) return state;
 	const selected = {...state.selected, [pane]: index};
@@ -257,6 +279,11 @@ function moveList(state: TuiState, pane: ListPane, action: Extract<TuiAction, {t
 		scroll.instances = 0;
 	}
 	return normalize({...state, selected, scroll});
+}
+
+function scrollDetail(state: TuiState, action: Extract<TuiAction, {type: 'move'}>): TuiState {
+	const scroll = scrollText(state.scroll.detail, action, paneCapacity(layoutOf(state), 'detail'));
+	return scroll === state.scroll.detail ? state : {...state, scroll: {...state.scroll, detail: scroll}};
 }
 
 /** Scroll a text of `length` lines shown `capacity` at a time. */
@@ -310,11 +337,7 @@ function navigate(state: TuiState, action: TuiAction): TuiState {
 				const scroll = scrollText(state.panel.scroll, action, helpCapacity(layoutOf(state)));
 				return scroll === state.panel.scroll ? state : {...state, panel: {...state.panel, scroll}};
 			}
-			if (state.focus === 'detail') {
-				const scroll = scrollText(state.scroll.detail, action, paneCapacity(layoutOf(state), 'detail'));
-				return scroll === state.scroll.detail ? state : {...state, scroll: {...state.scroll, detail: scroll}};
-			}
-			return moveList(state, state.focus, action);
+			return state.focus === 'detail' ? scrollDetail(state, action) : moveList(state, state.focus, action);
 		}
 		case 'focus':
 			return setFocus(state, focusTarget(state.focus, action.to));
@@ -362,7 +385,43 @@ function navigate(state: TuiState, action: TuiAction): TuiState {
 			return normalize({...state, viewport: {columns: action.columns, rows: action.rows}});
 		case 'status-lines':
 			return action.lines === state.statusLines ? state : normalize({...state, statusLines: action.lines});
+		case 'pointer':
+			return point(state, action.report, action.contentLength);
 	}
+}
+
+/** Lines one wheel step moves (as xterm and less scroll). */
+export const WHEEL_LINES = 3;
+
+/**
+ * A mouse report on the main screen. The wheel moves the help, the doctor or advice view, or the
+ * pane under the pointer (a list's selection, as htop's wheel does; the detail's text) without
+ * moving the focus; a click focuses the pane under it and, on a list's row, selects that row.
+ * While a filter is typed the mouse does nothing (the keys go to the filter).
+ */
+function point(state: TuiState, report: MouseReport, contentLength: number | undefined): TuiState {
+	if (state.filter.editing) return state;
+	const layout = layoutOf(state);
+	const wheel = (s: TuiState, move: (s: TuiState, step: Extract<TuiAction, {type: 'move'}>) => TuiState) => {
+		if (report.kind !== 'wheel') return s;
+		const step = {type: 'move', by: 'line', dir: report.dir, contentLength} as const;
+		for (let i = 0; i < WHEEL_LINES; i++) s = move(s, step);
+		return s;
+	};
+	if (state.help.open || state.panel) return wheel(state, navigate);
+	const at = paneAt(layout, report.x, report.y);
+	if (!at) return state;
+	const id = at.id;
+	if (report.kind === 'wheel') return wheel(state, id === 'detail' ? scrollDetail : (s, step) => moveList(s, id, step));
+	const focused = setFocus(state, id);
+	if (id === 'detail') return focused;
+	// The row clicked on the screen as it was (the focus may resize the panes and move their windows).
+	const row = listRowAt(layout, at);
+	if (row === null) return focused;
+	const index = state.scroll[id] + row;
+	const current = focused.selected[id];
+	if (index >= listLength(viewOf(state), id) || index === current) return focused;
+	return moveList(focused, id, {type: 'move', by: 'line', dir: index > current ? 1 : -1, to: index});
 }
 
 /** The navigation both views share: moving, the next or previous pane, the filter, help and Esc. */

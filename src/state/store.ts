@@ -47,6 +47,8 @@ export interface StoreState extends TuiState {
 	sampleAvailable: boolean;
 	/** `y` said once that the terminal may not take OSC 52 (said once, not on every copy). */
 	clipboardWarned: boolean;
+	/** The terminal sends mouse reports (--mouse, M): off by default, so the terminal's own selection works. */
+	mouse: boolean;
 }
 
 /** What the store asks the outside to do; each one's result comes back as a message. */
@@ -58,6 +60,8 @@ export type Effect =
 	| {type: 'open-sample'}
 	/** Put `text` in the terminal's clipboard (OSC 52); `what` names it on the status line. */
 	| {type: 'copy'; text: string; what: string}
+	/** Turn the terminal's mouse reports on or off (src/state/mouse.ts). */
+	| {type: 'mouse'; on: boolean}
 	| {type: 'quit'};
 
 /** The key table's messages for what is not navigation (src/keymap.ts BINDINGS name them). */
@@ -73,6 +77,7 @@ export type KeyMsg =
 	/** `n` (1) and `N` (-1): the next or previous instance the filter's text finds. */
 	| {type: 'search'; dir: 1 | -1}
 	| {type: 'copy'}
+	| {type: 'mouse'}
 	| {type: 'confirm-yes'}
 	| {type: 'confirm-no'};
 
@@ -99,7 +104,7 @@ export type Msg =
 	/** The copy was sent; whether the terminal takes it: `yes` (words: which says so), `no` (words: why, and the fix), `unknown` (words: why not known). */
 	| {type: 'copied'; what: string; verdict: 'yes' | 'no' | 'unknown'; words: string};
 
-export function initialStore(model: HostModel, viewport: Viewport, opts: {sampleAvailable?: boolean} = {}): StoreState {
+export function initialStore(model: HostModel, viewport: Viewport, opts: {sampleAvailable?: boolean; mouse?: boolean} = {}): StoreState {
 	return {
 		...initialState(model, viewport),
 		status: null,
@@ -109,13 +114,20 @@ export function initialStore(model: HostModel, viewport: Viewport, opts: {sample
 		showing: 'given',
 		sampleAvailable: opts.sampleAvailable ?? false,
 		clipboardWarned: false,
+		mouse: opts.mouse ?? false,
 	};
 }
 
-/** What starts with the screen: who holds each instance, and on a host without mdev the doctor (its screen is the doctor's findings). */
+/** What starts with the screen: who holds each instance, on a host without mdev the doctor (its screen is the doctor's findings), and the mouse when asked for. */
 export function startupEffects(state: StoreState): Effect[] {
-	return [{type: 'read-owners'}, ...doctorOfEmpty(state.model)];
+	return [{type: 'read-owners'}, ...doctorOfEmpty(state.model), ...(state.mouse ? [{type: 'mouse', on: true} as const] : [])];
 }
+
+/** What M says: how the mouse works now, and how to select text while it is on. */
+export const MOUSE_WORDS = {
+	on: 'mouse on: the wheel moves the list under the pointer, a click selects (hold Shift to select text; M turns it off)',
+	off: "mouse off: the terminal's own selection works again",
+};
 
 /** The doctor's check when `model` has no mdev: the empty screen shows what it found. */
 const doctorOfEmpty = (model: HostModel): Effect[] => (isEmptyHost(model) ? [{type: 'check-doctor'}] : []);
@@ -285,6 +297,14 @@ export function update(state: StoreState, msg: Msg): Result {
 			const effect = copyWhat(state);
 			return typeof effect === 'string' ? warn(state, effect) : [state, [effect]];
 		}
+		case 'mouse': {
+			const on = !state.mouse;
+			return [{...state, mouse: on, status: {text: on ? MOUSE_WORDS.on : MOUSE_WORDS.off}}, [{type: 'mouse', on}]];
+		}
+		case 'pointer':
+			// Reports only count while the mouse is on and the lists are shown (a question waits for its keys).
+			if (!state.mouse || state.confirm || isEmptyHost(state.model)) return [state, []];
+			return [reducer(state, msg), []];
 		case 'copied': {
 			if (msg.verdict === 'yes') return [{...state, status: {text: `copied ${msg.what} (OSC 52: ${msg.words})`}}, []];
 			if (msg.verdict === 'no') return [{...state, status: {text: `sent ${msg.what} as OSC 52, but ${msg.words}`, tone: 'warn'}}, []];

@@ -8,8 +8,9 @@ import type {ReactElement} from 'react';
 import {constants} from 'node:os';
 import {render} from 'ink';
 import {FrameDiffer} from './frame-diff.js';
-import {RedrawContext} from '../components/hooks/use-keys.js';
+import {TerminalContext, type Terminal} from '../components/hooks/terminal.js';
 import {separateLoneEscapes} from '../keymap.js';
+import {MOUSE_OFF, takeMouseReports, type MouseReport} from '../state/mouse.js';
 import {runCleanups} from '../cleanup.js';
 import {EX_SOFTWARE} from '../exit-codes.js';
 
@@ -45,15 +46,24 @@ function diffedStream(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; 
 }
 
 /**
- * `stdin` for Ink, with an Esc that arrived in one read with the next key kept apart from it
- * (src/keymap.ts separateLoneEscapes): Ink reads each chunk with read() and parses it at once.
+ * `stdin` for Ink, with the mouse reports taken out (to `onMouse`, after the read: src/state/mouse.ts)
+ * and an Esc that arrived in one read with the next key kept apart from it (src/keymap.ts
+ * separateLoneEscapes): Ink reads each chunk with read() and parses it at once. A report split
+ * across reads waits for its end.
  */
-export function keyboardStdin(stdin: NodeJS.ReadStream): NodeJS.ReadStream {
+export function keyboardStdin(stdin: NodeJS.ReadStream, onMouse: (report: MouseReport) => void = () => {}): NodeJS.ReadStream {
+	let held = '';
+	const keys = (chunk: string): string => {
+		const taken = takeMouseReports(held + chunk);
+		held = taken.held;
+		if (taken.reports.length > 0) queueMicrotask(() => taken.reports.forEach(onMouse));
+		return separateLoneEscapes(taken.text);
+	};
 	const read = (...args: unknown[]) => {
 		const chunk: unknown = (stdin.read as (...a: unknown[]) => unknown).apply(stdin, args);
-		if (typeof chunk === 'string') return separateLoneEscapes(chunk);
+		if (typeof chunk === 'string') return keys(chunk);
 		// Ink sets utf8 before it reads; a Buffer would only come before that.
-		if (Buffer.isBuffer(chunk)) return Buffer.from(separateLoneEscapes(chunk.toString('latin1')), 'latin1');
+		if (Buffer.isBuffer(chunk)) return Buffer.from(keys(chunk.toString('latin1')), 'latin1');
 		return chunk;
 	};
 	return new Proxy(stdin, {
@@ -76,7 +86,8 @@ export async function runFullScreen(node: ReactElement, streams: Streams = {}): 
 	const restore = () => {
 		if (restored) return;
 		restored = true;
-		stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+		// The mouse modes go off whether they were on or not: a shell must not get reports.
+		stdout.write(MOUSE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN);
 	};
 	const teardown = () => {
 		try {
@@ -119,7 +130,17 @@ export async function runFullScreen(node: ReactElement, streams: Streams = {}): 
 	stdout.write(ENTER_ALT_SCREEN);
 	try {
 		const {stream, redraw} = diffedStream(stdout);
-		instance = render(<RedrawContext.Provider value={redraw}>{node}</RedrawContext.Provider>, {stdout: stream, stdin: keyboardStdin(stdin), stderr, exitOnCtrlC: false});
+		const listeners = new Set<(report: MouseReport) => void>();
+		const terminal: Terminal = {
+			redraw,
+			write: (sequence) => void stdout.write(sequence),
+			onMouse: (listener) => {
+				listeners.add(listener);
+				return () => listeners.delete(listener);
+			},
+		};
+		const input = keyboardStdin(stdin, (report) => listeners.forEach((listener) => listener(report)));
+		instance = render(<TerminalContext.Provider value={terminal}>{node}</TerminalContext.Provider>, {stdout: stream, stdin: input, stderr, exitOnCtrlC: false});
 		await instance.waitUntilExit();
 	} finally {
 		teardown();

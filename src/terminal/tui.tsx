@@ -19,6 +19,8 @@ export interface RunTuiOptions extends Streams {
 	/** The sample host (src/snapshot/sample.ts) the empty-host screen offers; absent or null: none. */
 	sample?: SampleFiles | null;
 	probeFn?: ProbeFn;
+	/** Mouse reports on from the start (--mouse). */
+	mouse?: boolean;
 }
 
 export async function runTui(opts: RunTuiOptions): Promise<void> {
@@ -33,6 +35,7 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
 			timeoutMs={opts.probeTimeoutMs}
 			concurrency={opts.concurrency}
 			probeFn={opts.probeFn}
+			mouse={opts.mouse}
 		/>,
 		opts,
 	);

@@ -3,18 +3,14 @@
 // before (`/` opens the filter, then `m` is text). An Esc read together with the next key is kept
 // apart from it before Ink parses the read (src/terminal/screen.tsx keyboardStdin).
 
-import {createContext, useCallback, useContext, useEffect, useReducer, useRef} from 'react';
+import {useCallback, useEffect, useReducer, useRef} from 'react';
 import {useInput} from 'ink';
 import {resolveKey, splitKeys, type KeyPress} from '../../keymap.js';
-
-/**
- * Draws the whole screen again (src/terminal/screen.tsx provides it; frames are otherwise written as the
- * cells that changed, so something else's output on the terminal would stay until overdrawn).
- */
-export const RedrawContext = createContext<() => void>(() => {});
+import {useTerminal} from './terminal.js';
 
 export function useKeys(handler: (input: string, key: KeyPress) => void): void {
-	const redraw = useContext(RedrawContext);
+	// Frames are written as the cells that changed, so something else's output would stay until overdrawn.
+	const {redraw} = useTerminal();
 	// Ink re-subscribes useInput's handler in an effect, which may run after the next key arrives;
 	// reading the latest handler through a ref keeps keys from acting on the previous screen's state.
 	const press = useRef(handler);

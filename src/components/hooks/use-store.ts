@@ -11,6 +11,8 @@ import type {ProbeResult} from '../../model/probe.js';
 import {ownersByInstance} from '../../owners/join.js';
 import {doctorOf} from '../../doctor/index.js';
 import {clipboardSupport, osc52} from './clipboard.js';
+import {useTerminal} from './terminal.js';
+import {MOUSE_OFF, MOUSE_ON} from '../../state/mouse.js';
 import {startupEffects, update, type Effect, type Msg, type StoreState} from '../../state/store.js';
 
 export type ProbeFn = (
@@ -48,6 +50,7 @@ function clock(): string {
 
 export function useStore(initial: () => StoreState, options: StoreOptions): [StoreState, (msg: Msg) => void] {
 	const {exit} = useApp();
+	const terminal = useTerminal();
 	const [state, setState] = useState(() => {
 		const first = initial();
 		// The doctor's answer where the first frame shows it (a host without mdev): it only reads
@@ -125,10 +128,12 @@ export function useStore(initial: () => StoreState, options: StoreOptions): [Sto
 			case 'copy': {
 				const {text, what} = effect;
 				// Straight to the terminal, beside Ink's frames: an OSC moves no cursor.
-				process.stdout.write(osc52(text));
+				terminal.write(osc52(text));
 				const support = clipboardSupport(process.env);
 				return send({type: 'copied', what, verdict: support.verdict, words: support.verdict === 'yes' ? support.how : support.why});
 			}
+			case 'mouse':
+				return terminal.write(effect.on ? MOUSE_ON : MOUSE_OFF);
 			case 'quit':
 				return exit();
 		}
