@@ -138,3 +138,20 @@ test('the part of a cell the filter matched is marked, case-insensitively, and t
 	t.deepEqual(line.find((s) => s.text === 'qemu ')?.tone, 'dim', "the rest keeps the column's tone");
 	t.false(rowLine(planColumns(columns, [row], 40), row).some((s) => s.tone === 'match'));
 });
+
+test('a key that only moves the selection gets the same lists back (the panes measure their columns once per list)', (t) => {
+	const down = {type: 'move', by: 'line', dir: 1} as const;
+	const state = send(grid(), {type: 'focus', to: 'types'}, down, down, down, {type: 'focus', to: 'instances'});
+	const first = viewOf(state);
+	t.is(first.instances.length, 3);
+	const moved = viewOf(send(state, down));
+	t.not(moved.instance, first.instance, 'the selection moved');
+	t.is(moved.parents, first.parents);
+	t.is(moved.instances, first.instances, 'the same array while only the selection moved');
+	// A new order is a new list, of the same instances.
+	const ordered = viewOf(send(state, {type: 'sort', change: 'next'}));
+	t.not(ordered.instances, first.instances);
+	t.deepEqual(new Set(ordered.instances), new Set(first.instances));
+	// So is a filter.
+	t.not(viewOf(send(state, {type: 'filter-start'}, {type: 'filter-input', text: 'c2f6'}, {type: 'filter-keep'})).instances, first.instances);
+});

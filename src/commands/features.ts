@@ -3,7 +3,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import {withProbes} from '../model/instances.js';
-import type {HostModel, Instance} from '../model/types.js';
+import {PCI_ADDRESS_PATTERN, UUID_PATTERN, type HostModel, type Instance} from '../model/types.js';
 import {probeInstances} from '../probe/runner.js';
 import {clean} from '../present/text.js';
 import {scanHost} from '../sysfs/scan.js';
@@ -30,10 +30,7 @@ export interface ExportArgs {
 	probeHeld?: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // NVIDIA's SR-IOV vGPUs are named by their VF's PCI address (src/model/types.ts, Instance.uuid).
-const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
-
 const say = (text: string): void => void process.stderr.write(`mdevscope: ${text}\n`);
 
 function scan(root: string): HostModel | null {
@@ -67,7 +64,7 @@ function select(model: HostModel, uuids: readonly string[]): {selected: Instance
 
 /** Exit codes: 0 printed; 1 a UUID given is not on this host (the others are printed); EX_USAGE, EX_NOINPUT. */
 export async function runFeaturesCommand(argv: FeaturesArgs): Promise<number> {
-	const bad = argv.uuids.find((u) => !UUID.test(u) && !PCI_ADDRESS.test(u));
+	const bad = argv.uuids.find((u) => !UUID_PATTERN.test(u) && !PCI_ADDRESS_PATTERN.test(u));
 	if (bad !== undefined) {
 		say(`${JSON.stringify(bad)} is not a UUID (an mdev's name looks like 22222222-2222-2222-2222-222222222222) nor a vGPU VF's PCI address (0000:41:00.4).`);
 		return EX_USAGE;

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, {useMemo} from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from '../present/table.js';
 import type {HostModel, Instance, MdevType} from '../model/types.js';
@@ -66,12 +66,14 @@ export function sortLabel(sort: Sort | undefined): string {
 
 export function InstancesPane({parent, type, instances, model, running, sort, ...window}: InstancesPaneProps) {
 	const of = type ? type.id : parent ? `${parent.name}, all types` : '';
+	// The same column objects while only the selection moves, so that ListPane measures them once.
+	const columns = useMemo(() => columnsFor(instances, parent, type === null, model, running), [instances, parent, type === null, model, running]);
 	const title = `Instances${of ? ' of ' + of : ''} ${windowLabel(window.scroll, window.capacity, instances.length)}${sortLabel(sort)}`;
 	return (
 		<ListPane
 			{...window}
 			title={title}
-			columns={columnsFor(instances, parent, type === null, model, running)}
+			columns={columns}
 			rows={instances}
 			hasErrors={(i) => i.errors.length > 0}
 			emptyText={parent ? 'no instances' : 'no parent selected'}

@@ -2,7 +2,7 @@
 // capacity), so a list of thousands costs what a screenful costs. Rows start with two marker columns:
 // `>` on the selected row and `!` on a row whose item has errors.
 
-import React from 'react';
+import React, {useMemo} from 'react';
 import {LineView} from './LineView.js';
 import {Pane} from './Pane.js';
 import {seg, type Line} from '../present/line.js';
@@ -34,7 +34,10 @@ const MARKS = 2;
 export function ListPane<T>(props: ListPaneProps<T>) {
 	const {title, columns, rows, selected, scroll, capacity, focused, width, height, hasErrors, emptyText, mark} = props;
 	const inner = width - 2;
-	const {plan, hidden} = planTable(columns, rows, Math.max(1, inner - MARKS));
+	const room = Math.max(1, inner - MARKS);
+	// Measured over every row (a column is as wide as its longest value): once per list and width,
+	// not per key that only moves the selection (256 parents' counts on the huge bench host).
+	const {plan, hidden} = useMemo(() => planTable(columns, rows, room), [columns, rows, room]);
 	// The columns that did not fit are counted in the bottom border (past its corner and dashes): Enter shows them all in the detail.
 	const note = hiddenNote(hidden.length, width - 7);
 	const header: Line = [seg(' '.repeat(MARKS)), ...headerLine(plan)];

@@ -1,4 +1,4 @@
-import React, {memo} from 'react';
+import React, {memo, useMemo} from 'react';
 import {ListPane, windowLabel, type ListWindow} from './ListTable.js';
 import type {Column} from '../present/table.js';
 import type {MdevType} from '../model/types.js';
@@ -34,6 +34,7 @@ function columnsFor(parent: ParentRow | null): Column<MdevType>[] {
 
 // Memoized: its props are derived values that keys in the other panes leave equal.
 export const TypesPane = memo(function TypesPane({parent, types, ...window}: TypesPaneProps) {
+	const columns = useMemo(() => columnsFor(parent), [parent]);
 	const title = parent ? `Types of ${parent.name} ${windowLabel(window.scroll, window.capacity, types.length)}` : 'Types';
 	const emptyText = !parent
 		? 'no parent selected'
@@ -48,7 +49,7 @@ export const TypesPane = memo(function TypesPane({parent, types, ...window}: Typ
 		<ListPane
 			{...window}
 			title={title}
-			columns={columnsFor(parent)}
+			columns={columns}
 			rows={types}
 			hasErrors={(t) => t.errors.length > 0}
 			emptyText={emptyText}

@@ -13,7 +13,7 @@ import {randomBytes} from 'node:crypto';
 import {lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {ProbeResult} from '../model/probe.js';
-import type {HostModel, Instance, ItemError, Parent} from '../model/types.js';
+import {UUID_PATTERN, type HostModel, type Instance, type ItemError, type Parent} from '../model/types.js';
 import {errCode, errnoMeaning} from '../sysfs/env.js';
 import {FEATURES, featureBits, type FeatureName} from './bits.js';
 
@@ -29,7 +29,6 @@ const MARKER_TEXT = 'Written by `mdevscope export`; removed when its instance go
 export const LOCK_FILE = '.mdevscope-export.lock';
 /** `.<name>.tmp-<pid>-<8 hex>`: our temporary files, renamed into place or removed. */
 const TEMP_FILE = /^\..+\.tmp-\d+-[0-9a-f]{8}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What one instance's directory should hold. */
 export interface InstanceExport {
@@ -101,7 +100,7 @@ export function planInstance(model: HostModel, instance: Instance): InstanceExpo
  * the probe. (NVIDIA's SR-IOV vGPUs are PCI functions, not mdevs: the seed's layout has no place for them.)
  */
 export function exportable(instance: Instance): boolean {
-	if (instance.kind !== 'mdev' || !instance.active || instance.gone || !UUID.test(instance.uuid)) return false;
+	if (instance.kind !== 'mdev' || !instance.active || instance.gone || !UUID_PATTERN.test(instance.uuid)) return false;
 	return instance.probe?.outcome !== 'vanished';
 }
 
@@ -353,7 +352,7 @@ function removeVanished(dir: string, keep: Set<string>, report: ExportReport): v
 		return;
 	}
 	for (const name of names.sort()) {
-		if (!UUID.test(name) || keep.has(name)) continue;
+		if (!UUID_PATTERN.test(name) || keep.has(name)) continue;
 		const instanceDir = path.join(dir, name);
 		try {
 			if (kindOf(instanceDir) !== 'dir') continue; // not a directory we made

@@ -239,3 +239,8 @@ export interface HostModel {
 	/** Host-level problems (no mdev_bus, unreadable directories, ...). */
 	errors: ItemError[];
 }
+
+/** A UUID as mdev and mdevctl spell one: 8-4-4-4-12 hexadecimal digits (either case). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A PCI function's address as sysfs names it (`0000:41:00.4`): an NVIDIA SR-IOV vGPU's VF. */
+export const PCI_ADDRESS_PATTERN = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;

@@ -173,8 +173,22 @@ export function visibleTypes(row: ParentRow | null, f: FilterMatcher): MdevType[
 	return types.filter((t) => f.typeSelf(t) || instancesOfType(row, t).some((i) => f.instanceSelf(i)));
 }
 
+/**
+ * The instances pane's last list per parent row: a key that only moves the selection derives the
+ * view again, and gets the same list (the same array, so the pane measures its columns once).
+ */
+const instancesCache = new WeakMap<ParentRow, {type: MdevType | null; needle: string; by: Sort['by']; reverse: boolean; list: Instance[]}>();
+
 export function visibleInstances(row: ParentRow | null, type: MdevType | null, f: FilterMatcher, sort: Sort = SCAN_ORDER): Instance[] {
 	if (!row) return [];
+	const cached = instancesCache.get(row);
+	if (cached && cached.type === type && cached.needle === f.text && cached.by === sort.by && cached.reverse === sort.reverse) return cached.list;
+	const list = filteredInstances(row, type, f, sort);
+	instancesCache.set(row, {type, needle: f.text, by: sort.by, reverse: sort.reverse, list});
+	return list;
+}
+
+function filteredInstances(row: ParentRow, type: MdevType | null, f: FilterMatcher, sort: Sort): Instance[] {
 	const types = row.parent?.types ?? [];
 	const shown = (list: Instance[]) => sortInstances(list, sort, types);
 	const base = type ? instancesOfType(row, type) : row.instances;

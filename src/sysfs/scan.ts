@@ -5,7 +5,7 @@
 // (only a root that is not a directory throws, before anything is read).
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {SCHEMA_VERSION} from '../model/types.js';
+import {SCHEMA_VERSION, UUID_PATTERN} from '../model/types.js';
 import {blankInstance, blankParent} from '../model/blank.js';
 import type {Definition, DriverModule, HostInfo, HostModel, Instance, ItemError, MdevType, Parent, PciIds} from '../model/types.js';
 import {
@@ -58,8 +58,6 @@ const fullRead: EntryReaders = {
 		return (name) => readSettled(env, name, byPath);
 	},
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function scanHost(root: string, opts: ScanOptions = {}): HostModel {
 	return scanWith(root, opts, fullRead);
@@ -407,7 +405,7 @@ export function readDefinitions(env: Env, errors: ItemError[]): DefinitionEntry[
 			continue;
 		}
 		for (const uuid of files.value) {
-			if (!UUID.test(uuid)) continue; // mdevctl only reads files named by a UUID
+			if (!UUID_PATTERN.test(uuid)) continue; // mdevctl only reads files named by a UUID
 			out.push(parseDefinition(env, path.join(dir, uuid), uuid, parent));
 		}
 	}
@@ -562,7 +560,7 @@ export function readInstance(env: Env, name: string, parentByPath: Map<string, s
 	const entry = path.join(env.sysBusMdevDevices, name);
 	const inst = blankInstance(name);
 	const errors = inst.errors;
-	const nameError = UUID.test(name)
+	const nameError = UUID_PATTERN.test(name)
 		? []
 		: [itemError(env, entry, 'EPARSE', `${env.shown(entry)}: the name ${JSON.stringify(name)} is not a UUID, which every mdev's name is; shown as found.`)];
 	// The link's own (relative) target is the device's canonical path; resolve it without a
