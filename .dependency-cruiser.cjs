@@ -11,7 +11,7 @@ const LAYERS = [
 	['presentation', ['^src/present/', '^src/output/']],
 	['keymap', ['^src/keymap\\.ts$']],
 	['state', ['^src/state/']],
-	['judgements', ['^src/(doctor|quirks|advice|compare|features)/']],
+	['judgements', ['^src/(doctor|quirks|advice|compare|features|actions)/']],
 	['readers', ['^src/(sysfs|owners|snapshot|probe|ffi)/']],
 	['model', ['^src/model/', '^src/(errno|cleanup|scratch|build-info|exit-codes)\\.ts$']],
 ];

@@ -52,6 +52,7 @@ const help = `
 	  $ mdevscope compare SOURCE DEST [--uuid UUID]... [--json]
 	  $ mdevscope features [UUID...] [--json]
 	  $ mdevscope export [--dir DIR]
+	  $ mdevscope start|stop|define|undefine|modify -u UUID [-p PARENT -t TYPE] [--dry-run]
 	  $ mdevscope COMMAND --help
 
 	Shows every VFIO mediated device (mdev) on this host: the parent devices, the mdev types
@@ -108,8 +109,16 @@ const help = `
 	  export [--dir DIR] Write those bits as 0/1 files, sysfs-style, under DIR (default
 	                     /run/mdevscope): DIR/<uuid>/features/<name>, mdev_type, parent,
 	                     available_instances, host_driver, host_driver_version, probed_at.
-	                     The only command that writes, and only inside DIR. Exit 2 when DIR
-	                     cannot be written.
+	                     Writes only inside DIR. Exit 2 when DIR cannot be written.
+
+	  start, stop, define, undefine, modify
+	                     Act, with mdevctl's commands and flags: create or start a device,
+	                     remove it, define it in mdevctl's store (/etc/mdevctl.d), undefine
+	                     it, change its autostart; on NVIDIA SR-IOV GPUs assign a vGPU type to
+	                     a VF and release it. Through mdevctl when it is installed, else sysfs
+	                     and the store directly. A device a process holds is never stopped,
+	                     released or undefined. --dry-run prints the writes and makes none.
+	                     Exit 1 a write failed, 2 refused before any write.
 
 	Exit codes
 	  0                  Done (the commands add their verdicts above)${EXIT_CODES}
@@ -140,7 +149,80 @@ const commandOptions = `
 	  -h, --help         Show this help
 	  -V, --version      Show the version`;
 
+const actionOptions = `
+	  -u, --uuid UUID    The device: an mdev's UUID (an NVIDIA SR-IOV vGPU: its VF's PCI address)
+	  -p, --parent NAME  Its parent, as mdevscope --plain lists it (0000:3b:00.0, mtty)
+	  -t, --type TYPE    Its type id (nvidia-231, mdpy-vga; an NVIDIA SR-IOV type number)
+	  --dry-run          Print what would be written where, and write nothing
+	  --json             Print the plan, each write's result and the device's state after, as JSON
+	  --backend B        auto (default: mdevctl when installed and on this host, else sysfs),
+	                     mdevctl (run mdevctl, which runs the vendors' callout scripts), or sysfs
+	                     (write sysfs and /etc/mdevctl.d directly, as mdevctl would)
+	  --root DIR         Act on the tree under DIR (files only: no kernel acts on them)${commandOptions}`;
+const actionExits = `
+	Safety
+	  A device a process holds (its /dev/vfio group or device file open) is not stopped,
+	  released or undefined: the refusal names the holder (stop the VM first); when the
+	  holders cannot be read (not root) nothing is done either. MDEVSCOPE_READ_ONLY=1 in
+	  the environment or the file /etc/mdevscope/read-only locks every write off.
+
+	Exit codes
+	  0                  Done (with --dry-run: planned, nothing written)
+	  1                  A write failed: the message says what was written where, the errno
+	                     and what it means; what a failed create had done is undone
+	  2                  Refused before any write (held, no free instance, not found, locked)${EXIT_CODES}
+`;
+const actionHelp = (usage: string, what: string, extra = ''): string => `
+	Usage
+	  $ mdevscope ${usage}
+
+${what}
+
+	Options${extra}${actionOptions}
+${actionExits}`;
+
 const commandHelp: Record<Command, string> = {
+	start: actionHelp(
+		'start -u UUID [-p PARENT]  |  start [-u UUID] -p PARENT -t TYPE [--define [--auto|--manual]]',
+		`	Starts a defined device (-u alone; -p when it is defined under several parents), or
+	creates a device of TYPE on PARENT (a new UUID, printed alone on stdout, unless -u gives
+	one): transient unless --define defines it too. Refused when the type has no free
+	instance (available_instances 0, with the reason) or the UUID is active already.
+	NVIDIA SR-IOV: -u VF -t TYPE assigns the type to that VF, -p GPU -t TYPE to its first free
+	VF that lists the type (nvidia/current_vgpu_type).`,
+		`
+	  --define           Define the device as well (undone together when either fails)
+	  -a, --auto         With --define: start it automatically when its parent appears
+	  -m, --manual       With --define: start it only when asked (the default)`,
+	),
+	stop: actionHelp(
+		'stop -u UUID',
+		`	Removes an active device (writes 1 to its remove file); a defined one stays defined.
+	NVIDIA SR-IOV: -u VF releases the VF's vGPU (writes 0 to nvidia/current_vgpu_type, tried
+	again for a few seconds while the VF is busy after its VM closed it).`,
+	),
+	define: actionHelp(
+		'define -u UUID [--auto|--manual]  |  define [-u UUID] -p PARENT -t TYPE [--auto|--manual]',
+		`	Defines a device in mdevctl's store (/etc/mdevctl.d/PARENT/UUID, JSON as mdevctl writes
+	it): a running device as it runs (-u alone), or TYPE on PARENT (a new UUID, printed alone
+	on stdout, unless -u gives one). Does not start it.`,
+		`
+	  -a, --auto         Start it automatically when its parent appears (at boot)
+	  -m, --manual       Start it only when asked (the default)`,
+	),
+	undefine: actionHelp(
+		'undefine -u UUID [-p PARENT]',
+		`	Removes the device's definitions (under PARENT only, with -p); a running device keeps
+	running and is gone after a reboot.`,
+	),
+	modify: actionHelp(
+		'modify -u UUID [-p PARENT] [--auto|--manual] [-t TYPE]',
+		`	Changes a definition: its autostart, or its type (a running device keeps its type until
+	it is started again).`,
+		`
+	  -a, --auto         Start it automatically when its parent appears (at boot)
+	  -m, --manual       Start it only when asked`,
+	),
 	doctor: `
 	Usage
 	  $ mdevscope doctor [--root DIR | --sample] [--json]
@@ -225,7 +307,14 @@ const flagSpec = {
 	mouse: {type: 'boolean', default: false},
 	from: {type: 'string'},
 	sample: {type: 'boolean', default: false},
-	uuid: {type: 'string', isMultiple: true},
+	uuid: {type: 'string', isMultiple: true, shortFlag: 'u'},
+	parent: {type: 'string', shortFlag: 'p'},
+	type: {type: 'string', shortFlag: 't'},
+	auto: {type: 'boolean', shortFlag: 'a', default: false},
+	manual: {type: 'boolean', shortFlag: 'm', default: false},
+	define: {type: 'boolean', default: false},
+	dryRun: {type: 'boolean', default: false},
+	backend: {type: 'string', default: 'auto'},
 	dir: {type: 'string', default: '/run/mdevscope'},
 	help: {type: 'boolean', shortFlag: 'h', default: false},
 	version: {type: 'boolean', shortFlag: 'V', default: false},
@@ -238,6 +327,9 @@ const VALUE_OF: Partial<Record<keyof typeof flagSpec, string>> = {
 	timeout: 'a number of milliseconds',
 	concurrency: 'a number',
 	uuid: "an instance's UUID",
+	parent: "a parent's name (as mdevscope --plain lists it: 0000:3b:00.0, mtty)",
+	type: 'a type id (nvidia-231, mtty-2; an NVIDIA SR-IOV type number)',
+	backend: 'auto, mdevctl or sysfs',
 	dir: 'a directory',
 };
 
@@ -267,7 +359,7 @@ function readArgv(argv: readonly string[]): Argv {
 	const out: Argv = {positionals: [], help: false, version: false, problem: null, values: new Map()};
 	const seen = new Set<string>();
 	const fail = (message: string) => void (out.problem ??= message);
-	const shortFlags: Record<string, 'help' | 'version'> = {h: 'help', V: 'version'};
+	const shortFlags: Record<string, string> = {h: 'help', V: 'version', u: 'uuid', p: 'parent', t: 'type', a: 'auto', m: 'manual'};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i]!;
 		if (arg === '--') {
@@ -305,7 +397,8 @@ function readArgv(argv: readonly string[]): Argv {
 }
 
 // Subcommands: the first word, when there is one. Each names its own arguments below.
-const COMMANDS = ['doctor', 'compare', 'features', 'export'] as const;
+const ACTIONS = ['start', 'stop', 'define', 'undefine', 'modify'] as const;
+const COMMANDS = ['doctor', 'compare', 'features', 'export', ...ACTIONS] as const;
 type Command = (typeof COMMANDS)[number];
 const argv = readArgv(process.argv.slice(2));
 const [commandWord, ...commandArgs] = argv.positionals;
@@ -354,7 +447,33 @@ const uuids = cli.flags.uuid ?? [];
 if (command === 'compare' && commandArgs.length !== 2) {
 	usageError(`compare needs two arguments, SOURCE and DEST (each a snapshot file, or - or local for this host); got ${commandArgs.length}.`);
 }
-if (uuids.length > 0 && command !== 'compare') usageError('--uuid belongs to compare: mdevscope compare SOURCE DEST --uuid UUID.');
+const isAction = (ACTIONS as readonly string[]).includes(command ?? '');
+if (uuids.length > 0 && command !== 'compare' && !isAction) usageError('--uuid belongs to compare (mdevscope compare SOURCE DEST --uuid UUID) and to start, stop, define, undefine and modify (-u UUID).');
+if (isAction) {
+	if (commandArgs.length > 0) usageError(`${command} takes no arguments (got ${JSON.stringify(commandArgs[0])}): the device is -u UUID, as in mdevctl.`);
+	if (uuids.length > 1) usageError(`${command} acts on one device: give -u UUID once.`);
+	if (cli.flags.auto && cli.flags.manual) usageError("--auto and --manual both say how the device starts; give one (mdevctl: \"'auto' and 'manual' are mutually exclusive\").");
+	if (!['auto', 'mdevctl', 'sysfs'].includes(cli.flags.backend)) usageError(`--backend ${cli.flags.backend}: give auto (mdevctl when installed, else sysfs), mdevctl or sysfs.`);
+	if (plain) usageError(`${command} prints what it did; --plain is for the inventory (--json gives ${command}'s result as JSON).`);
+	if (cli.flags.define && command !== 'start') usageError(`--define goes with start (create and define in one); to define, run mdevscope define.`);
+	if ((cli.flags.auto || cli.flags.manual) && (command === 'stop' || command === 'undefine' || (command === 'start' && !cli.flags.define))) {
+		usageError(`--${cli.flags.auto ? 'auto' : 'manual'} sets how a definition starts: it goes with define, modify and start --define, not ${command}.`);
+	}
+	if (command === 'stop' && (cli.flags.parent !== undefined || cli.flags.type !== undefined)) usageError('stop takes -u UUID only: a running device is named by its UUID alone.');
+	if (command === 'undefine' && cli.flags.type !== undefined) usageError('undefine takes -u UUID [-p PARENT]: no type.');
+} else {
+	for (const [flag, given] of [
+		['--parent', cli.flags.parent !== undefined],
+		['--type', cli.flags.type !== undefined],
+		['--auto', cli.flags.auto],
+		['--manual', cli.flags.manual],
+		['--define', cli.flags.define],
+		['--dry-run', cli.flags.dryRun],
+		['--backend', cli.flags.backend !== 'auto'],
+	] as const) {
+		if (given) usageError(`${flag} belongs to start, stop, define, undefine and modify (mdevscope start --help).`);
+	}
+}
 if (from !== undefined) {
 	if (command !== undefined) usageError(`--from opens a snapshot in the views; ${command} does not read snapshots${command === 'compare' ? ' through --from (give the files as SOURCE and DEST)' : ''}.`);
 	if (root !== '/') usageError('--from and --root both say where to read from; give one.');
@@ -501,6 +620,26 @@ function openBundledSample(files: SampleFiles | null): ReturnType<typeof openSam
 
 async function main(): Promise<void> {
 	if (command === 'compare') return runCompare();
+	if (isAction) {
+		checkRoot(root);
+		const {runActionCommand} = await import('./commands/actions.js');
+		const flags = cli.flags;
+		process.exitCode = runActionCommand({
+			request: {
+				operation: command as (typeof ACTIONS)[number],
+				uuid: uuids[0] ?? null,
+				parent: flags.parent ?? null,
+				mdevType: flags.type ?? null,
+				autostart: flags.auto ? true : flags.manual ? false : null,
+				define: flags.define,
+			},
+			root,
+			json,
+			dryRun: flags.dryRun,
+			backend: flags.backend as 'auto' | 'mdevctl' | 'sysfs',
+		});
+		return;
+	}
 	if (command === 'features' || command === 'export') {
 		checkRoot(root);
 		const {runFeaturesCommand, runExportCommand} = await import('./commands/features.js');

@@ -491,6 +491,17 @@ const ALLOWED: Record<string, string> = {
 	'src/features/export.ts fs.renameSync': '`mdevscope features export DIR`: renames its temporary files into place',
 	'src/features/export.ts fs.unlinkSync': '`mdevscope features export DIR`: removes files it wrote earlier (its marker file says which)',
 	'src/features/export.ts fs.rmdirSync': '`mdevscope features export DIR`: removes directories it made earlier, once empty',
+	// The actions (issue 18): only src/actions/apply.ts writes, only a plan the user asked for (start, stop, define, undefine, modify; not with --dry-run or a write lock).
+	'src/actions/apply.ts O_WRONLY': "`start`/`stop`: sysfs's create, remove, an instance's attributes and a VF's nvidia/current_vgpu_type, opened without O_CREAT (a missing file fails, none is made); the store's temp file",
+	'src/actions/apply.ts O_TRUNC': 'the same sysfs files (truncation is what `echo value > file` does; sysfs ignores it, a tree\'s file is replaced whole)',
+	'src/actions/apply.ts O_CREAT': "`define`/`modify`: the store's temp file, next to the definitions in /etc/mdevctl.d, before its rename",
+	'src/actions/apply.ts O_EXCL': "`define`/`modify`: the store's temp file is never one that exists",
+	'src/actions/apply.ts fs.writeSync': 'the value into a sysfs file, or a definition into its temp file, in one write',
+	'src/actions/apply.ts fs.fsyncSync': "the store's temp file and its directory, so a crash leaves the old definition or the new one",
+	'src/actions/apply.ts fs.mkdirSync': "`define`: the parent's directory in /etc/mdevctl.d, as mdevctl makes it",
+	'src/actions/apply.ts fs.renameSync': "`define`/`modify`: the temp file over the definition (atomic)",
+	'src/actions/apply.ts fs.unlinkSync': '`undefine`: the definition file; a temp file of a write that failed',
+	'src/actions/apply.ts child_process.spawnSync': "the mdevctl backend: mdevctl's start/stop/define/undefine/modify with their arguments (no shell)",
 	// The sample host (`s` on the empty screen, src/snapshot/sample.ts): only inside the temp directory it makes for itself.
 	'src/snapshot/sample.ts fs.mkdtempSync': '`s` on the empty-host screen: a private directory under the temp dir (mdevscope-sample-*) for the sample tree',
 	'src/snapshot/sample.ts fs.mkdirSync': '`s`: the sample tree\'s directories, inside that private directory (names that leave it are refused)',

@@ -354,3 +354,36 @@ function readVfInstance(env: Env, vf: Vf, parent: string, typeId: string): Insta
 	else if (!vfioDev.absent) errors.push(vfioDev.error);
 	return inst;
 }
+
+/** A VF's vGPU state as its two nvidia/ files say now: what `start`/`stop` on a VF check before they write. */
+export interface VfState {
+	bdf: string;
+	/** The PF's address (the VF's `physfn`); null when unreadable. */
+	pf: string | null;
+	/** `nvidia/current_vgpu_type` (absolute, under the root): the file a vGPU is assigned and released through. */
+	currentFile: string;
+	/** Its value: 0 for a free VF; null when unreadable (then `error` says why). */
+	currentType: number | null;
+	/** `nvidia/creatable_vgpu_types`: the types the VF can take now; null when unreadable. */
+	creatable: CreatableType[] | null;
+	error: ItemError | null;
+}
+
+/** Reads one VF (`sys/bus/pci/devices/<bdf>`); null when no such PCI function has NVIDIA's vGPU files. */
+export function readVfState(env: Env, bdf: string): VfState | null {
+	const entry = path.join(env.sysBusPciDevices, bdf);
+	const dir = deviceDir(env, entry);
+	if (dir === null || !present(path.join(dir, 'nvidia', 'current_vgpu_type'))) return null;
+	const physfn = readLinkName(env, path.join(dir, 'physfn'), {mustExist: false});
+	const currentFile = path.join(dir, 'nvidia', 'current_vgpu_type');
+	const current = readInt(env, currentFile, {min: 0, what: 'a vGPU type id (current_vgpu_type)'});
+	const text = readAttr(env, path.join(dir, 'nvidia', 'creatable_vgpu_types'));
+	return {
+		bdf,
+		pf: physfn.ok ? physfn.value : null,
+		currentFile,
+		currentType: current.ok ? current.value : null,
+		creatable: text.ok ? parseCreatableVgpuTypes(text.value).types : null,
+		error: !current.ok ? current.error : !text.ok ? text.error : null,
+	};
+}
