@@ -20,6 +20,7 @@ needs=(
 	"/usr/bin/man|man-db|the packaging test renders the man page as man does"
 	"/usr/bin/zsh|zsh|the packaging test loads the zsh completion"
 	"/usr/bin/dpkg-shlibdeps|dpkg-dev|the packaging test builds a .deb with scripts/make-deb.sh"
+	"/usr/bin/mdevctl|mdevctl|the VM tests run Debian's mdevctl in the guest beside mdevscope's actions (the guest sees this root)"
 )
 # The ABI test checks the constants newer than Linux 6.1 against a newer uapi header. Debian 12 has
 # 6.12's headers in its archive; only the -common package is needed (it holds include/uapi and

@@ -85,6 +85,11 @@ const help = `
 	  --no-color         No colours (NO_COLOR in the environment does the same)
 	  --mouse            In the interactive view: the wheel moves the list under the pointer,
 	                     a click selects (off by default; M turns it on and off there)
+	  --allow-write      In the interactive view: the keys that write (marked ! in its help:
+	                     create, start, stop, define, undefine, autostart) on from the start;
+	                     W turns them on and off there. Each asks first, naming what it writes
+	  --backend B        How the interactive view's writes are made: auto, mdevctl or sysfs
+	                     (mdevscope start --help)
 	  -h, --help         Show this help (after a command: that command's help)
 	  -V, --version      Show the version
 
@@ -149,10 +154,13 @@ const commandOptions = `
 	  -h, --help         Show this help
 	  -V, --version      Show the version`;
 
+const uuidOption = `
+	  -u, --uuid UUID    The device: an mdev's UUID (an NVIDIA SR-IOV vGPU: its VF's PCI address)`;
+const parentOption = `
+	  -p, --parent NAME  Its parent, as mdevscope --plain lists it (0000:3b:00.0, mtty)`;
+const typeOption = `
+	  -t, --type TYPE    Its type id (nvidia-231, mdpy-vga; an NVIDIA SR-IOV type number)`;
 const actionOptions = `
-	  -u, --uuid UUID    The device: an mdev's UUID (an NVIDIA SR-IOV vGPU: its VF's PCI address)
-	  -p, --parent NAME  Its parent, as mdevscope --plain lists it (0000:3b:00.0, mtty)
-	  -t, --type TYPE    Its type id (nvidia-231, mdpy-vga; an NVIDIA SR-IOV type number)
 	  --dry-run          Print what would be written where, and write nothing
 	  --json             Print the plan, each write's result and the device's state after, as JSON
 	  --backend B        auto (default: mdevctl when installed and on this host, else sysfs),
@@ -172,13 +180,13 @@ const actionExits = `
 	                     and what it means; what a failed create had done is undone
 	  2                  Refused before any write (held, no free instance, not found, locked)${EXIT_CODES}
 `;
-const actionHelp = (usage: string, what: string, extra = ''): string => `
+const actionHelp = (usage: string, what: string, names: string, extra = ''): string => `
 	Usage
 	  $ mdevscope ${usage}
 
 ${what}
 
-	Options${extra}${actionOptions}
+	Options${names}${extra}${actionOptions}
 ${actionExits}`;
 
 const commandHelp: Record<Command, string> = {
@@ -190,6 +198,7 @@ const commandHelp: Record<Command, string> = {
 	instance (available_instances 0, with the reason) or the UUID is active already.
 	NVIDIA SR-IOV: -u VF -t TYPE assigns the type to that VF, -p GPU -t TYPE to its first free
 	VF that lists the type (nvidia/current_vgpu_type).`,
+		uuidOption + parentOption + typeOption,
 		`
 	  --define           Define the device as well (undone together when either fails)
 	  -a, --auto         With --define: start it automatically when its parent appears
@@ -200,12 +209,14 @@ const commandHelp: Record<Command, string> = {
 		`	Removes an active device (writes 1 to its remove file); a defined one stays defined.
 	NVIDIA SR-IOV: -u VF releases the VF's vGPU (writes 0 to nvidia/current_vgpu_type, tried
 	again for a few seconds while the VF is busy after its VM closed it).`,
+		uuidOption,
 	),
 	define: actionHelp(
 		'define -u UUID [--auto|--manual]  |  define [-u UUID] -p PARENT -t TYPE [--auto|--manual]',
 		`	Defines a device in mdevctl's store (/etc/mdevctl.d/PARENT/UUID, JSON as mdevctl writes
 	it): a running device as it runs (-u alone), or TYPE on PARENT (a new UUID, printed alone
 	on stdout, unless -u gives one). Does not start it.`,
+		uuidOption + parentOption + typeOption,
 		`
 	  -a, --auto         Start it automatically when its parent appears (at boot)
 	  -m, --manual       Start it only when asked (the default)`,
@@ -214,11 +225,13 @@ const commandHelp: Record<Command, string> = {
 		'undefine -u UUID [-p PARENT]',
 		`	Removes the device's definitions (under PARENT only, with -p); a running device keeps
 	running and is gone after a reboot.`,
+		uuidOption + parentOption,
 	),
 	modify: actionHelp(
 		'modify -u UUID [-p PARENT] [--auto|--manual] [-t TYPE]',
 		`	Changes a definition: its autostart, or its type (a running device keeps its type until
 	it is started again).`,
+		uuidOption + parentOption + typeOption,
 		`
 	  -a, --auto         Start it automatically when its parent appears (at boot)
 	  -m, --manual       Start it only when asked`,
@@ -315,6 +328,7 @@ const flagSpec = {
 	define: {type: 'boolean', default: false},
 	dryRun: {type: 'boolean', default: false},
 	backend: {type: 'string', default: 'auto'},
+	allowWrite: {type: 'boolean', default: false},
 	dir: {type: 'string', default: '/run/mdevscope'},
 	help: {type: 'boolean', shortFlag: 'h', default: false},
 	version: {type: 'boolean', shortFlag: 'V', default: false},
@@ -469,9 +483,14 @@ if (isAction) {
 		['--manual', cli.flags.manual],
 		['--define', cli.flags.define],
 		['--dry-run', cli.flags.dryRun],
-		['--backend', cli.flags.backend !== 'auto'],
 	] as const) {
 		if (given) usageError(`${flag} belongs to start, stop, define, undefine and modify (mdevscope start --help).`);
+	}
+	const tui = command === undefined && !json && !plain;
+	if (cli.flags.backend !== 'auto' && !tui) usageError('--backend belongs to the action commands (mdevscope start --help) and the interactive view.');
+	if (!['auto', 'mdevctl', 'sysfs'].includes(cli.flags.backend)) usageError(`--backend ${cli.flags.backend}: give auto (mdevctl when installed, else sysfs), mdevctl or sysfs.`);
+	if (cli.flags.allowWrite && (!tui || from !== undefined || sample)) {
+		usageError('--allow-write turns on the interactive view\'s keys that write (W does the same there); a recording or the sample host has no host to write to, and the commands (start, stop, ...) write when run.');
 	}
 }
 if (from !== undefined) {
@@ -690,8 +709,12 @@ async function main(): Promise<void> {
 		return;
 	}
 	const {runTui} = await loadInteractive(() => import('./terminal/tui.js'));
+	// The keys that write act on this host (or --root tree), never on a recording or the sample.
+	const canWrite = snapshot === null && shownSample === null;
+	const lock = canWrite ? (await import('./actions/host.js')).writeLock(root) : null;
 	// A snapshot cannot be read again: `r` shows it as it was.
-	await runTui({root: model.root, model: withAnswers, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource, mouse: cli.flags.mouse});
+	await runTui({root: model.root, model: withAnswers, probeTimeoutMs: timeout, concurrency, rescan: snapshot ? () => snapshot.model : rescanHost, sample: sampleSource, mouse: cli.flags.mouse,
+		...(canWrite ? {writes: {on: cli.flags.allowWrite && lock === null, lock}, actions: {root, backend: cli.flags.backend as 'auto' | 'mdevctl' | 'sysfs'}} : {})});
 }
 
 main().catch((err: unknown) => {

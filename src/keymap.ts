@@ -5,7 +5,7 @@
 // No Ink import: key events are described by the structural KeyPress below (Ink's `Key` fits it).
 
 import type {SharedAction, TuiAction} from './state/reducer.js';
-import {adviceDisabled, borrowDisabled, probeDisabled, sampleDisabled, type KeyMsg, type StoreState} from './state/store.js';
+import {actionDisabled, adviceDisabled, borrowDisabled, probeDisabled, sampleDisabled, type KeyMsg, type StoreState} from './state/store.js';
 import type {PaneId, Panel} from './state/panes.js';
 
 export {PANES, type PaneId, type Panel} from './state/panes.js';
@@ -57,7 +57,14 @@ export type Action =
 	| 'sortNext'
 	| 'sortReverse'
 	| 'copy'
-	| 'mouse';
+	| 'mouse'
+	| 'writes'
+	| 'create'
+	| 'startDefined'
+	| 'stopInstance'
+	| 'defineInstance'
+	| 'undefineInstance'
+	| 'autostart';
 
 export type SpecialKey =
 	| 'up'
@@ -92,7 +99,7 @@ export interface Binding {
 	help: string;
 	/** The help line in the compare view, where the main screen's words would name what is not there. */
 	compareHelp?: string;
-	/** Changes the host (none does yet: mdevscope only reads). Marked `!` in help. */
+	/** Changes the host (issue 18): marked `!` in help, left out of the footer while writes are off (W). */
 	dangerous?: boolean;
 	/** The main screen's store message it sends (src/state/store.ts); moves and the filter's text come from sharedAction. */
 	message?: KeyMsg | TuiAction;
@@ -163,6 +170,13 @@ export const BINDINGS: readonly Binding[] = [
 	bind('sortReverse', [char('O')], ['lists'], null, 'reverse the order of the instances list', {message: {type: 'sort', change: 'reverse'}}),
 	bind('copy', [char('y')], ['lists', 'advice'], null, "copy the selection's uuid (type id, parent; advice view: the libvirt XML) to your terminal's clipboard with OSC 52, over SSH too", {message: {type: 'copy'}}),
 	bind('mouse', [char('M')], ['lists', 'doctor', 'advice'], null, 'mouse on/off (--mouse: on at start): the wheel moves the list under it, a click selects; Shift+drag selects text', {message: {type: 'mouse'}}),
+	bind('writes', [char('W')], ['lists'], {label: 'writes'}, 'writes on/off (--allow-write: on at start): the keys marked ! act, each after a question naming what it writes where', {message: {type: 'writes'}}),
+	bind('create', [char('c')], ['types'], {label: 'create'}, "create an instance of the selected type (mdevctl start -p -t; on an NVIDIA SR-IOV GPU: assign the type to its first free VF)", {message: {type: 'act', operation: 'create'}, dangerous: true, disabledReason: actionDisabled('create')}),
+	bind('startDefined', [char('S')], ['instances', 'detail'], {label: 'start'}, 'start the selected defined, not active instance as its definition says (mdevctl start -u)', {message: {type: 'act', operation: 'start'}, dangerous: true, disabledReason: actionDisabled('start')}),
+	bind('stopInstance', [char('X')], ['instances', 'detail'], {label: 'stop'}, 'stop (remove) the selected active instance, or release a VF\'s vGPU; refused while a process holds it (mdevctl stop -u)', {message: {type: 'act', operation: 'stop'}, dangerous: true, disabledReason: actionDisabled('stop')}),
+	bind('defineInstance', [char('D')], ['instances', 'detail'], {label: 'define'}, 'define the selected active instance as it runs, started by hand (mdevctl define -u; A then sets autostart)', {message: {type: 'act', operation: 'define'}, dangerous: true, disabledReason: actionDisabled('define')}),
+	bind('undefineInstance', [char('U')], ['instances', 'detail'], {label: 'undefine'}, 'undefine the selected instance: remove its mdevctl definition (it keeps running until stopped)', {message: {type: 'act', operation: 'undefine'}, dangerous: true, disabledReason: actionDisabled('undefine')}),
+	bind('autostart', [char('A')], ['instances', 'detail'], {label: 'autostart'}, "turn the selected definition's autostart on or off (mdevctl modify --auto/--manual)", {message: {type: 'act', operation: 'autostart'}, dangerous: true, disabledReason: actionDisabled('autostart')}),
 	bind('refresh', [char('r')], ['lists', 'empty', 'doctor'], {label: 'refresh'}, 'read the host again (only what changed), and who holds each instance (probe results are kept for the same devices); in the doctor view, check again', {message: {type: 'refresh'}}),
 	bind('sample', [char('s')], ['sample'], {label: 'sample host'}, "open the sample host: recorded on Debian 6.12 with the kernel's mdev sample drivers, with its probe answers", {message: {type: 'sample'}, disabledReason: sampleDisabled}),
 	bind('back', [special('escape')], VIEWS, null, 'close this help or the doctor or advice view; clear the filter', {compareHelp: 'close this help; clear the filter'}),
@@ -174,7 +188,7 @@ export const BINDINGS: readonly Binding[] = [
 	bind('filterClear', [special('escape')], ['filter'], {label: 'clear'}, 'clear the filter and go back to the lists', {compareHelp: 'clear the filter and go back to the list'}),
 	bind('filterErase', [special('backspace')], ['filter'], {label: 'erase'}, 'erase the last character of the filter'),
 	bind('filterText', [{kind: 'text'}], ['filter'], null, 'typed text is added to the filter; the lists follow as you type', {compareHelp: 'typed text is added to the filter; the list follows as you type'}),
-	bind('confirmYes', [char('y')], ['confirm'], {label: 'yes'}, "answer yes to the question on the status line (B: borrow the named VM's fd for read-only questions)", {message: {type: 'confirm-yes'}}),
+	bind('confirmYes', [char('y')], ['confirm'], {label: 'yes'}, "answer yes to the question on the status line (B: borrow the named VM's fd for read-only questions; an action: make the writes it names)", {message: {type: 'confirm-yes'}}),
 	bind('confirmNo', [char('n'), {kind: 'any'}], ['confirm'], {keys: 'n/other', label: 'no'}, 'answer no to the question on the status line: nothing is done', {message: {type: 'confirm-no'}}),
 ];
 
@@ -337,9 +351,14 @@ export interface FooterHint {
 	label: string;
 }
 
-/** The footer for the given contexts: the bindings that work here and have a footer hint, in table order. */
-export function footerHints(contexts: readonly Context[]): FooterHint[] {
-	return BINDINGS.filter((b) => b.footer !== null && b.scope.some((s) => contexts.includes(s))).map((b) => ({
+/**
+ * The footer for the given contexts: the bindings that work here and have a footer hint, in table
+ * order. The keys that write only while writes are on (`writes`), and then only those that can act
+ * on the selection (`state`: their disabledReason says none).
+ */
+export function footerHints(contexts: readonly Context[], opts: {writes?: boolean; state?: StoreState} = {}): FooterHint[] {
+	const shown = (b: Binding) => !b.dangerous || (opts.writes === true && (opts.state === undefined || !b.disabledReason?.(opts.state)));
+	return BINDINGS.filter((b) => b.footer !== null && shown(b) && b.scope.some((s) => contexts.includes(s))).map((b) => ({
 		keys: b.footer!.keys ?? keyName(b.keys[0]!),
 		label: b.footer!.label,
 	}));

@@ -43,7 +43,9 @@ function helpOptions(command: string | null): string[] {
 	return [...out].sort();
 }
 
-const COMMANDS = ['doctor', 'compare', 'features', 'export'] as const;
+// The action commands (issue 18): mdevctl's commands and flags.
+const ACTIONS = ['start', 'stop', 'define', 'undefine', 'modify'] as const;
+const COMMANDS = ['doctor', 'compare', 'features', 'export', ...ACTIONS] as const;
 
 test('the flag table and the --help texts are read (the checks below stand on them)', (t) => {
 	const options = cliOptions();
@@ -66,8 +68,10 @@ test('the man page: groff reads it without a warning, and it names every option 
 	for (const opt of cliOptions()) t.regex(text, new RegExp(`(^|[\\s,\\[(])${opt}\\b`, 'm'), `the man page does not name ${opt}`);
 	for (const command of COMMANDS) t.regex(text, new RegExp(`^ {7}${command}\\b`, 'm'), `no COMMANDS entry for ${command}`);
 	for (const code of ['0', '1', '2', '64', '66', '70']) t.regex(text, new RegExp(`^ {7}${code}\\s`, 'm'), `exit status ${code}`);
-	for (const name of ['NO_COLOR', 'MDEVSCOPE_ADDON_DIR']) t.true(text.includes(name), name);
+	for (const name of ['NO_COLOR', 'MDEVSCOPE_ADDON_DIR', 'MDEVSCOPE_READ_ONLY']) t.regex(text, new RegExp(`^ {7}${name}$`, 'm'), name);
 	t.true(text.includes('/usr/share/doc/mdevscope/examples/'), 'where the udev rule and unit examples are');
+	for (const file of ['/etc/mdevctl.d/', '/etc/mdevscope/read-only']) t.regex(text, new RegExp(`^ {7}${file}$`, 'm'), `a FILES entry for ${file}`);
+	for (const command of ACTIONS) t.regex(text, new RegExp(`^ {7}mdevscope ${command} `, 'm'), `a SYNOPSIS line for ${command}`);
 	// No line wider than the 80 columns asked for (a table or a literal that does not fit).
 	const wide = page.stdout.split('\n').filter((line) => [...line].length > 80);
 	t.deepEqual(wide, []);
@@ -104,7 +108,8 @@ test('bash: each command offers exactly the options its --help lists (and --no-c
 
 test('bash: commands, directories after --root and --dir, files after --from, nothing after a number option', (t) => {
 	t.deepEqual(bashComplete(['mdevscope', '']), [...COMMANDS].sort());
-	t.deepEqual(bashComplete(['mdevscope', 'd']), ['doctor']);
+	t.deepEqual(bashComplete(['mdevscope', 'd']), ['define', 'doctor']);
+	t.deepEqual(bashComplete(['mdevscope', 'st']), ['start', 'stop']);
 	t.deepEqual(bashComplete(['mdevscope', 'c']), ['compare']);
 	const dirs = bashComplete(['mdevscope', '--root', 'pack']);
 	t.deepEqual(dirs, ['packaging']);
@@ -120,6 +125,29 @@ test('bash: commands, directories after --root and --dir, files after --from, no
 	} catch {}
 	t.deepEqual(bashComplete(['mdevscope', 'features', '']), uuids);
 	t.deepEqual(bashComplete(['mdevscope', 'compare', 'a.json', 'local', '--uuid', '']), uuids);
+	t.deepEqual(bashComplete(['mdevscope', 'stop', '-u', '']), uuids);
+});
+
+test('bash: the action commands: their options, UUIDs after -u, parents after -p, the backends after --backend', (t) => {
+	t.deepEqual(bashComplete(['mdevscope', 'stop', '--']), ['--backend', '--dry-run', '--help', '--json', '--no-color', '--root', '--uuid', '--version']);
+	t.deepEqual(bashComplete(['mdevscope', 'start', '--d']), ['--define', '--dry-run']);
+	t.deepEqual(bashComplete(['mdevscope', 'modify', '-u', 'x', '--']), ['--auto', '--backend', '--dry-run', '--help', '--json', '--manual', '--no-color', '--parent', '--root', '--type', '--uuid', '--version']);
+	t.deepEqual(bashComplete(['mdevscope', 'start', '--backend', '']), ['auto', 'mdevctl', 'sysfs']);
+	t.deepEqual(bashComplete(['mdevscope', 'define', '--backend', 'm']), ['mdevctl']);
+	t.deepEqual(bashComplete(['mdevscope', 'start', '--root', 'pack']), ['packaging']);
+	// The parents come from /sys/class/mdev_bus, the instances from /sys/bus/mdev/devices (none on a host without mdev).
+	const names = (dir: string) => {
+		try {
+			return readdirSync(dir).sort();
+		} catch {
+			return [];
+		}
+	};
+	t.deepEqual(bashComplete(['mdevscope', 'start', '-p', '']), names('/sys/class/mdev_bus'));
+	t.deepEqual(bashComplete(['mdevscope', 'define', '--parent', '']), names('/sys/class/mdev_bus'));
+	t.deepEqual(bashComplete(['mdevscope', 'undefine', '--uuid', '']), names('/sys/bus/mdev/devices'));
+	// An action takes no arguments: nothing but options is offered.
+	t.deepEqual(bashComplete(['mdevscope', 'start', '-p', 'mtty', '']), []);
 });
 
 test('zsh: the completion parses, loads through compinit from a vendor-completions directory, and names every option', (t) => {
@@ -137,9 +165,11 @@ test('zsh: the completion parses, loads through compinit from a vendor-completio
 	t.deepEqual(load.stdout.trim().split('\n'), ['_mdevscope', 'loaded']);
 	const text = readFileSync(zshCompletion, 'utf8');
 	const named = new Set<string>();
-	for (const m of text.matchAll(/(?<=['{,)\s*])(--[a-z][\w-]*|-[hV])(?=[[\]},'])/g)) named.add(m[1]!);
+	for (const m of text.matchAll(/(?<=['{,)\s*])(--[a-z][\w-]*|-[a-zA-Z])(?=[[\]},'])/g)) named.add(m[1]!);
 	t.deepEqual([...named].sort(), cliOptions());
 	for (const command of COMMANDS) t.regex(text, new RegExp(`\\b${command}\\)`), `a branch for ${command}`);
+	t.true(text.includes(':backend:(auto mdevctl sysfs)'), '--backend completes its three values');
+	t.true(text.includes('/sys/class/mdev_bus/*(N:t)'), '-p completes the parents');
 });
 
 test('make-deb.sh: the package holds the executable, the man page, both completions and the examples, with Depends from the ELF', (t) => {

@@ -18,15 +18,15 @@ test('an empty machine: every package is named with why, and the run stops', (t)
 	t.teardown(() => rmSync(root, {recursive: true, force: true}));
 	const r = run(root);
 	t.is(r.status, 1);
-	for (const pkg of ['gcc', 'linux-libc-dev', 'tmux', 'strace', 'systemd', 'pci.ids', 'groff-base', 'man-db', 'zsh', 'dpkg-dev']) t.regex(r.stderr, new RegExp(`^  ${pkg.replace('.', '\\.')} +\\S`, 'm'));
+	for (const pkg of ['gcc', 'linux-libc-dev', 'tmux', 'strace', 'systemd', 'pci.ids', 'groff-base', 'man-db', 'zsh', 'dpkg-dev', 'mdevctl']) t.regex(r.stderr, new RegExp(`^  ${pkg.replace('.', '\\.')} +\\S`, 'm'));
 	t.regex(r.stderr, /^ {2}linux-headers-6\.\S+-common +the ABI test/m);
-	t.regex(r.stderr, /^Install them first \(as root\): apt-get install --no-install-recommends gcc linux-libc-dev tmux strace systemd pci\.ids groff-base man-db zsh dpkg-dev linux-headers-/m);
+	t.regex(r.stderr, /^Install them first \(as root\): apt-get install --no-install-recommends gcc linux-libc-dev tmux strace systemd pci\.ids groff-base man-db zsh dpkg-dev mdevctl linux-headers-/m);
 });
 
 test('headers of 6.1 do not stand in for newer ones; 6.12 does', (t) => {
 	const root = mkdtempSync(path.join(tmpdir(), 'mdevscope-prereqs-'));
 	t.teardown(() => rmSync(root, {recursive: true, force: true}));
-	for (const file of ['usr/bin/gcc', 'usr/include/linux/vfio.h', 'usr/bin/tmux', 'usr/bin/strace', 'usr/bin/systemd-analyze', 'usr/share/misc/pci.ids', 'usr/bin/groff', 'usr/bin/man', 'usr/bin/zsh', 'usr/bin/dpkg-shlibdeps']) {
+	for (const file of ['usr/bin/gcc', 'usr/include/linux/vfio.h', 'usr/bin/tmux', 'usr/bin/strace', 'usr/bin/systemd-analyze', 'usr/share/misc/pci.ids', 'usr/bin/groff', 'usr/bin/man', 'usr/bin/zsh', 'usr/bin/dpkg-shlibdeps', 'usr/bin/mdevctl']) {
 		mkdirSync(path.join(root, path.dirname(file)), {recursive: true});
 		writeFileSync(path.join(root, file), '');
 	}

@@ -42,6 +42,8 @@ export interface AppProps extends StoreOptions {
 	color?: boolean;
 	/** Mouse reports on from the start (--mouse); M turns them on and off. */
 	mouse?: boolean;
+	/** The keys that write: on from the start (--allow-write), or locked off and why (src/actions/host.ts writeLock). */
+	writes?: {on: boolean; lock: string | null};
 }
 
 /** The advice view's title, without the uuid where that would not fit (the first line names it too): never cut. */
@@ -52,7 +54,7 @@ function adviceTitle(uuid: string | null, columns: number): string {
 
 export function App(props: AppProps) {
 	const {stdout} = useStdout();
-	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample, mouse: props.mouse}), props);
+	const [state, send] = useStore(() => initialStore(props.model, sizeOf(stdout), {sampleAvailable: !!props.openSample, mouse: props.mouse, writes: props.writes}), props);
 	useResize((size) => send({type: 'resize', ...size}));
 	const color = props.color ?? colorFromEnv(process.env);
 	// One object while the colour choice stands: a new one each render would re-render every line.
@@ -112,7 +114,7 @@ export function App(props: AppProps) {
 	const status = footerStatus(state);
 	const {columns, rows} = layout;
 	const filterShown = layout.filterLines > 0;
-	const hints = footerHints(contexts);
+	const hints = footerHints(contexts, {writes: state.writes.on, state});
 	const room = statusRoom(state.viewport, filterShown);
 	// A long status takes lines of its own above the keys; the panes give them up (in the reducer's
 	// layout, so scroll windows and paging agree). Set while rendering: no frame is drawn with both.
@@ -199,7 +201,7 @@ export function App(props: AppProps) {
 	return (
 		<ThemeProvider theme={theme}>
 			<Box flexDirection="column" width={columns} height={Math.max(1, rows - 1)} overflowY="hidden">
-				<Header model={state.model} width={columns} />
+				<Header model={state.model} width={columns} writes={state.writes.on} />
 				<Box flexDirection="column" width={columns} height={Math.max(0, layout.bodyHeight)} overflowY="hidden">
 					{body}
 				</Box>

@@ -6,8 +6,8 @@ import {headerLine} from '../present/header-line.js';
 /** How often the header looks at the clock: the scan's age is told in minutes. */
 const TICK_MS = 15_000;
 
-/** One line: source (LIVE / TREE / RECORDED), kernel, host, modules, container, IOMMU groups, when scanned, origin. */
-export const Header = memo(function Header({model, width}: {model: HostModel; width: number}) {
+/** One line: source (LIVE / TREE / RECORDED), WRITES ON while the keys that write are on, kernel, host, modules, container, IOMMU groups, when scanned, origin. */
+export const Header = memo(function Header({model, width, writes = false}: {model: HostModel; width: number; writes?: boolean}) {
 	const [now, setNow] = useState(() => Date.now());
 	useEffect(() => {
 		const timer = setInterval(() => setNow(Date.now()), TICK_MS);
@@ -15,5 +15,5 @@ export const Header = memo(function Header({model, width}: {model: HostModel; wi
 		timer.unref();
 		return () => clearInterval(timer);
 	}, []);
-	return <LineView line={headerLine(model, width, now)} width={width} />;
+	return <LineView line={headerLine(model, width, now, {writes})} width={width} />;
 });

@@ -48,8 +48,11 @@ export function scanAge(model: HostModel, now?: number): {long: string; short: s
 	return {long: `scanned ${clock}, ${ago} ago`, short: `${clock}, ${ago} ago`};
 }
 
-/** `now`: the time the age of the scan is told against (the screen's clock); without it only the scan's time of day. */
-export function headerLine(model: HostModel, width: number, now?: number): Line {
+/**
+ * `now`: the time the age of the scan is told against (the screen's clock); without it only the scan's
+ * time of day. `writes`: the keys that write are on (W), said right after the source, never dropped.
+ */
+export function headerLine(model: HostModel, width: number, now?: number, opts: {writes?: boolean} = {}): Line {
 	const host = model.host;
 	const age = scanAge(model, now);
 	const modules = (names: [string, boolean][]): Segment[] =>
@@ -93,7 +96,7 @@ export function headerLine(model: HostModel, width: number, now?: number): Line 
 		},
 		...(age ? [{long: [seg(age.long, 'dim')], short: [seg(age.short, 'dim')], drop: 2.5}] : []),
 	];
-	const marker: Segment[] = [seg(' ' + sourceMarker(model) + ' ', 'source')];
+	const marker: Segment[] = [seg(' ' + sourceMarker(model) + ' ', 'source'), ...(opts.writes ? [seg(' '), seg(' WRITES ON ', 'error')] : [])];
 	const where = sanitize(origin(model));
 	const errors = model.errors.length > 0 ? [seg(`!${model.errors.length}`, 'error')] : [];
 	const join = (chosen: Segment[][]): Line => {

@@ -14,6 +14,7 @@ import {adviceOf} from '../advice/index.js';
 import {isEmptyHost} from '../model/columns.js';
 import {detailSubject, initialState, reducer, searchStep, shownInstances, staleProbes, viewOf, type TuiAction, type TuiState} from './reducer.js';
 import type {Viewport} from './layout.js';
+import type {ActionRequest, Operation, Plan, PlanResult} from '../actions/plan.js';
 
 export interface Status {
 	text: string;
@@ -36,8 +37,13 @@ export interface ProbeRuns {
 
 export interface StoreState extends TuiState {
 	status: Status | null;
-	/** B's question, while it waits for y or another key. */
-	confirm: {uuid: string; ask: string} | null;
+	/** The question waiting for y or another key: B's (borrow `uuid`'s holder fd), or an action's, with its plan. */
+	confirm: {uuid: string; ask: string; plan?: Plan} | null;
+	/**
+	 * The dangerous keys (issue 18): off until W (or --allow-write) turns them on; `lock` says why
+	 * they cannot be (MDEVSCOPE_READ_ONLY, /etc/mdevscope/read-only, a recording), null when they can.
+	 */
+	writes: {on: boolean; lock: string | null};
 	probes: ProbeRuns;
 	/** The doctor's last answer (`d`); null before it ran. */
 	doctor: DoctorView | null;
@@ -62,6 +68,10 @@ export type Effect =
 	| {type: 'copy'; text: string; what: string}
 	/** Turn the terminal's mouse reports on or off (src/state/mouse.ts). */
 	| {type: 'mouse'; on: boolean}
+	/** Plan an action against a fresh scan (src/actions/host.ts); `action-planned` brings the plan or the refusal. */
+	| {type: 'plan-action'; request: ActionRequest}
+	/** Carry out a plan the user said yes to; `action-applied` brings what happened and the host after it. */
+	| {type: 'apply-action'; plan: Plan}
 	| {type: 'quit'};
 
 /** The key table's messages for what is not navigation (src/keymap.ts BINDINGS name them). */
@@ -78,6 +88,10 @@ export type KeyMsg =
 	| {type: 'search'; dir: 1 | -1}
 	| {type: 'copy'}
 	| {type: 'mouse'}
+	/** W: the dangerous keys on or off. */
+	| {type: 'writes'}
+	/** c, S, X, D, U, A: an action on the selection (planned, then asked). */
+	| {type: 'act'; operation: Operation | 'create' | 'autostart'}
 	| {type: 'confirm-yes'}
 	| {type: 'confirm-no'};
 
@@ -101,14 +115,23 @@ export type Msg =
 	| {type: 'sample-opened'; model: HostModel}
 	| {type: 'sample-failed'; error: string}
 	| {type: 'doctor-checked'; view: DoctorView}
+	/** `ask`: the plan's question, naming what it writes where (src/present/action-lines.ts planQuestion). */
+	| {type: 'action-planned'; result: PlanResult; ask: string}
+	/** The writes were made (`ok`: all of them); `lines`: what each did and the device now; `model`: the host read again after them. */
+	| {type: 'action-applied'; ok: boolean; lines: string[]; model: HostModel; at: string}
 	/** The copy was sent; whether the terminal takes it: `yes` (words: which says so), `no` (words: why, and the fix), `unknown` (words: why not known). */
 	| {type: 'copied'; what: string; verdict: 'yes' | 'no' | 'unknown'; words: string};
 
-export function initialStore(model: HostModel, viewport: Viewport, opts: {sampleAvailable?: boolean; mouse?: boolean} = {}): StoreState {
+export function initialStore(
+	model: HostModel,
+	viewport: Viewport,
+	opts: {sampleAvailable?: boolean; mouse?: boolean; writes?: {on: boolean; lock: string | null}} = {},
+): StoreState {
 	return {
 		...initialState(model, viewport),
 		status: null,
 		confirm: null,
+		writes: writesAt(model, opts.writes),
 		probes: {running: [], outdated: [], batch: null, note: null, error: null},
 		doctor: null,
 		showing: 'given',
@@ -116,6 +139,12 @@ export function initialStore(model: HostModel, viewport: Viewport, opts: {sample
 		clipboardWarned: false,
 		mouse: opts.mouse ?? false,
 	};
+}
+
+/** The writes a model allows: none for a recording (no host behind it), else as asked unless locked. */
+function writesAt(model: HostModel, asked: {on: boolean; lock: string | null} | undefined): StoreState['writes'] {
+	const lock = model.source.kind === 'snapshot' ? 'a recording: there is no host to write to' : (asked?.lock ?? null);
+	return {on: lock === null && (asked?.on ?? false), lock};
 }
 
 /** What starts with the screen: who holds each instance, on a host without mdev the doctor (its screen is the doctor's findings), and the mouse when asked for. */
@@ -160,6 +189,47 @@ export function borrowDisabled(state: StoreState): string | null {
 	const question = borrowAsk(state);
 	return question.ask === null ? question.why : null;
 }
+
+/** What an action key asks for the selection, or why it cannot act here. */
+export function actionRequest(state: StoreState, operation: Operation | 'create' | 'autostart'): ActionRequest | string {
+	if (state.writes.lock !== null) return `writes are locked off: ${state.writes.lock}`;
+	if (!state.writes.on) return 'read-only: W turns the keys that write on (the header says so while they are)';
+	const subject = detailSubject(state);
+	if (operation === 'create') {
+		if (subject.kind !== 'type') return 'select a type (in the types pane) to create an instance of it';
+		return {operation: 'start', uuid: null, parent: subject.row.name, mdevType: subject.type.id, autostart: null};
+	}
+	if (subject.kind !== 'instance') return 'select an instance first';
+	const {instance} = subject;
+	const def = instance.definition;
+	switch (operation) {
+		case 'start':
+			if (instance.active) return `${instance.uuid} is active already`;
+			return {operation, uuid: instance.uuid, parent: instance.parent, mdevType: null, autostart: null};
+		case 'stop':
+			if (!instance.active) return `${instance.uuid} is not active: nothing to stop`;
+			return {operation, uuid: instance.uuid, parent: null, mdevType: null, autostart: null};
+		case 'define':
+			if (def) return `${instance.uuid} is defined already (A changes its autostart, U undefines it)`;
+			if (!instance.active) return `${instance.uuid} is not active`;
+			return {operation, uuid: instance.uuid, parent: null, mdevType: null, autostart: false};
+		case 'undefine':
+			if (!def) return `${instance.uuid} is not defined: nothing to undefine`;
+			return {operation, uuid: instance.uuid, parent: instance.parent, mdevType: null, autostart: null};
+		case 'autostart':
+		case 'modify':
+			if (!def) return `${instance.uuid} is not defined: D defines it first`;
+			return {operation: 'modify', uuid: instance.uuid, parent: instance.parent, mdevType: null, autostart: !def.autostart};
+	}
+}
+
+/** A disabledReason for each action key (the key table's), from actionRequest. */
+export const actionDisabled =
+	(operation: Operation | 'create' | 'autostart') =>
+	(state: StoreState): string | null => {
+		const request = actionRequest(state, operation);
+		return typeof request === 'string' ? request : null;
+	};
 
 export function sampleDisabled(state: StoreState): string | null {
 	return state.sampleAvailable ? null : "no sample host available (the package's test/fixtures/captured is missing)";
@@ -245,6 +315,17 @@ function search(state: StoreState, dir: 1 | -1): Result {
 	return [{...state, ...step.state, status: {text: `/${text}: instance ${step.at} of ${step.total}${wrapped}`}}, []];
 }
 
+/** A new scan of the same host (r, or after an action's writes): shown with `status`. */
+function acceptScan(state: StoreState, model: HostModel, status: Status): Result {
+	const before = state.model;
+	const fresh = {...model, source: before.source};
+	// Results are kept only for the devices that are still the same ones; owners until they are read again.
+	const stale = staleProbes(before, fresh, [...probeResults(before).map((r) => r.uuid), ...state.probes.running]);
+	const kept = carryOver(before, fresh, stale);
+	const next = {...showModel(state, kept, stale), status};
+	return [next, [{type: 'read-owners'}, ...(state.panel?.kind === 'doctor' ? [{type: 'check-doctor'} as const] : doctorOfEmpty(kept))]];
+}
+
 export function update(state: StoreState, msg: Msg): Result {
 	switch (msg.type) {
 		case 'key':
@@ -264,11 +345,31 @@ export function update(state: StoreState, msg: Msg): Result {
 			return question.ask === null ? warn(state, question.why) : [{...state, confirm: {uuid: question.uuid, ask: question.ask}}, []];
 		}
 		case 'confirm-yes': {
-			const uuid = state.confirm?.uuid;
-			return uuid === undefined ? [state, []] : startProbes({...state, confirm: null}, [uuid], true, null);
+			const confirm = state.confirm;
+			if (confirm === null) return [state, []];
+			if (confirm.plan) return [{...state, confirm: null, status: {text: `writing: ${confirm.plan.summary}`, tone: 'warn'}}, [{type: 'apply-action', plan: confirm.plan}]];
+			return startProbes({...state, confirm: null}, [confirm.uuid], true, null);
 		}
 		case 'confirm-no':
-			return [{...state, confirm: null, status: {text: 'not borrowed'}}, []];
+			return [{...state, confirm: null, status: {text: state.confirm?.plan ? 'nothing written' : 'not borrowed'}}, []];
+		case 'writes': {
+			if (state.writes.lock !== null) return warn(state, `writes are locked off: ${state.writes.lock}`);
+			const on = !state.writes.on;
+			const text = on ? 'writes on: c S X D U A act on the selection, each after a question naming what it writes (W turns them off)' : 'read-only again: nothing can be written';
+			return [{...state, writes: {...state.writes, on}, status: {text, tone: on ? 'warn' : undefined}}, []];
+		}
+		case 'act': {
+			const request = actionRequest(state, msg.operation);
+			if (typeof request === 'string') return warn(state, request);
+			return [{...state, status: {text: 'planning...'}}, [{type: 'plan-action', request}]];
+		}
+		case 'action-planned': {
+			const {result} = msg;
+			if (!result.ok) return [{...state, status: {text: `refused: ${result.refusal.message}`, tone: 'error'}}, []];
+			return [{...state, status: null, confirm: {uuid: result.plan.uuid, ask: msg.ask, plan: result.plan}}, []];
+		}
+		case 'action-applied':
+			return acceptScan(state, msg.model, {text: msg.lines.join(' / '), tone: msg.ok ? undefined : 'error'});
 		case 'advice': {
 			if (state.panel?.kind === 'advice') return [reducer(state, {type: 'panel', kind: 'advice', open: false}), []];
 			const reason = adviceDisabled(state);
@@ -329,21 +430,16 @@ export function update(state: StoreState, msg: Msg): Result {
 			return [{...state, probes: {...state.probes, error: `probe runner failed: ${msg.error}`}}, []];
 		case 'owners-read':
 			return [{...state, model: withOwners(state.model, msg.owners)}, []];
-		case 'rescanned': {
-			const before = state.model;
-			const fresh = {...msg.model, source: before.source};
-			// Results are kept only for the devices that are still the same ones; owners until they are read again.
-			const stale = staleProbes(before, fresh, [...probeResults(before).map((r) => r.uuid), ...state.probes.running]);
-			const kept = carryOver(before, fresh, stale);
-			const next = {...showModel(state, kept, stale), status: {text: `rescanned ${msg.at}`}};
-			return [next, [{type: 'read-owners'}, ...(state.panel?.kind === 'doctor' ? [{type: 'check-doctor'} as const] : doctorOfEmpty(kept))]];
-		}
+		case 'rescanned':
+			return acceptScan(state, msg.model, {text: `rescanned ${msg.at}`});
 		case 'rescan-failed':
 			return [{...state, status: {text: `rescan failed: ${msg.error}`, tone: 'error'}}, []];
 		case 'sample-opened': {
 			const next = showModel(state, msg.model, state.probes.running);
 			const label = msg.model.source.label ?? 'sample host';
-			return [{...next, showing: 'sample', status: {text: `${label}: not this machine`, tone: 'warn'}}, [{type: 'read-owners'}]];
+			// The keys that write act on this host, which the sample is not.
+			const writes = {on: false, lock: 'the sample host is shown: it is not this machine'};
+			return [{...next, showing: 'sample', writes, status: {text: `${label}: not this machine`, tone: 'warn'}}, [{type: 'read-owners'}]];
 		}
 		case 'sample-failed':
 			return [{...state, status: {text: `sample host failed: ${msg.error}`, tone: 'error'}}, []];

@@ -21,6 +21,9 @@ export interface RunTuiOptions extends Streams {
 	probeFn?: ProbeFn;
 	/** Mouse reports on from the start (--mouse). */
 	mouse?: boolean;
+	/** The keys that write (issue 18): on from the start (--allow-write) or locked off (why); and where and how they act. Absent: they cannot act. */
+	writes?: {on: boolean; lock: string | null};
+	actions?: {root: string; backend: 'auto' | 'mdevctl' | 'sysfs'};
 }
 
 export async function runTui(opts: RunTuiOptions): Promise<void> {
@@ -36,6 +39,8 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
 			concurrency={opts.concurrency}
 			probeFn={opts.probeFn}
 			mouse={opts.mouse}
+			writes={opts.writes}
+			actions={opts.actions}
 		/>,
 		opts,
 	);

@@ -89,7 +89,8 @@ extract_vmlinux() {
 mkdir -p "$cache_root"
 step='host tools'
 # udev: the features test runs the udev rule example in a real systemd-udevd inside the guest.
-apt_install qemu-system-x86 busybox-static gcc make cpio kmod xz-utils zstd util-linux udev
+# mdevctl: the actions test runs Debian's mdevctl in the guest (which sees this machine's root).
+apt_install qemu-system-x86 busybox-static gcc make cpio kmod xz-utils zstd util-linux udev mdevctl
 
 build_series() {
 	series=$1

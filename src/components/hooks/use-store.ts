@@ -14,6 +14,11 @@ import {clipboardSupport, osc52} from './clipboard.js';
 import {useTerminal} from './terminal.js';
 import {MOUSE_OFF, MOUSE_ON} from '../../state/mouse.js';
 import {startupEffects, update, type Effect, type Msg, type StoreState} from '../../state/store.js';
+import {applyPlan} from '../../actions/apply.js';
+import {chooseBackend, planOnHost, stateAfter, stateWords} from '../../actions/host.js';
+import type {Backend} from '../../actions/plan.js';
+import {planQuestion} from '../../present/action-lines.js';
+import {clean} from '../../present/text.js';
 
 export type ProbeFn = (
 	model: HostModel,
@@ -33,6 +38,8 @@ export interface StoreOptions {
 	probeFn?: ProbeFn;
 	/** Whose /proc tells who holds each instance; by default the model's root (a recording: as recorded). */
 	procRoot?: string;
+	/** Where the action keys act (issue 18): the root and the backend; absent, they cannot. */
+	actions?: {root: string; backend: Backend | 'auto'; env?: NodeJS.ProcessEnv};
 }
 
 async function defaultProbeFn(): Promise<ProbeFn> {
@@ -134,6 +141,33 @@ export function useStore(initial: () => StoreState, options: StoreOptions): [Sto
 			}
 			case 'mouse':
 				return terminal.write(effect.on ? MOUSE_ON : MOUSE_OFF);
+			case 'plan-action': {
+				const {actions} = optionsRef.current;
+				const refused = (message: string) => send({type: 'action-planned', result: {ok: false, refusal: {code: 'unsupported', message}}, ask: ''});
+				if (!actions) return refused('this view cannot write (a recording, or no host behind it)');
+				const chosen = chooseBackend(actions.backend, actions.root, actions.env ?? process.env);
+				if ('usage' in chosen) return refused(chosen.usage);
+				try {
+					const {planned} = planOnHost(effect.request, actions.root, chosen);
+					return send({type: 'action-planned', result: planned, ask: planned.ok ? planQuestion(planned.plan) : ''});
+				} catch (error) {
+					return refused(`could not plan it: ${message(error)}`);
+				}
+			}
+			case 'apply-action': {
+				const {actions} = optionsRef.current;
+				const applied = applyPlan(effect.plan, {env: actions?.env ?? process.env});
+				const fresh = rescan(model);
+				const tree = fresh.source.kind !== 'live';
+				const said = [...applied.results, ...applied.undone].filter((r) => !r.ok || !applied.ok).map((r) => r.message);
+				const lines = [
+					applied.ok ? `done: ${effect.plan.summary}` : `FAILED: ${effect.plan.summary}`,
+					...said,
+					...(applied.undone.length > 0 ? [`undone: ${applied.undone.map((r) => r.step.what).join(', ')}`] : []),
+					stateWords(stateAfter(fresh, effect.plan), effect.plan, tree),
+				].map(clean);
+				return send({type: 'action-applied', ok: applied.ok, lines, model: fresh, at: clock()});
+			}
 			case 'quit':
 				return exit();
 		}
