@@ -526,7 +526,7 @@ test('compare: wrong arguments exit 64, bad files 66 (no verdict uses them), wit
 		stdout: '',
 		stderr: usage(`--uuid aaaaaaaa-0000-0000-0000-000000000000: not an instance of SOURCE (${a}); its instances are ${MTTY}, ${MDPY}, ${MBOCHS}.`),
 	});
-	t.deepEqual(await cli('--uuid', MTTY, '--json'), {code: 64, stdout: '', stderr: usage('--uuid belongs to compare: mdevscope compare SOURCE DEST --uuid UUID.', '')});
+	t.deepEqual(await cli('--uuid', MTTY, '--json'), {code: 64, stdout: '', stderr: usage('--uuid belongs to compare (mdevscope compare SOURCE DEST --uuid UUID) and to start, stop, define, undefine and modify (-u UUID).', '')});
 	const missing = path.join(dir, 'nope.json');
 	t.deepEqual(await cli('compare', a, missing), {code: 66, stdout: '', stderr: `mdevscope: snapshot ${missing}: cannot read it: ENOENT, it does not exist.\n`});
 	const garbage = path.join(dir, 'garbage.json');
