@@ -462,12 +462,13 @@ if (command === 'compare' && commandArgs.length !== 2) {
 	usageError(`compare needs two arguments, SOURCE and DEST (each a snapshot file, or - or local for this host); got ${commandArgs.length}.`);
 }
 const isAction = (ACTIONS as readonly string[]).includes(command ?? '');
+/** No command and neither --json nor --plain: the interactive view (on a terminal), where --backend and --allow-write apply. */
+const interactiveView = command === undefined && !json && !plain;
 if (uuids.length > 0 && command !== 'compare' && !isAction) usageError('--uuid belongs to compare (mdevscope compare SOURCE DEST --uuid UUID) and to start, stop, define, undefine and modify (-u UUID).');
 if (isAction) {
 	if (commandArgs.length > 0) usageError(`${command} takes no arguments (got ${JSON.stringify(commandArgs[0])}): the device is -u UUID, as in mdevctl.`);
 	if (uuids.length > 1) usageError(`${command} acts on one device: give -u UUID once.`);
 	if (cli.flags.auto && cli.flags.manual) usageError("--auto and --manual both say how the device starts; give one (mdevctl: \"'auto' and 'manual' are mutually exclusive\").");
-	if (!['auto', 'mdevctl', 'sysfs'].includes(cli.flags.backend)) usageError(`--backend ${cli.flags.backend}: give auto (mdevctl when installed, else sysfs), mdevctl or sysfs.`);
 	if (plain) usageError(`${command} prints what it did; --plain is for the inventory (--json gives ${command}'s result as JSON).`);
 	if (cli.flags.define && command !== 'start') usageError(`--define goes with start (create and define in one); to define, run mdevscope define.`);
 	if ((cli.flags.auto || cli.flags.manual) && (command === 'stop' || command === 'undefine' || (command === 'start' && !cli.flags.define))) {
@@ -486,12 +487,11 @@ if (isAction) {
 	] as const) {
 		if (given) usageError(`${flag} belongs to start, stop, define, undefine and modify (mdevscope start --help).`);
 	}
-	const tui = command === undefined && !json && !plain;
-	if (cli.flags.backend !== 'auto' && !tui) usageError('--backend belongs to the action commands (mdevscope start --help) and the interactive view.');
-	if (!['auto', 'mdevctl', 'sysfs'].includes(cli.flags.backend)) usageError(`--backend ${cli.flags.backend}: give auto (mdevctl when installed, else sysfs), mdevctl or sysfs.`);
-	if (cli.flags.allowWrite && (!tui || from !== undefined || sample)) {
-		usageError('--allow-write turns on the interactive view\'s keys that write (W does the same there); a recording or the sample host has no host to write to, and the commands (start, stop, ...) write when run.');
-	}
+	if (cli.flags.backend !== 'auto' && !interactiveView) usageError('--backend belongs to the action commands (mdevscope start --help) and the interactive view.');
+}
+if (!['auto', 'mdevctl', 'sysfs'].includes(cli.flags.backend)) usageError(`--backend ${cli.flags.backend}: give auto (mdevctl when installed, else sysfs), mdevctl or sysfs.`);
+if (cli.flags.allowWrite && (!interactiveView || from !== undefined || sample)) {
+	usageError('--allow-write turns on the interactive view\'s keys that write (W does the same there); a recording or the sample host has no host to write to, and the commands (start, stop, ...) write when run.');
 }
 if (from !== undefined) {
 	if (command !== undefined) usageError(`--from opens a snapshot in the views; ${command} does not read snapshots${command === 'compare' ? ' through --from (give the files as SOURCE and DEST)' : ''}.`);

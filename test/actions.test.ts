@@ -347,6 +347,7 @@ test('usage errors: --auto with --manual, a second -u, --backend mdevctl on a tr
 		[['doctor', '--dry-run', '--root', root], /--dry-run belongs to start, stop, define, undefine and modify/],
 		[['stop', '-u', FREE, '--auto', '--root', root], /--auto sets how a definition starts/],
 		[['stop', '-u', FREE, 'extra', '--root', root], /stop takes no arguments/],
+		[['stop', '-u', FREE, '--allow-write', '--root', root], /--allow-write turns on the interactive view's keys that write/],
 	];
 	for (const [args, message] of cases) {
 		const r = cliSync(args);
